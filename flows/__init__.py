@@ -1,0 +1,1 @@
+"""Prefect flows: thin wrappers that run VIK's plain step functions as tasks."""

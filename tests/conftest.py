@@ -1,0 +1,85 @@
+"""Shared fixtures: the pseudonym key, and a database per test on SQLite and PostgreSQL.
+
+Every test that takes ``database_url`` runs twice: on a fresh SQLite file, and on
+the real PostgreSQL server named by VIK_TEST_DATABASE_URL in a schema of its own
+(dropped afterwards). Without that variable the PostgreSQL half is skipped with a
+message that says how to run it; .ci/run sets it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.extracts import TEST_KEY
+from vik.connectors.pseudonyms import PseudonymKey
+
+POSTGRES_ENV = "VIK_TEST_DATABASE_URL"
+
+
+@pytest.fixture
+def key() -> PseudonymKey:
+    return PseudonymKey(TEST_KEY)
+
+
+def _postgres_schema_url(base: str) -> Iterator[str]:
+    import psycopg
+
+    from vik.store.db import normalise_url
+
+    schema = f"vik_test_{uuid.uuid4().hex[:12]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(plain, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'CREATE SCHEMA "{schema}"')
+    except psycopg.OperationalError as error:
+        pytest.skip(
+            f"PostgreSQL op {base} niet bereikbaar ({error}); PostgreSQL-tests overgeslagen"
+        )
+    separator = "&" if "?" in base else "?"
+    yield normalise_url(base) + f"{separator}options={quote(f'-csearch_path={schema}')}"
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'vik.db'}"
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(
+            f"PostgreSQL-tests overgeslagen: zet {POSTGRES_ENV}, bijvoorbeeld "
+            "postgresql://postgres@127.0.0.1:5432/test (.ci/run doet dat)"
+        )
+    yield from _postgres_schema_url(base)
+
+
+@pytest.fixture(scope="session")
+def demo_extracts(tmp_path_factory) -> Path:
+    """A small demo municipality (extracts + truth/), generated once per session."""
+    from tests.demo_data import generate
+
+    return generate(tmp_path_factory.mktemp("demo") / "extracts")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory):
+    """One Prefect test server for the whole session, with its own PREFECT_HOME."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    previous = os.environ.get("PREFECT_HOME")
+    os.environ["PREFECT_HOME"] = str(home)
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
+    if previous is None:
+        os.environ.pop("PREFECT_HOME", None)
+    else:
+        os.environ["PREFECT_HOME"] = previous

@@ -1,0 +1,269 @@
+"""Enforcement at load time and at run time: what a rule may read and whether it may run."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from vik.errors import ForbiddenInputError, RuleSchemaError, UndeclaredInputError
+from vik.rules import load_context, load_rule, load_rules, run_gate
+from vik.rules.loader import Context, is_profiling
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+PEILDATUM = date(2026, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def context() -> Context:
+    return load_context(CONFIG)
+
+
+def builtin(rule_id: str) -> dict:
+    return yaml.safe_load((CONFIG / "rules" / f"{rule_id}.yaml").read_text(encoding="utf-8"))
+
+
+def write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / f"{data['id']}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_every_builtin_rule_is_valid_and_may_run(context):
+    rules = load_rules(CONFIG / "rules", context)
+    assert rules.invalid == {}
+    assert {r.id for r in rules.valid} >= {
+        "overbewoning",
+        "thuiszorg-cluster",
+        "veelverhuizer",
+        "damocles-vergunning",
+        "meldingen-cluster",
+        "briefbusfirma",
+        "betrokkenheid",
+    }
+    for loaded in rules.valid:
+        assert run_gate(loaded, context, PEILDATUM) == [], loaded.id
+
+
+def test_unknown_key_is_an_error(tmp_path, context):
+    data = builtin("overbewoning")
+    data["drempel"] = 12
+    with pytest.raises(RuleSchemaError, match="drempel: onbekende sleutel"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_undeclared_field_in_a_condition_names_the_field(tmp_path, context):
+    data = builtin("overbewoning")
+    data["measures"]["inschrijvingen"]["where"] = 'functie_adres == "W" and voornamen == "Jan"'
+    with pytest.raises(UndeclaredInputError, match=r"brp\.voornamen.*niet onder inputs"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_undeclared_grouping_key_names_the_field(tmp_path, context):
+    data = builtin("veelverhuizer")
+    data["inputs"].remove("brp.persoon_id")
+    with pytest.raises(UndeclaredInputError, match=r"brp\.persoon_id"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_declared_but_unused_input_is_refused(tmp_path, context):
+    data = builtin("veelverhuizer")
+    data["inputs"].append("brp.geboortedatum")
+    with pytest.raises(
+        RuleSchemaError, match=r"brp\.geboortedatum worden door de regel niet gebruikt"
+    ):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_field_that_does_not_exist(tmp_path, context):
+    data = builtin("veelverhuizer")
+    data["inputs"].append("brp.inkomen")
+    with pytest.raises(RuleSchemaError, match="brp heeft geen veld 'inkomen'"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_bsn_pseudonym_is_not_a_rule_input(tmp_path, context):
+    data = builtin("veelverhuizer")
+    data["inputs"].append("brp.bsn_pseudoniem")
+    with pytest.raises(RuleSchemaError, match="gebruik de gekoppelde entiteit"):
+        load_rule(write(tmp_path, data), context)
+
+
+@pytest.mark.parametrize(
+    "field", ["nationaliteit", "geboorteland", "geslacht", "etniciteit", "taalvaardigheid"]
+)
+def test_profiling_input_is_refused(tmp_path, context, field):
+    data = builtin("veelverhuizer")
+    data["inputs"].append(f"brp.{field}")
+    with pytest.raises(ForbiddenInputError, match=f"brp.{field} profileert mensen"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_profiling_input_with_justified_exception_passes_the_ban(tmp_path):
+    from vik.connectors.config import sources_config_from_dict
+    from vik.connectors.schemas import SOURCES
+    from vik.departments import load_departments
+
+    sources = sources_config_from_dict({"brp": {"extra_columns": {"geslacht": "text"}}})
+    context = Context(
+        schemas={n: sources.schema(n) for n in SOURCES}, departments=load_departments(CONFIG)
+    )
+    data = builtin("veelverhuizer")
+    data["inputs"].append("brp.geslacht")
+    data["measures"]["verhuizingen"]["where"] += ' and geslacht != "X"'
+    with pytest.raises(ForbiddenInputError):
+        load_rule(write(tmp_path, data), context)
+    data["profilering_uitzondering"] = {
+        "velden": ["brp.geslacht"],
+        "onderbouwing": "Onderzoek naar uitbuiting van vrouwen in de prostitutie vraagt dit "
+        "gegeven; vastgesteld na advies FG.",
+        "besluit": "Besluit burgemeester 2026-77",
+    }
+    assert load_rule(write(tmp_path, data), context).rule.profilering_uitzondering is not None
+
+
+def test_geslachtsnaam_is_not_geslacht():
+    assert not is_profiling("geslachtsnaam")
+    assert is_profiling("geslacht") and is_profiling("nationaliteit_code")
+
+
+def test_no_python_eval_of_rule_text(tmp_path, context):
+    data = builtin("veelverhuizer")
+    data["condition"] = "__import__('os').system('true')"
+    with pytest.raises(RuleSchemaError, match="onbekende functie"):
+        load_rule(write(tmp_path, data), context)
+    data["condition"] = "verhuizingen.__class__ == 1"
+    with pytest.raises(RuleSchemaError, match="niet toegestaan"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_type_errors_are_caught_at_load_time(tmp_path, context):
+    data = builtin("veelverhuizer")
+    data["condition"] = 'verhuizingen >= "vier"'
+    with pytest.raises(RuleSchemaError, match="vergelijkt een getal met tekst"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_explanation_placeholder_must_exist(tmp_path, context):
+    data = builtin("veelverhuizer")
+    data["explanation"] = "{verhuizingen} verhuizingen van {naam}"
+    with pytest.raises(RuleSchemaError, match=r"explanation noemt \{naam\}"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_file_name_must_match_id(tmp_path, context):
+    data = builtin("veelverhuizer")
+    path = tmp_path / "andere-naam.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RuleSchemaError, match=r"hoort in een bestand veelverhuizer\.yaml"):
+        load_rule(path, context)
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("dpia", "doelbinding.dpia ontbreekt"),
+        ("ontvangers", "doelbinding.ontvangers ontbreekt"),
+        ("bewaartermijn", "doelbinding.bewaartermijn ontbreekt"),
+        ("herbeoordeling", "doelbinding.herbeoordeling ontbreekt"),
+        ("strafrechtelijke_gegevens", "strafrechtelijke_gegevens ontbreekt"),
+    ],
+)
+def test_incomplete_doelbinding_does_not_run(tmp_path, context, field, message):
+    data = builtin("damocles-vergunning")
+    del data["doelbinding"][field]
+    loaded = load_rule(write(tmp_path, data), context)
+    reasons = run_gate(loaded, context, PEILDATUM)
+    assert any("doelbinding onvolledig" in r and message in r for r in reasons), reasons
+
+
+def test_belastingen_needs_the_awr_disclosure_decision(tmp_path, context):
+    data = builtin("betrokkenheid")
+    del data["doelbinding"]["awr_ontheffing"]
+    loaded = load_rule(write(tmp_path, data), context)
+    assert any("art. 67 AWR" in r for r in run_gate(loaded, context, PEILDATUM))
+
+
+def test_purpose_must_cover_every_source_read(tmp_path, context):
+    data = builtin("overbewoning")
+    del data["doelbinding"]["gegevenscategorieen"]["bag"]
+    loaded = load_rule(write(tmp_path, data), context)
+    assert any(
+        "noemt bag niet, maar de regel leest bag" in r for r in run_gate(loaded, context, PEILDATUM)
+    )
+
+
+@pytest.mark.parametrize("status", ["concept", "goedgekeurd", "ingetrokken"])
+def test_only_active_rules_run(tmp_path, context, status):
+    data = builtin("overbewoning")
+    data["status"] = status
+    loaded = load_rule(write(tmp_path, data), context)
+    assert f"status is {status}, niet actief" in run_gate(loaded, context, PEILDATUM)
+
+
+def test_unapproved_rule_does_not_run(tmp_path, context):
+    data = builtin("overbewoning")
+    del data["approval"]
+    loaded = load_rule(write(tmp_path, data), context)
+    assert any("niet goedgekeurd" in r for r in run_gate(loaded, context, PEILDATUM))
+
+
+def test_self_approved_rule_does_not_run(tmp_path, context):
+    data = builtin("overbewoning")
+    data["approval"]["by"] = "s. yılmaz (analist)"
+    loaded = load_rule(write(tmp_path, data), context)
+    reasons = run_gate(loaded, context, PEILDATUM)
+    assert any("zelf goedgekeurd" in r and "een ander moet goedkeuren" in r for r in reasons)
+
+
+def test_rule_past_its_review_date_does_not_run(tmp_path, context):
+    data = builtin("overbewoning")
+    loaded = load_rule(write(tmp_path, data), context)
+    assert run_gate(loaded, context, date(2027, 9, 15)) == []
+    reasons = run_gate(loaded, context, date(2027, 9, 16))
+    assert any("herbeoordeling was uiterlijk 2027-09-15" in r for r in reasons)
+
+
+def test_unknown_department_as_recipient(tmp_path, context):
+    data = builtin("overbewoning")
+    data["doelbinding"]["ontvangers"] = ["burgerzaken", "politie"]
+    loaded = load_rule(write(tmp_path, data), context)
+    assert any("'politie' is geen afdeling" in r for r in run_gate(loaded, context, PEILDATUM))
+
+
+def test_bewaartermijn_must_be_an_iso_duration(tmp_path, context):
+    data = builtin("overbewoning")
+    data["doelbinding"]["bewaartermijn"] = "een jaar"
+    with pytest.raises(RuleSchemaError, match="geen ISO 8601-duur"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_invalid_file_is_listed_not_raised(tmp_path, context):
+    good = builtin("veelverhuizer")
+    write(tmp_path, good)
+    bad = copy.deepcopy(builtin("overbewoning"))
+    bad["severity"] = "extreem"
+    write(tmp_path, bad)
+    rules = load_rules(tmp_path, context)
+    assert [r.id for r in rules.valid] == ["veelverhuizer"]
+    (message,) = rules.invalid.values()
+    assert "severity" in message
+
+
+def test_published_json_schema_is_current():
+    from vik.cli.rules import rule_json_schema
+
+    published = json.loads(
+        (CONFIG.parent / "docs" / "rule.schema.json").read_text(encoding="utf-8")
+    )
+    assert published == rule_json_schema(), "run: vik rules schema --out docs/rule.schema.json"
+
+
+def test_json_schema_forbids_unknown_keys():
+    from vik.cli.rules import rule_json_schema
+
+    assert rule_json_schema()["additionalProperties"] is False

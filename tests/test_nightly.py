@@ -1,0 +1,160 @@
+"""The nightly run without Prefect: idempotent, atomic per step, one at a time, guarded."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlmodel import select
+
+import vik.nightly as nightly
+from tests.demo_data import DEMO_AS_OF
+from tests.extracts import TEST_KEY
+from vik.connectors.pseudonyms import PseudonymKey
+from vik.errors import RunLockedError
+from vik.nightly import STEPS, NightlyConfig, StepFailed, run_nightly
+from vik.store.db import connect, session_scope
+from vik.store.lock import run_lock
+from vik.store.models import Dossier, Flag, FlagEvidence, Link, Run
+
+CONFIG = Path(__file__).resolve().parents[1] / "config"
+
+
+def config(extracts: Path, database_url: str, data_dir: Path, **kwargs) -> NightlyConfig:
+    return NightlyConfig(
+        extracts_dir=extracts,
+        database_url=database_url,
+        config_dir=CONFIG,
+        data_dir=data_dir,
+        peildatum=kwargs.pop("peildatum", DEMO_AS_OF),
+        key=PseudonymKey(TEST_KEY),
+        **kwargs,
+    )
+
+
+def snapshot(database_url: str) -> dict:
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        flags = session.exec(select(Flag)).all()
+        return {
+            "flags": sorted(
+                (f.rule_id, f.entity_type, f.entity_key, f.department, f.status, f.explanation)
+                for f in flags
+            ),
+            "first_seen": sorted(
+                (f.rule_id, f.entity_key, f.department, f.first_seen_run) for f in flags
+            ),
+            "evidence": len(session.exec(select(FlagEvidence)).all()),
+            "dossiers": sorted(
+                (d.entity_type, d.entity_key, d.priority)
+                for d in session.exec(select(Dossier)).all()
+            ),
+            "links": len(session.exec(select(Link)).all()),
+        }
+
+
+def test_run_stores_flags_dossiers_links_and_a_report(demo_extracts, database_url, tmp_path):
+    result = run_nightly(config(demo_extracts, database_url, tmp_path))
+    assert result.status == "geslaagd"
+    assert result.flag_counts["nieuw"] > 0
+    assert result.report_path.is_file()
+    assert "## Regels" in result.report_path.read_text(encoding="utf-8")
+    assert not list(result.report_path.parent.glob("*.tmp"))
+    state = snapshot(database_url)
+    assert state["dossiers"] and state["links"] > 1000
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        run = session.exec(select(Run)).one()
+        assert run.status == "geslaagd"
+        assert set(run.step_seconds) == set(STEPS)
+        assert run.source_counts["brp"]["rows_read"] > 0
+        assert {o["rule_id"] for o in run.rule_outcomes} >= {"overbewoning", "betrokkenheid"}
+        assert run.wijk_counts
+
+
+def test_same_extracts_twice_give_the_same_flags(demo_extracts, database_url, tmp_path):
+    first = run_nightly(config(demo_extracts, database_url, tmp_path))
+    before = snapshot(database_url)
+    second = run_nightly(config(demo_extracts, database_url, tmp_path))
+    after = snapshot(database_url)
+    assert second.flag_counts["nieuw"] == 0
+    assert second.flag_counts["vervallen"] == 0
+    assert second.flag_counts["open"] == first.flag_counts["open"]
+    assert after == before
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_failure_in_any_step_leaves_the_last_good_run_untouched(
+    demo_extracts, database_url, tmp_path, monkeypatch, step
+):
+    run_nightly(config(demo_extracts, database_url, tmp_path))
+    good = snapshot(database_url)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError(f"ingespoten fout in {step}")
+
+    target = {
+        "extract": "extract_source",
+        "resolve": "resolve_step",
+        "evaluate": "evaluate_step",
+        "persist": "persist_step",
+        "report": "write_report",
+        "purge": "purge_step",
+    }[step]
+    monkeypatch.setattr(nightly, target, boom)
+    with pytest.raises(StepFailed) as raised:
+        run_nightly(config(demo_extracts, database_url, tmp_path, peildatum=date(2026, 12, 1)))
+    assert raised.value.step == step
+    assert snapshot(database_url) == good
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        failed = session.exec(select(Run).order_by(Run.id.desc())).first()
+        assert (failed.status, failed.failed_step) == ("mislukt", step)
+        assert f"ingespoten fout in {step}" in failed.error
+    assert not (tmp_path / "runs" / str(failed.id) / "rapport.md").exists()
+
+
+def test_a_second_run_while_one_is_in_progress_is_refused(demo_extracts, database_url, tmp_path):
+    engine = connect(database_url)
+    from vik.store.db import migrate
+
+    migrate(engine)
+    with run_lock(engine, "al bezig"), pytest.raises(RunLockedError, match="Er loopt al een run"):
+        run_nightly(config(demo_extracts, database_url, tmp_path))
+
+
+def test_sharply_shrunk_extract_stops_the_run_unless_accepted(
+    demo_extracts, database_url, tmp_path
+):
+    run_nightly(config(demo_extracts, database_url, tmp_path))
+    good = snapshot(database_url)
+    shrunk = tmp_path / "shrunk"
+    shutil.copytree(demo_extracts, shrunk)
+    brp = pl.read_csv(shrunk / "brp.csv", infer_schema=False)
+    brp.head(brp.height // 3).write_csv(shrunk / "brp.csv")
+    with pytest.raises(StepFailed) as raised:
+        run_nightly(config(shrunk, database_url, tmp_path))
+    assert raised.value.step == "extract"
+    assert "--accept-shrink brp" in str(raised.value)
+    assert snapshot(database_url) == good
+    accepted = run_nightly(config(shrunk, database_url, tmp_path, accept_shrink=("brp",)))
+    assert accepted.status == "geslaagd"
+
+
+def test_logs_carry_counts_not_people(demo_extracts, database_url, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    run_nightly(config(demo_extracts, database_url, tmp_path))
+    text = caplog.text
+    brp = pl.read_csv(demo_extracts / "brp.csv", infer_schema=False)
+    for column in ("bsn", "geslachtsnaam", "straatnaam"):
+        for value in brp[column].drop_nulls().unique().to_list():
+            if len(value) >= 5:
+                assert value not in text, f"{column} in log"
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        for flag in session.exec(select(Flag)).all():
+            assert flag.entity_key not in text

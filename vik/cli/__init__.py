@@ -1,0 +1,38 @@
+"""The `vik` command line. Each sub-command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="vik",
+    help="VIK: veiligheidsinformatieknooppunt. Neemt de extracten van de gemeente in, "
+    "koppelt ze aan adressen, personen en bedrijven, past openbare regels met doelbinding "
+    "toe en legt signalen voor aan de analist.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def main() -> None:
+    app()
+
+
+def _register() -> None:
+    from vik.cli.demo import demo_app
+    from vik.cli.export import export_app
+    from vik.cli.ingest import ingest
+    from vik.cli.rules import rules_app
+    from vik.cli.run import run, runs, serve
+
+    app.command("ingest")(ingest)
+    app.command("run")(run)
+    app.command("runs")(runs)
+    app.command("serve")(serve)
+    app.add_typer(rules_app, name="rules")
+    app.add_typer(export_app, name="export")
+    app.add_typer(demo_app, name="demo")
+
+
+_register()

@@ -1,0 +1,131 @@
+"""`vik run`, `vik runs` and `vik serve`: the nightly flow, its history and its schedule."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from vik.cli.output import fail, table, user_errors
+from vik.settings import Settings
+
+
+def _prefect_home(settings: Settings) -> None:
+    # Prefect keeps its own state; by default next to VIK's data, not in ~/.prefect.
+    os.environ.setdefault("PREFECT_HOME", str((settings.data_dir / "prefect").resolve()))
+
+
+def execute_run(
+    extracts: Path | None,
+    db: str | None,
+    as_of: date | None,
+    accept_shrink: list[str],
+    settings: Settings | None = None,
+) -> dict:
+    """Run the nightly Prefect flow once (ephemeral Prefect, no server needed)."""
+    settings = settings or Settings()
+    _prefect_home(settings)
+    from flows.nightly import nightly_flow
+    from vik.nightly import StepFailed
+
+    try:
+        return nightly_flow(
+            extracts_dir=str(extracts) if extracts else None,
+            database_url=db,
+            peildatum=as_of,
+            accept_shrink=accept_shrink,
+        )
+    except StepFailed as error:
+        raise fail(
+            f"De run is mislukt in stap '{error.step}': {error.cause}\n"
+            "De resultaten van de laatste geslaagde run blijven staan. Zie `vik runs`."
+        ) from None
+
+
+def print_result(result: dict, settings: Settings, db: str | None) -> None:
+    flags = result["flags"]
+    typer.echo(f"\nRun {result['run_id']}: {result['status']}")
+    typer.echo(
+        "Signalen: "
+        + ", ".join(f"{k} {v}" for k, v in flags.items() if k != "dossiers")
+        + f"; dossiers {flags.get('dossiers', 0)}"
+    )
+    typer.echo(f"Database met signalen: {db or settings.resolved_database_url()}")
+    typer.echo(f"Rapport van de run:    {result['report']}")
+    typer.echo(
+        "Bekijk de signalen met `vik web`, of exporteer ze met `vik export flags --out signalen.csv`."
+    )
+
+
+@user_errors
+def run(
+    extracts: Path = typer.Option(
+        None,
+        "--extracts",
+        help="Map met de extracten van vanavond (standaard <data_dir>/extracts).",
+    ),
+    db: str = typer.Option(None, "--db", help="Database-URL; gaat voor VIK_DATABASE_URL."),
+    as_of: str = typer.Option(None, "--as-of", help="Peildatum jjjj-mm-dd (standaard vandaag)."),
+    accept_shrink: list[str] = typer.Option(
+        [],
+        "--accept-shrink",
+        help="Accepteer een leeg of sterk gekrompen extract van deze bron (of 'all').",
+    ),
+) -> None:
+    """Draai de nachtelijke run één keer: inlezen, koppelen, regels, signalen, rapport, opschonen."""
+    settings = Settings()
+    peildatum = date.fromisoformat(as_of) if as_of else None
+    result = execute_run(extracts, db, peildatum, accept_shrink, settings)
+    print_result(result, settings, db)
+
+
+@user_errors
+def runs(
+    db: str = typer.Option(None, "--db", help="Database-URL; gaat voor VIK_DATABASE_URL."),
+    limit: int = typer.Option(20, "--limit", help="Hoeveel runs."),
+) -> None:
+    """De laatste runs: status, peildatum, stap waarin het misging, aantallen."""
+    from vik.store.db import connect, migrate, session_scope
+    from vik.store.runs import recent_runs
+
+    engine = connect(db or Settings().resolved_database_url())
+    migrate(engine)
+    with session_scope(engine) as session:
+        rows = [
+            (
+                r.id,
+                r.status,
+                r.peildatum.isoformat(),
+                r.started_at.strftime("%Y-%m-%d %H:%M"),
+                r.failed_step or "",
+                (r.flag_counts or {}).get("open", ""),
+                (r.error or "")[:80],
+            )
+            for r in recent_runs(session, limit)
+        ]
+    typer.echo(
+        table(("run", "status", "peildatum", "gestart (UTC)", "mislukt in", "open", "fout"), rows)
+    )
+
+
+def serve(
+    extracts: Path = typer.Option(
+        None, "--extracts", help="Map waar de extracten elke avond klaarstaan."
+    ),
+) -> None:
+    """Plan de nachtelijke run elke nacht om 02:00 (Europe/Amsterdam) met Prefect.
+
+    Dit proces blijft draaien. Het heeft een Prefect-server nodig: start die met
+    `prefect server start` en zet PREFECT_API_URL (bijvoorbeeld http://127.0.0.1:4200/api).
+    """
+    if not os.environ.get("PREFECT_API_URL"):
+        raise fail(
+            "vik serve heeft een Prefect-server nodig voor het schema. Start in een ander venster "
+            "`prefect server start` en zet dan PREFECT_API_URL=http://127.0.0.1:4200/api. "
+            "Eén run zonder server: `vik run`."
+        )
+    from flows.nightly import serve as serve_flow
+
+    serve_flow(str(extracts) if extracts else None)

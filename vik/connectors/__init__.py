@@ -1,0 +1,1 @@
+"""Connectors: take the evening's extracts in, validated, pseudonymised and keyed."""

@@ -1,0 +1,123 @@
+"""Per-source configuration (config/sources.yaml) for extracts that differ from the contract.
+
+Canonical files need no configuration at all. A vendor export with other column
+names, another format, encoding or delimiter is described per source::
+
+    brp:
+      file: GBA_EXPORT.TXT
+      format: csv
+      encoding: cp1252
+      delimiter: ";"
+      columns:            # canonical name: name in the vendor's file
+        geslachtsnaam: ACHTERNAAM
+      values:             # canonical column: {vendor value: canonical value}
+        functie_adres: {Woonadres: W, Briefadres: B}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from vik.configfiles import load_model, parse_model
+from vik.connectors.schemas import SOURCES, Kind, SourceSchema
+
+CONFIG_FILE = "sources.yaml"
+
+Format = Literal["csv", "parquet", "jsonl"]
+Encoding = Literal["auto", "utf-8", "utf-8-sig", "cp1252", "latin-1"]
+Delimiter = Literal["auto", ",", ";", "\t", "|"]
+
+
+class SourceConfig(BaseModel):
+    """How one source's extract is delivered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    file: str | None = Field(default=None, description="File name inside the extracts folder.")
+    format: Format | None = Field(default=None, description="Default: from the file extension.")
+    encoding: Encoding = "auto"
+    delimiter: Delimiter = "auto"
+    columns: dict[str, str] = Field(default_factory=dict, description="canonical: vendor name")
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # Refuse an extract with fewer rows than this fraction of the previous run's.
+    min_ratio: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Columns beyond the contract that the municipality deliberately takes in
+    # (everything else outside the contract is dropped at the door).
+    extra_columns: dict[str, Kind] = Field(default_factory=dict)
+
+    @field_validator("file")
+    @classmethod
+    def _plain_file_name(cls, value: str | None) -> str | None:
+        if value is not None and (Path(value).name != value or not value):
+            raise ValueError("geef alleen een bestandsnaam, zonder map")
+        return value
+
+
+class SourcesConfig(BaseModel):
+    """All sources; a source absent from config/sources.yaml gets the defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    brp: SourceConfig = Field(default_factory=SourceConfig)
+    bag: SourceConfig = Field(default_factory=SourceConfig)
+    kvk: SourceConfig = Field(default_factory=SourceConfig)
+    belastingen: SourceConfig = Field(default_factory=SourceConfig)
+    vergunningen: SourceConfig = Field(default_factory=SourceConfig)
+    handhaving: SourceConfig = Field(default_factory=SourceConfig)
+    meldingen: SourceConfig = Field(default_factory=SourceConfig)
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> SourcesConfig:
+        problems = []
+        for name, schema in SOURCES.items():
+            config: SourceConfig = getattr(self, name)
+            for extra in config.extra_columns:
+                if (
+                    extra in schema.column_names
+                    or not extra.isidentifier()
+                    or extra != extra.lower()
+                ):
+                    problems.append(
+                        f"{name}.extra_columns: '{extra}' moet een nieuwe kolomnaam in kleine "
+                        "letters zijn"
+                    )
+            known = set(schema.column_names) | set(config.extra_columns)
+            for canonical in (*config.columns, *config.values):
+                if canonical not in known:
+                    problems.append(
+                        f"{name}: '{canonical}' is geen kolom van {name}; "
+                        f"bekende kolommen: {', '.join(schema.column_names)}"
+                    )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def source(self, name: str) -> SourceConfig:
+        return getattr(self, name)
+
+    def schema(self, name: str) -> SourceSchema:
+        """The source's schema including the extra columns configured for it."""
+        return SOURCES[name].extended(self.source(name).extra_columns)
+
+
+def load_sources_config(config_dir: Path | None) -> SourcesConfig:
+    """config/sources.yaml if it exists, else the zero-configuration defaults."""
+    if config_dir is None:
+        return SourcesConfig()
+    path = config_dir / CONFIG_FILE
+    if not path.exists():
+        return SourcesConfig()
+    return load_model(SourcesConfig, path)
+
+
+def sources_config_from_dict(data: dict, where: str = CONFIG_FILE) -> SourcesConfig:
+    return parse_model(SourcesConfig, data, where)
+
+
+def mapping_key(source: str, column: str) -> str:
+    """The config key a user edits to map a vendor's column name onto a canonical one."""
+    return f"{CONFIG_FILE} → {source}.columns.{column}"

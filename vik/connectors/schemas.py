@@ -1,0 +1,374 @@
+"""The extract contract: one definition of each canonical source schema.
+
+Connectors validate against it, the demo generator writes it, docs/extracts.md
+is generated from it (``vik docs extracts``) and a test keeps that file in sync.
+
+    >>> SOURCES["bag"].natural_key
+    'nummeraanduiding_id'
+    >>> SOURCES["brp"].column("bsn").kind
+    <Kind.BSN: 'bsn'>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """How a column's values are validated and normalised."""
+
+    TEXT = "text"  # trimmed; empty is empty (null)
+    CODE = "code"  # trimmed, lower case, inner spaces become "_"
+    INTEGER = "integer"
+    DECIMAL = "decimal"  # "82,5" and "82.5" both read as 82.5
+    DATE = "date"  # jjjj-mm-dd, dd-mm-jjjj or jjjjmmdd; stored as "jjjj-mm-dd"
+    PARTIAL_DATE = "partial_date"  # as DATE, but month and/or day may be 00 (BRP)
+    BSN = "bsn"  # 9 digits passing the elfproef; replaced by a keyed pseudonym
+    POSTCODE = "postcode"  # 1234AB; "1234 ab" normalised
+    KVK_NUMMER = "kvk_nummer"  # 8 digits
+    VESTIGINGSNUMMER = "vestigingsnummer"  # 12 digits
+    BAG_ID = "bag_id"  # 16 digits
+    LIST = "list"  # ";"-separated values, stored as a list of strings
+    CHOICE = "choice"  # one of Column.choices
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of a source."""
+
+    name: str
+    kind: Kind
+    description: str
+    required: bool = False  # the column must be present in the file
+    nullable: bool = True  # a value may be empty
+    choices: tuple[str, ...] = ()
+
+    @property
+    def stored_name(self) -> str:
+        """Name of the column after ingest: BSN columns hold a pseudonym."""
+        return f"{self.name}_pseudoniem" if self.kind is Kind.BSN else self.name
+
+
+@dataclass(frozen=True)
+class SourceSchema:
+    """A source of the extract contract."""
+
+    name: str
+    title: str
+    natural_key: str | None
+    columns: tuple[Column, ...]
+    # Columns whose stable hash is the record key when neither record_id nor
+    # the natural key is delivered. Empty means all columns.
+    identity_columns: tuple[str, ...] = ()
+    # Either the address parts or one free-text `adres` column is required.
+    address_parts_or_text: bool = False
+    # Name of the woonplaats column (kvk calls it `plaats`).
+    place_column: str = "woonplaats"
+    # Columns that identify people; used by the privacy tests and docs.
+    personal: tuple[str, ...] = field(default=())
+    # Data about (suspected) offences: a rule reading it needs an art. 10 AVG basis.
+    criminal_data: bool = False
+    # Covered by the tax secrecy of art. 67 AWR: a rule reading it needs a disclosure decision.
+    tax_secrecy: bool = False
+
+    def extended(self, extra: dict[str, Kind]) -> SourceSchema:
+        """This schema plus extra columns a municipality configured on purpose."""
+        if not extra:
+            return self
+        added = tuple(
+            Column(name, kind, "Extra column configured in config/sources.yaml.")
+            for name, kind in extra.items()
+        )
+        return replace(self, columns=(*self.columns, *added))
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def stored_columns(self) -> tuple[str, ...]:
+        return tuple(c.stored_name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def address_columns(self) -> tuple[str, ...]:
+        parts = ("straatnaam", "huisnummer", "huisletter", "huisnummertoevoeging", "postcode")
+        return (*parts, self.place_column)
+
+
+def _record_id() -> Column:
+    return Column(
+        "record_id",
+        Kind.TEXT,
+        "Stable identifier of the row in the source system. Optional; when absent "
+        "the natural key (or a stable hash) is the record key.",
+    )
+
+
+def _address(
+    *, required: bool, place: str = "woonplaats", free_text: bool = False
+) -> tuple[Column, ...]:
+    parts = (
+        Column("straatnaam", Kind.TEXT, "Street name (openbare ruimte).", required=required),
+        Column("huisnummer", Kind.INTEGER, "House number.", required=required),
+        Column("huisletter", Kind.TEXT, "House letter (A, B, ...)."),
+        Column(
+            "huisnummertoevoeging",
+            Kind.TEXT,
+            "House number addition (1, 2, H, hs, bis, II, ...).",
+        ),
+        Column(
+            "postcode", Kind.POSTCODE, "Postcode, 1234AB (a space and lower case are accepted)."
+        ),
+        Column(place, Kind.TEXT, "Place (woonplaats)."),
+    )
+    if not free_text:
+        return parts
+    text = Column(
+        "adres",
+        Kind.TEXT,
+        "Free-text address as typed by a clerk, used when the parts are absent "
+        "(for example `Kerkstr. 12-a, 3811 AB`).",
+    )
+    return (*parts, text)
+
+
+SOURCES: dict[str, SourceSchema] = {
+    s.name: s
+    for s in (
+        SourceSchema(
+            name="brp",
+            title="BRP-inschrijvingen: one row per person per address period",
+            natural_key="record_id",
+            identity_columns=(
+                "bsn",
+                "functie_adres",
+                "datum_aanvang_adreshouding",
+                "nummeraanduiding_id",
+                "postcode",
+                "huisnummer",
+                "huisletter",
+                "huisnummertoevoeging",
+            ),
+            personal=("bsn", "geslachtsnaam", "voorvoegsel", "voornamen", "geboortedatum"),
+            columns=(
+                _record_id(),
+                Column("bsn", Kind.BSN, "Burgerservicenummer.", required=True, nullable=False),
+                Column(
+                    "geslachtsnaam",
+                    Kind.TEXT,
+                    "Surname without voorvoegsel.",
+                    required=True,
+                    nullable=False,
+                ),
+                Column("voorvoegsel", Kind.TEXT, "Surname prefix (van, de, van der, in 't, ...)."),
+                Column("voornamen", Kind.TEXT, "First names."),
+                Column(
+                    "geboortedatum",
+                    Kind.PARTIAL_DATE,
+                    "Date of birth; BRP's incomplete dates (19800000, month or day 00) are kept as such.",
+                    required=True,
+                ),
+                *_address(required=True),
+                Column(
+                    "nummeraanduiding_id",
+                    Kind.BAG_ID,
+                    "BAG nummeraanduiding of the address, when the BRP extract carries it.",
+                ),
+                Column(
+                    "functie_adres",
+                    Kind.CHOICE,
+                    "W (woonadres) or B (briefadres).",
+                    required=True,
+                    nullable=False,
+                    choices=("W", "B"),
+                ),
+                Column(
+                    "datum_aanvang_adreshouding",
+                    Kind.PARTIAL_DATE,
+                    "Start of the address period.",
+                    required=True,
+                    nullable=False,
+                ),
+                Column(
+                    "datum_einde_adreshouding",
+                    Kind.PARTIAL_DATE,
+                    "End of the address period; empty means current.",
+                ),
+            ),
+        ),
+        SourceSchema(
+            name="bag",
+            title="BAG verblijfsobjecten with their nummeraanduidingen",
+            natural_key="nummeraanduiding_id",
+            columns=(
+                _record_id(),
+                Column(
+                    "nummeraanduiding_id",
+                    Kind.BAG_ID,
+                    "BAG nummeraanduiding (16 digits).",
+                    required=True,
+                    nullable=False,
+                ),
+                Column("verblijfsobject_id", Kind.BAG_ID, "BAG verblijfsobject (16 digits)."),
+                *_address(required=True),
+                Column(
+                    "gebruiksdoel",
+                    Kind.LIST,
+                    "One or more gebruiksdoelen, `;`-separated (woonfunctie, kantoorfunctie, ...).",
+                    required=True,
+                ),
+                Column("oppervlakte", Kind.DECIMAL, "Floor area in m².", required=True),
+            ),
+        ),
+        SourceSchema(
+            name="kvk",
+            title="Handelsregister vestigingen",
+            natural_key="vestigingsnummer",
+            place_column="plaats",
+            columns=(
+                _record_id(),
+                Column(
+                    "vestigingsnummer",
+                    Kind.VESTIGINGSNUMMER,
+                    "Vestigingsnummer (12 digits).",
+                    required=True,
+                    nullable=False,
+                ),
+                Column(
+                    "kvk_nummer",
+                    Kind.KVK_NUMMER,
+                    "KvK number (8 digits).",
+                    required=True,
+                    nullable=False,
+                ),
+                Column("handelsnaam", Kind.TEXT, "Trade name.", required=True, nullable=False),
+                Column("rechtsvorm", Kind.TEXT, "Legal form (Eenmanszaak, B.V., ...)."),
+                Column("sbi_codes", Kind.LIST, "SBI activity codes, `;`-separated."),
+                Column("datum_inschrijving", Kind.DATE, "Registration date."),
+                Column(
+                    "datum_uitschrijving", Kind.DATE, "Deregistration date; empty means active."
+                ),
+                *_address(required=True, place="plaats"),
+            ),
+        ),
+        SourceSchema(
+            name="belastingen",
+            title="Gemeentelijke heffingen and WOZ",
+            natural_key="aanslag_id",
+            tax_secrecy=True,
+            personal=("subject_bsn", "subject_naam"),
+            columns=(
+                _record_id(),
+                Column("aanslag_id", Kind.TEXT, "Assessment number."),
+                Column("belastingjaar", Kind.INTEGER, "Tax year.", required=True),
+                Column(
+                    "heffing",
+                    Kind.CODE,
+                    "Levy (ozb, afvalstoffenheffing, rioolheffing, ...).",
+                    required=True,
+                ),
+                Column("subject_bsn", Kind.BSN, "BSN of the taxed person."),
+                Column("subject_kvk", Kind.KVK_NUMMER, "KvK number of the taxed company."),
+                Column("subject_naam", Kind.TEXT, "Name of the taxed subject."),
+                *_address(required=True),
+                Column("woz_waarde", Kind.INTEGER, "WOZ value in euros."),
+                Column("aantal_personen", Kind.INTEGER, "Number of persons the levy counts."),
+                Column("status", Kind.CODE, "Status of the assessment."),
+            ),
+        ),
+        SourceSchema(
+            name="vergunningen",
+            title="Permit cases",
+            natural_key="zaak_id",
+            address_parts_or_text=True,
+            personal=("aanvrager_bsn", "aanvrager_naam", "aanvrager_geboortedatum"),
+            columns=(
+                _record_id(),
+                Column("zaak_id", Kind.TEXT, "Case number."),
+                Column(
+                    "vergunningtype",
+                    Kind.CODE,
+                    "Permit type (exploitatievergunning, alcoholvergunning, omgevingsvergunning, ...).",
+                    required=True,
+                    nullable=False,
+                ),
+                Column("aanvrager_naam", Kind.TEXT, "Applicant's name as typed."),
+                Column("aanvrager_kvk", Kind.KVK_NUMMER, "Applicant's KvK number."),
+                Column("aanvrager_bsn", Kind.BSN, "Applicant's BSN (optional)."),
+                Column("aanvrager_geboortedatum", Kind.PARTIAL_DATE, "Applicant's date of birth."),
+                *_address(required=False, free_text=True),
+                Column("datum_aanvraag", Kind.DATE, "Application date.", required=True),
+                Column("datum_besluit", Kind.DATE, "Decision date."),
+                Column("status", Kind.CODE, "Status (in_behandeling, verleend, geweigerd, ...)."),
+            ),
+        ),
+        SourceSchema(
+            name="handhaving",
+            title="Enforcement cases",
+            natural_key="zaak_id",
+            address_parts_or_text=True,
+            criminal_data=True,
+            personal=("betrokkene_bsn", "betrokkene_naam", "betrokkene_geboortedatum"),
+            columns=(
+                _record_id(),
+                Column("zaak_id", Kind.TEXT, "Case number."),
+                Column(
+                    "zaaktype",
+                    Kind.CODE,
+                    "Case type (damocles_sluiting, damocles_waarschuwing, last_onder_dwangsom, "
+                    "bestuursdwang, apv_overtreding, illegale_bewoning, illegale_prostitutie, ...).",
+                    required=True,
+                    nullable=False,
+                ),
+                Column("grondslag", Kind.TEXT, "Legal basis of the case (Opiumwet art. 13b, ...)."),
+                Column("betrokkene_naam", Kind.TEXT, "Name of the person or company involved."),
+                Column(
+                    "betrokkene_geboortedatum",
+                    Kind.PARTIAL_DATE,
+                    "Date of birth of the person involved.",
+                ),
+                Column("betrokkene_kvk", Kind.KVK_NUMMER, "KvK number of the company involved."),
+                Column("betrokkene_bsn", Kind.BSN, "BSN of the person involved (optional)."),
+                *_address(required=False, free_text=True),
+                Column("datum_start", Kind.DATE, "Start of the case.", required=True),
+                Column("datum_einde", Kind.DATE, "End of the case; empty means open."),
+                Column("status", Kind.CODE, "Status of the case."),
+            ),
+        ),
+        SourceSchema(
+            name="meldingen",
+            title="Reports: Meld Misdaad Anoniem, intern meldpunt, boa, partners",
+            natural_key="melding_id",
+            address_parts_or_text=True,
+            criminal_data=True,
+            columns=(
+                _record_id(),
+                Column("melding_id", Kind.TEXT, "Report number."),
+                Column(
+                    "bron",
+                    Kind.CODE,
+                    "Channel (mma, intern_meldpunt, boa, politie, woningcorporatie, ...).",
+                    required=True,
+                    nullable=False,
+                ),
+                Column("datum", Kind.DATE, "Date of the report.", required=True, nullable=False),
+                Column("categorie", Kind.CODE, "Category of the report.", required=True),
+                *_address(required=False, free_text=True),
+            ),
+        ),
+    )
+}
+
+SOURCE_NAMES: tuple[str, ...] = tuple(SOURCES)
+FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl")

@@ -1,0 +1,90 @@
+"""Errors a user of VIK can cause, each with a message that says what to fix.
+
+Every message is Dutch, because the people who read them (functioneel beheer,
+the analist, the compliance officer) work in Dutch. The hierarchy::
+
+    VikError
+    ├── ConfigError                 a configuration file is wrong
+    │   ├── RuleError               a rule file is wrong or may not run
+    │   │   ├── RuleSchemaError         unknown key, wrong type, bad expression
+    │   │   ├── UndeclaredInputError    the rule reads a field it did not declare
+    │   │   ├── ForbiddenInputError     the rule profiles people by origin or identity
+    │   │   └── DoelbindingError        incomplete doelbinding, self-approval, ...
+    │   └── PseudonymKeyError       the key for BSN pseudonyms is missing or too short
+    ├── ExtractError                an extract cannot be taken in
+    │   ├── MissingExtractError         the file is not there
+    │   ├── FileFormatError             the file is not what its name or config says
+    │   ├── MissingColumnError          a required column is absent
+    │   └── ShrinkGuardError            empty or sharply shrunk extract, refused
+    └── StoreError                  the database refuses
+        ├── RunLockedError              another run is in progress
+        └── NoRunError                  there is no (successful) run to read from
+
+``str(error)`` is the message for the user; raise with the full sentence.
+"""
+
+from __future__ import annotations
+
+
+class VikError(Exception):
+    """Base of every error VIK raises on purpose."""
+
+
+class ConfigError(VikError):
+    """A configuration file (config/*.yaml) is wrong."""
+
+
+class RuleError(ConfigError):
+    """A rule file is wrong or may not run."""
+
+
+class RuleSchemaError(RuleError):
+    """A rule file does not follow the rule schema."""
+
+
+class UndeclaredInputError(RuleError):
+    """A rule refers to a field that is not among its declared inputs."""
+
+
+class ForbiddenInputError(RuleError):
+    """A rule reads a field that profiles people by origin or identity."""
+
+
+class DoelbindingError(RuleError):
+    """A rule's doelbinding or approval does not allow it to run."""
+
+
+class PseudonymKeyError(ConfigError):
+    """The secret key for BSN pseudonyms is missing or unusable."""
+
+
+class ExtractError(VikError):
+    """An extract cannot be taken in."""
+
+
+class MissingExtractError(ExtractError):
+    """An enabled source has no file in the extracts folder."""
+
+
+class FileFormatError(ExtractError):
+    """A file is not what its extension or configuration says."""
+
+
+class MissingColumnError(ExtractError):
+    """A required column is absent from an extract."""
+
+
+class ShrinkGuardError(ExtractError):
+    """An extract is empty or shrank sharply against the previous run."""
+
+
+class StoreError(VikError):
+    """The database refuses an operation."""
+
+
+class RunLockedError(StoreError):
+    """Another run holds the run lock."""
+
+
+class NoRunError(StoreError):
+    """There is no run to read results from."""

@@ -1,0 +1,1 @@
+"""Flags and dossiers: what the rules raised, fused per entity and ranked for the LOO."""

@@ -1,0 +1,338 @@
+"""The nightly run as plain functions: extract → resolve → evaluate → persist → report → purge.
+
+``run_nightly`` is the whole run; ``flows/nightly.py`` runs the same steps as
+Prefect tasks by passing its own ``Steps``. Atomic by construction: persist,
+report and purge share one database transaction that commits last, so a run
+that fails anywhere leaves the last good run's results untouched, and records
+itself as failed with the step and the error.
+
+    >>> result = run_nightly(NightlyConfig.from_settings(Settings(), extracts_dir=Path("x")))
+    >>> result.run_id, result.flag_counts
+    (8, {'nieuw': 2, 'bevestigd': 40, 'heropend': 0, 'vervallen': 1, 'open': 42})
+
+Logs carry counts, rule ids and run ids; never names, addresses or pseudonyms.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlmodel import Session
+
+from vik.connectors.config import SourcesConfig, load_sources_config
+from vik.connectors.ingest import Extracts, IngestedSource, ingest_source, write_quarantine
+from vik.connectors.pseudonyms import PseudonymKey, load_key
+from vik.connectors.schemas import SOURCES
+from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
+from vik.flags.priority import PriorityWeights, load_weights
+from vik.resolve import Resolved, resolve_extracts
+from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
+from vik.settings import Settings
+from vik.store.db import connect, migrate, session_scope
+from vik.store.dossiers import open_flags_frame, refresh_dossiers
+from vik.store.flags import persist_evaluation, record_rules
+from vik.store.links import load_judgements, sync_links
+from vik.store.lock import run_lock
+from vik.store.models import Run, utcnow
+from vik.store.reports import write_report
+from vik.store.retention import purge
+from vik.store.runs import fail_run, previous_rows, start_run
+
+log = logging.getLogger("vik.nightly")
+
+STEPS = ("extract", "resolve", "evaluate", "persist", "report", "purge")
+ACTOR = "nachtelijke run"
+
+
+@dataclass(frozen=True)
+class NightlyConfig:
+    extracts_dir: Path
+    database_url: str
+    config_dir: Path
+    data_dir: Path
+    peildatum: date
+    key: PseudonymKey
+    accept_shrink: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        extracts_dir: Path,
+        database_url: str | None = None,
+        peildatum: date | None = None,
+        accept_shrink: Iterable[str] = (),
+        key: PseudonymKey | None = None,
+    ) -> NightlyConfig:
+        return cls(
+            extracts_dir=extracts_dir,
+            database_url=database_url or settings.resolved_database_url(),
+            config_dir=settings.config_dir,
+            data_dir=settings.data_dir,
+            peildatum=peildatum or date.today(),
+            key=key or load_key(settings),
+            accept_shrink=tuple(accept_shrink),
+        )
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    status: str
+    report_path: Path | None
+    flag_counts: dict[str, int] = field(default_factory=dict)
+    source_counts: dict[str, dict] = field(default_factory=dict)
+
+
+class Steps:
+    """How steps are executed: directly here, as Prefect tasks in flows/nightly.py."""
+
+    def run(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
+        return function(*args)
+
+    def map(self, name: str, function: Callable[..., Any], items: list, *args: Any) -> list:
+        return [function(item, *args) for item in items]
+
+
+class StepFailed(Exception):
+    def __init__(self, step: str, cause: BaseException):
+        super().__init__(f"stap {step} mislukt: {cause}")
+        self.step, self.cause = step, cause
+
+
+# --- the steps ----------------------------------------------------------------------------
+
+
+def extract_source(
+    source: str,
+    extracts_dir: Path,
+    sources: SourcesConfig,
+    key: PseudonymKey,
+    previous: dict[str, int],
+    accept_shrink: tuple[str, ...],
+) -> IngestedSource:
+    return ingest_source(
+        source,
+        extracts_dir,
+        sources.source(source),
+        key,
+        previous_rows=previous.get(source),
+        accept_shrink=source in accept_shrink or "all" in accept_shrink,
+    )
+
+
+def resolve_step(extracts: Extracts, judgements: pl.DataFrame) -> Resolved:
+    return resolve_extracts(extracts.frames(), judgements=judgements)
+
+
+def evaluate_step(
+    resolved: Resolved, rules: RuleSet, peildatum: date, context: Context
+) -> Evaluation:
+    return evaluate_rules(rules, resolved.frames, peildatum, context)
+
+
+def persist_step(
+    session: Session,
+    run: Run,
+    extracts: Extracts,
+    resolved: Resolved,
+    evaluation: Evaluation,
+    rules: RuleSet,
+    weights: PriorityWeights,
+) -> dict[str, Any]:
+    record_rules(session, run, rules, evaluation)
+    dates = {name: source.extract_date for name, source in extracts.items()}
+    flag_counts = persist_evaluation(session, run, evaluation, rules, dates)
+    link_counts = sync_links(session, resolved.links, run.id)
+    dossiers = _refresh_dossiers(session, run, weights, resolved)
+    return {"flags": flag_counts, "links": link_counts, "dossiers": dossiers}
+
+
+def _refresh_dossiers(
+    session: Session, run: Run, weights: PriorityWeights, resolved: Resolved
+) -> int:
+    session.flush()
+    keys = open_flags_frame(session).select("entity_type", "entity_key").unique()
+    reports = reports_per_address(resolved.frames, run.peildatum, weights.meldingen.venster_dagen)
+    details = entity_details(resolved.frames, keys)
+    return refresh_dossiers(session, run, weights, reports, details)
+
+
+def purge_step(session: Session, run: Run, weights: PriorityWeights, resolved: Resolved) -> dict:
+    purged = purge(session, run.peildatum, actor=ACTOR)
+    if purged:  # dossiers of purged flags go with them
+        _refresh_dossiers(session, run, weights, resolved)
+    return purged
+
+
+def ingest_and_resolve(
+    extracts_dir: Path,
+    config_dir: Path,
+    key: PseudonymKey,
+    *,
+    judgements: pl.DataFrame | None = None,
+    accept_shrink: Iterable[str] = ("all",),
+) -> tuple[Extracts, Resolved]:
+    """Extract and resolve a folder outside a run (exports, dry-runs): nothing is stored."""
+    sources = load_sources_config(config_dir)
+    extracts = Extracts(
+        extract_source(s, extracts_dir, sources, key, {}, tuple(accept_shrink)) for s in SOURCES
+    )
+    extracts.raise_for_errors()
+    return extracts, resolve_step(
+        extracts, judgements if judgements is not None else empty_judgements()
+    )
+
+
+def empty_judgements() -> pl.DataFrame:
+    from vik.store.links import JUDGEMENTS_SCHEMA
+
+    return pl.DataFrame(schema=JUDGEMENTS_SCHEMA)
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
+    """One nightly run. Raises StepFailed (after recording the failure) if a step fails."""
+    steps = steps or Steps()
+    engine = connect(config.database_url)
+    migrate(engine)
+    sources = load_sources_config(config.config_dir)
+    context = load_context(config.config_dir)
+    rules = load_rules(config.config_dir / "rules", context)
+    weights = load_weights(config.config_dir)
+    with run_lock(engine, label=f"peildatum {config.peildatum.isoformat()}"):
+        with session_scope(engine) as session:
+            previous = previous_rows(session)
+            judgements = load_judgements(session)
+        run = start_run(engine, config.peildatum, str(config.extracts_dir))
+        # Kept apart from the ORM object, which a rolled-back session leaves unusable.
+        run_id = run.id
+        run_dir = config.data_dir / "runs" / str(run_id)
+        log.info("run %s gestart, peildatum %s", run.id, config.peildatum.isoformat())
+        timings: dict[str, float] = {}
+        step = "extract"
+        try:
+            started = time.perf_counter()
+            ingested = steps.map(
+                "extract",
+                extract_source,
+                [s for s in SOURCES],
+                config.extracts_dir,
+                sources,
+                config.key,
+                previous,
+                config.accept_shrink,
+            )
+            extracts = Extracts(ingested)
+            write_quarantine(extracts, run_dir / "quarantaine")
+            for name, summary in extracts.summaries().items():
+                log.info(
+                    "run %s bron %s: %s gelezen, %s geaccepteerd, %s in quarantaine",
+                    run.id,
+                    name,
+                    summary.rows_read,
+                    summary.rows_accepted,
+                    summary.rows_quarantined,
+                )
+            extracts.raise_for_errors()
+            timings["extract"] = time.perf_counter() - started
+
+            step = "resolve"
+            started = time.perf_counter()
+            resolved = steps.run("resolve", resolve_step, extracts, judgements)
+            timings["resolve"] = time.perf_counter() - started
+
+            step = "evaluate"
+            started = time.perf_counter()
+            evaluation = steps.run(
+                "evaluate", evaluate_step, resolved, rules, config.peildatum, context
+            )
+            timings["evaluate"] = time.perf_counter() - started
+            for outcome in evaluation.outcomes:
+                log.info(
+                    "run %s regel %s: %s",
+                    run.id,
+                    outcome.rule_id,
+                    f"{outcome.hits.height} signalen, {outcome.undecided.height} onbeslist"
+                    if outcome.ran
+                    else "niet gedraaid",
+                )
+
+            with session_scope(engine) as session:
+                run = session.get(Run, run.id)
+                step = "persist"
+                started = time.perf_counter()
+                stored = steps.run(
+                    "persist",
+                    persist_step,
+                    session,
+                    run,
+                    extracts,
+                    resolved,
+                    evaluation,
+                    rules,
+                    weights,
+                )
+                timings["persist"] = time.perf_counter() - started
+
+                step = "purge"
+                started = time.perf_counter()
+                purged = steps.run("purge", purge_step, session, run, weights, resolved)
+                timings["purge"] = time.perf_counter() - started
+
+                step = "report"
+                started = time.perf_counter()
+                run.step_seconds = {k: round(v, 3) for k, v in timings.items()}
+                run.source_counts = {n: s.as_dict() for n, s in extracts.summaries().items()}
+                run.rule_outcomes = [o.counts() for o in evaluation.outcomes]
+                run.flag_counts = {**stored["flags"], "dossiers": stored["dossiers"]}
+                run.purged = purged
+                run.wijk_counts = dwellings_per_wijk(resolved.frames["bag"])
+                staged = steps.run(
+                    "report", write_report, run, extracts, resolved, evaluation, stored, run_dir
+                )
+                timings["report"] = time.perf_counter() - started
+                run.step_seconds = {k: round(v, 3) for k, v in timings.items()}
+                run.status = "geslaagd"
+                run.finished_at = utcnow()
+                run.report_path = str(run_dir / "rapport.md")
+                session.add(run)
+            # Committed: only now does the report take its final name.
+            for staged_file in staged:
+                staged_file.replace(staged_file.with_name(staged_file.name.removesuffix(".tmp")))
+        except BaseException as error:
+            fail_run(engine, run_id, step, error)
+            log.error("run %s mislukt in stap %s: %s", run_id, step, type(error).__name__)
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            raise StepFailed(step, error) from error
+        log.info("run %s geslaagd: %s", run.id, json.dumps(run.flag_counts))
+    _prune_run_dirs(config.data_dir / "runs", keep=30)
+    return RunResult(
+        run.id,
+        "geslaagd",
+        run_dir / "rapport.md",
+        run.flag_counts or {},
+        run.source_counts or {},
+    )
+
+
+def _prune_run_dirs(directory: Path, keep: int) -> None:
+    """Quarantine files hold personal data: only the last `keep` runs' files stay."""
+    if not directory.is_dir():
+        return
+    runs = sorted((p for p in directory.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+    for old in runs[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)

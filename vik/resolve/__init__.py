@@ -1,0 +1,302 @@
+"""Resolution: tie every record to its BAG address, person and company.
+
+    >>> resolved = resolve_extracts(extracts.frames(), judgements=judgements)
+    >>> resolved.frames["vergunningen"].select("record_key", "nummeraanduiding_id", "persoon_id")
+    >>> resolved.links.columns
+    ['source', 'record_key', 'entity_type', 'entity_id', 'confidence', 'method', 'status', 'reason']
+
+Order matters: addresses first (persons and companies use address agreement),
+then companies (a name that is a company's is not a person's), then persons.
+Every source frame comes back with, per entity type it can refer to, the entity
+key (only for certain links: that is all rules may use), the confidence and the
+method; ``links`` holds one row per record and entity type, including the
+possible and failed ones with their reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
+
+from vik.configfiles import load_model
+from vik.resolve.bag import build_index, resolve_addresses
+from vik.resolve.companies import CompanyMatchSettings, company_id, resolve_companies
+from vik.resolve.links import (
+    CERTAIN,
+    ENTITY_TYPES,
+    LINKED_ENTITIES,
+    LINKS_SCHEMA,
+    confidence_column,
+    entity_key,
+    method_column,
+)
+from vik.resolve.names import looks_like_company
+from vik.resolve.persons import PersonMatchSettings, person_id, resolve_persons
+
+CONFIG_FILE = "resolve.yaml"
+
+# Which columns of a process source name its person or company.
+SUBJECTS = {
+    "belastingen": {
+        "bsn": "subject_bsn_pseudoniem",
+        "naam": "subject_naam",
+        "kvk": "subject_kvk",
+        "dob": None,
+    },
+    "vergunningen": {
+        "bsn": "aanvrager_bsn_pseudoniem",
+        "naam": "aanvrager_naam",
+        "kvk": "aanvrager_kvk",
+        "dob": "aanvrager_geboortedatum",
+    },
+    "handhaving": {
+        "bsn": "betrokkene_bsn_pseudoniem",
+        "naam": "betrokkene_naam",
+        "kvk": "betrokkene_kvk",
+        "dob": "betrokkene_geboortedatum",
+    },
+}
+
+
+class ResolveSettings(BaseModel):
+    """config/resolve.yaml: thresholds of the person and company matchers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    persons: PersonMatchSettings = Field(default_factory=PersonMatchSettings)
+    companies: CompanyMatchSettings = Field(default_factory=CompanyMatchSettings)
+
+
+def load_resolve_settings(config_dir: Path | None) -> ResolveSettings:
+    if config_dir is None or not (config_dir / CONFIG_FILE).exists():
+        return ResolveSettings()
+    return load_model(ResolveSettings, config_dir / CONFIG_FILE)
+
+
+@dataclass
+class Resolved:
+    frames: dict[str, pl.DataFrame]
+    links: pl.DataFrame
+
+
+def _link_rows(frame: pl.DataFrame, source: str, entity: str, id_column: str) -> pl.DataFrame:
+    return frame.select(
+        pl.lit(source).alias("source"),
+        "record_key",
+        pl.lit(ENTITY_TYPES[entity]).alias("entity_type"),
+        pl.col(id_column).alias("entity_id"),
+        "confidence",
+        "method",
+        "status",
+        "reason",
+    )
+
+
+def _attach(frame: pl.DataFrame, links: pl.DataFrame, entity: str, id_column: str) -> pl.DataFrame:
+    """Entity key (certain links only), confidence and method as columns of a source frame."""
+    key = entity_key(entity)
+    attached = links.select(
+        "record_key",
+        pl.when(pl.col("status") == CERTAIN).then(pl.col(id_column)).alias(key),
+        pl.col("confidence").alias(confidence_column(entity)),
+        pl.col("method").alias(method_column(entity)),
+    )
+    base = frame.drop(
+        [c for c in (key, confidence_column(entity), method_column(entity)) if c in frame.columns]
+    )
+    return base.join(attached, on="record_key", how="left")
+
+
+def _address_records(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    parts = [
+        "straatnaam",
+        "huisnummer",
+        "huisletter",
+        "huisnummertoevoeging",
+        "postcode",
+        "woonplaats",
+    ]
+    pieces = []
+    for source, frame in frames.items():
+        if source == "bag" or "adres" not in LINKED_ENTITIES[source]:
+            continue
+        renamed = frame.rename({"plaats": "woonplaats"}) if "plaats" in frame.columns else frame
+        pieces.append(
+            renamed.select(
+                (pl.lit(source + "\x1f") + pl.col("record_key")).alias("key"),
+                *[pl.col(c) for c in parts],
+                (
+                    pl.col("adres") if "adres" in renamed.columns else pl.lit(None, dtype=pl.String)
+                ).alias("adres"),
+                (
+                    pl.col("nummeraanduiding_id")
+                    if "nummeraanduiding_id" in renamed.columns
+                    else pl.lit(None, dtype=pl.String)
+                ).alias("nummeraanduiding_id"),
+            )
+        )
+    return pl.concat(pieces, how="vertical_relaxed")
+
+
+def resolve_extracts(
+    frames: dict[str, pl.DataFrame],
+    *,
+    judgements: pl.DataFrame | None = None,
+    settings: ResolveSettings | None = None,
+) -> Resolved:
+    """Resolve all ingested sources; frames keep their rows and gain link columns."""
+    settings = settings or ResolveSettings()
+    frames = dict(frames)
+    links: list[pl.DataFrame] = []
+
+    # Addresses: every source against the BAG, in one batch.
+    bag = frames["bag"]
+    index = build_index(bag)
+    addressed = resolve_addresses(_address_records(frames), index)
+    addressed = _apply_address_judgements(addressed, judgements)
+    addressed = addressed.with_columns(
+        pl.col("key").str.split_exact("\x1f", 1).struct.field("field_0").alias("source"),
+        pl.col("key").str.split_exact("\x1f", 1).struct.field("field_1").alias("record_key"),
+        pl.when(pl.col("nummeraanduiding_id").is_not_null())
+        .then(pl.lit(CERTAIN))
+        .otherwise(pl.lit("geen"))
+        .alias("status"),
+    )
+    for source in list(frames):
+        if source == "bag" or "adres" not in LINKED_ENTITIES[source]:
+            continue
+        part = addressed.filter(pl.col("source") == source)
+        frames[source] = _attach(frames[source], part, "adres", "nummeraanduiding_id")
+        links.append(_link_rows(part, source, "adres", "nummeraanduiding_id"))
+    frames["bag"] = bag.with_columns(
+        pl.lit(1.0).alias(confidence_column("adres")), pl.lit("bag").alias(method_column("adres"))
+    )
+    links.append(
+        bag.select(
+            pl.lit("bag").alias("source"),
+            "record_key",
+            pl.lit("address").alias("entity_type"),
+            pl.col("nummeraanduiding_id").alias("entity_id"),
+            pl.lit(1.0).alias("confidence"),
+            pl.lit("bag").alias("method"),
+            pl.lit(CERTAIN).alias("status"),
+            pl.lit(None, dtype=pl.String).alias("reason"),
+        )
+    )
+
+    # Companies: the KvK extract itself, then every record that names a company.
+    kvk = frames["kvk"]
+    kvk_links = kvk.select(
+        "record_key",
+        company_id(pl.col("kvk_nummer")).alias("bedrijf_id"),
+        pl.lit(1.0).alias("confidence"),
+        pl.lit("kvk_nummer").alias("method"),
+        pl.lit(CERTAIN).alias("status"),
+        pl.lit(None, dtype=pl.String).alias("reason"),
+    )
+    frames["kvk"] = _attach(kvk, kvk_links, "bedrijf", "bedrijf_id")
+    links.append(_link_rows(kvk_links, "kvk", "bedrijf", "bedrijf_id"))
+    company_records, person_records = [], []
+    for source, columns in SUBJECTS.items():
+        frame = frames[source]
+        naam = pl.col(columns["naam"])
+        company_like = looks_like_company(naam).fill_null(False)
+        company_records.append(
+            frame.filter(
+                pl.col(columns["kvk"]).is_not_null() | (naam.is_not_null() & company_like)
+            ).select(
+                pl.lit(source).alias("source"),
+                "record_key",
+                pl.col(columns["kvk"]).alias("kvk_nummer"),
+                pl.when(company_like).then(naam).alias("naam"),
+                "nummeraanduiding_id",
+                "postcode",
+            )
+        )
+        person_records.append(
+            frame.filter(
+                pl.col(columns["bsn"]).is_not_null() | (naam.is_not_null() & ~company_like)
+            ).select(
+                pl.lit(source).alias("source"),
+                "record_key",
+                pl.col(columns["bsn"]).alias("bsn_pseudoniem"),
+                pl.when(~company_like).then(naam).alias("naam"),
+                (pl.col(columns["dob"]) if columns["dob"] else pl.lit(None, dtype=pl.String)).alias(
+                    "geboortedatum"
+                ),
+                "nummeraanduiding_id",
+            )
+        )
+    companies = resolve_companies(
+        frames["kvk"],
+        pl.concat(company_records),
+        judgements=judgements,
+        settings=settings.companies,
+    )
+    brp = frames["brp"].with_columns(person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"))
+    brp_links = brp.select(
+        "record_key",
+        "persoon_id",
+        pl.lit(1.0).alias("confidence"),
+        pl.lit("bsn").alias("method"),
+        pl.lit(CERTAIN).alias("status"),
+        pl.lit(None, dtype=pl.String).alias("reason"),
+    )
+    frames["brp"] = _attach(frames["brp"], brp_links, "persoon", "persoon_id")
+    links.append(_link_rows(brp_links, "brp", "persoon", "persoon_id"))
+    persons = resolve_persons(
+        frames["brp"], pl.concat(person_records), judgements=judgements, settings=settings.persons
+    )
+    for source in SUBJECTS:
+        company_part = companies.filter(pl.col("source") == source)
+        person_part = persons.filter(pl.col("source") == source)
+        frames[source] = _attach(frames[source], company_part, "bedrijf", "bedrijf_id")
+        frames[source] = _attach(frames[source], person_part, "persoon", "persoon_id")
+        links.append(_link_rows(company_part, source, "bedrijf", "bedrijf_id"))
+        links.append(_link_rows(person_part, source, "persoon", "persoon_id"))
+    all_links = pl.concat([link.cast(LINKS_SCHEMA) for link in links])
+    return Resolved(frames=frames, links=all_links)
+
+
+def _apply_address_judgements(
+    addressed: pl.DataFrame, judgements: pl.DataFrame | None
+) -> pl.DataFrame:
+    """An analist's 'is' fixes a record's address; 'is_niet' undoes the resolver's choice."""
+    if judgements is None or judgements.height == 0:
+        return addressed
+    judged = (
+        judgements.filter(pl.col("entity_type") == "address")
+        .select(
+            (pl.col("source") + "\x1f" + pl.col("record_key")).alias("key"),
+            pl.col("entity_id").alias("judged"),
+            "verdict",
+        )
+        .unique("key", keep="last")
+    )
+    joined = addressed.join(judged, on="key", how="left")
+    is_it = pl.col("verdict") == "is"
+    is_not = (pl.col("verdict") == "is_niet") & (pl.col("judged") == pl.col("nummeraanduiding_id"))
+    return joined.with_columns(
+        pl.when(is_it)
+        .then(pl.col("judged"))
+        .when(is_not)
+        .then(None)
+        .otherwise(pl.col("nummeraanduiding_id"))
+        .alias("nummeraanduiding_id"),
+        pl.when(is_it)
+        .then(1.0)
+        .when(is_not)
+        .then(0.0)
+        .otherwise(pl.col("confidence"))
+        .alias("confidence"),
+        pl.when(is_it | is_not).then(pl.lit("oordeel")).otherwise(pl.col("method")).alias("method"),
+        pl.when(is_it)
+        .then(pl.lit(None, dtype=pl.String))
+        .when(is_not)
+        .then(pl.lit("de analist wees dit adres af"))
+        .otherwise(pl.col("reason"))
+        .alias("reason"),
+    ).drop("judged", "verdict")

@@ -1,0 +1,62 @@
+"""The columns resolution adds to every source, and the link table it produces.
+
+After resolution every source frame carries, per entity type it can refer to,
+the entity key (only for certain links) and that link's confidence and method:
+
+    >>> LINKED_ENTITIES["vergunningen"]
+    ('adres', 'persoon', 'bedrijf')
+    >>> entity_key("persoon"), confidence_column("persoon")
+    ('persoon_id', 'persoon_zekerheid')
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+ENTITY_KEYS = {"adres": "nummeraanduiding_id", "persoon": "persoon_id", "bedrijf": "bedrijf_id"}
+# The entity types of the link export, as the issue names them.
+ENTITY_TYPES = {"adres": "address", "persoon": "person", "bedrijf": "company"}
+LINKED_ENTITIES: dict[str, tuple[str, ...]] = {
+    "brp": ("adres", "persoon"),
+    "bag": ("adres",),
+    "kvk": ("adres", "bedrijf"),
+    "belastingen": ("adres", "persoon", "bedrijf"),
+    "vergunningen": ("adres", "persoon", "bedrijf"),
+    "handhaving": ("adres", "persoon", "bedrijf"),
+    "meldingen": ("adres",),
+}
+
+# Link status: only `zeker` links fill the entity key columns rules read.
+CERTAIN, POSSIBLE, NONE = "zeker", "mogelijk", "geen"
+
+LINKS_SCHEMA = {
+    "source": pl.String,
+    "record_key": pl.String,
+    "entity_type": pl.String,  # address | person | company
+    "entity_id": pl.String,
+    "confidence": pl.Float64,
+    "method": pl.String,
+    "status": pl.String,  # zeker | mogelijk | geen
+    "reason": pl.String,
+}
+
+
+def entity_key(entity: str) -> str:
+    return ENTITY_KEYS[entity]
+
+
+def confidence_column(entity: str) -> str:
+    return f"{entity}_zekerheid"
+
+
+def method_column(entity: str) -> str:
+    return f"{entity}_methode"
+
+
+def link_columns(source: str) -> tuple[str, ...]:
+    """Columns resolution adds to a source (the key, its confidence and method per entity)."""
+    return tuple(
+        column
+        for entity in LINKED_ENTITIES[source]
+        for column in (entity_key(entity), confidence_column(entity), method_column(entity))
+    )

@@ -1,0 +1,260 @@
+"""Dutch name normalisation, vectorised: folding, voorvoegsels, name order, initials, a phonetic key.
+
+    >>> parse_person_names(pl.Series(["Vries, P.J. de", "Mehmet Öztürk", "JANSEN-BIJL, A."]))
+    shape: (3, 6)  # given, initials, voorvoegsel, surname, surname_last, phonetic
+    >>> fold(pl.lit("Öztürk-Bijl")) → "ozturk-byl"
+
+The same functions serve both sides of a comparison, so a BRP name and a name as
+a clerk typed it end up in the same shape: lower case, diacritics folded, ij as y,
+the voorvoegsel split off, the given names reduced to what was typed (full names
+or initials).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# Letters NFKD does not decompose, folded the way Dutch registers spell them.
+_EXTRA_FOLDS = {"ı": "i", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ð": "d"}
+
+# Voorvoegsels as BRP lists them (Tabel 36), longest first; the abbreviations
+# clerks write are expanded before matching.
+VOORVOEGSELS = (
+    "van de", "van den", "van der", "van het", "van 't", "van ter", "van",
+    "de", "den", "der", "het", "'t", "t", "te", "ter", "ten",
+    "in de", "in den", "in der", "in het", "in 't",
+    "op de", "op den", "op der", "op het", "op 't", "op ten",
+    "uit de", "uit den", "uit het", "uit 't", "aan de", "aan den", "aan het",
+    "bij de", "bij den", "onder de", "onder den", "over de", "over den",
+    "voor de", "voor den", "la", "le", "du", "des", "da", "di", "dos", "von", "zu",
+)  # fmt: skip
+_PREFIX_WORDS = sorted({w for v in VOORVOEGSELS for w in v.split()}, key=len, reverse=True)
+_TITLES = (
+    r"^(?:fam\.?|familie|dhr\.?|mevr\.?|mw\.?|de heer|mevrouw|mr\.?|dr\.?|ir\.?|drs\.?|ing\.?)\s+"
+)
+
+# Words that make a name a company's, not a person's (with the legal forms below).
+_COMPANY_WORDS = (
+    "holding", "beheer", "bakkerij", "stichting", "vereniging", "zorg", "thuiszorg",
+    "groep", "group", "services", "service", "diensten", "handel", "trading", "bouw",
+    "transport", "logistiek", "installatie", "schoonmaak", "restaurant", "cafe", "café",
+    "snackbar", "shop", "winkel", "garage", "autobedrijf", "kapsalon", "barbershop",
+    "administratie", "advies", "consultancy", "international", "nederland", "company",
+    "onderneming", "maatschap", "coöperatie", "cooperatie", "kinderopvang", "praktijk",
+)  # fmt: skip
+LEGAL_FORMS = (
+    r"b\.?\s?v\.?", r"n\.?\s?v\.?", r"v\.?\s?o\.?\s?f\.?", r"c\.?\s?v\.?", r"u\.?\s?a\.?",
+    r"w\.?\s?a\.?", r"eenmanszaak", r"stichting", r"vereniging", r"co[oö]peratie(?:ve vereniging)?",
+    r"maatschap", r"i\.?\s?o\.?",
+)  # fmt: skip
+_LEGAL_FORM_PATTERN = r"(?:^|\s)(?:" + "|".join(LEGAL_FORMS) + r")(?:\s|$)"
+
+
+def fold(text: pl.Expr) -> pl.Expr:
+    """Lower case, diacritics folded (Öztürk → ozturk, Yılmaz → yilmaz), ij as y."""
+    folded = text.str.to_lowercase().str.normalize("NFKD").str.replace_all(r"\p{M}", "")
+    folded = folded.str.replace_many(list(_EXTRA_FOLDS), list(_EXTRA_FOLDS.values()))
+    return folded.str.replace_all("ij", "y", literal=True)
+
+
+def _squash(text: pl.Expr) -> pl.Expr:
+    return text.str.replace_all(r"\s+", " ").str.strip_chars()
+
+
+def phonetic(text: pl.Expr) -> pl.Expr:
+    """A Dutch sound key of a (folded) surname: close spellings share it.
+
+    Jansen/Janssen/Jansens → jansn; de Vries/Fries → fris; Meijer/Meyer/Mijer → myr.
+    Rules: sch→s, ch→g, c→k (before a, o, u, consonants) or s, ph→f, v→f, z→s, dt/d
+    at the end→t, y/ij→i, vowels after the first letter dropped, doubles collapsed.
+    """
+    key = text.str.replace_all(r"[^a-z]", "")
+    for pattern, replacement in (
+        (r"sch", "s"),
+        (r"ch", "g"),
+        (r"c([eiy])", "s${1}"),
+        (r"c", "k"),
+        (r"ph", "f"),
+        (r"q", "k"),
+        (r"x", "ks"),
+        (r"v", "f"),
+        (r"w", "v"),
+        (r"z", "s"),
+        (r"dt$", "t"),
+        (r"d$", "t"),
+        (r"y", "i"),
+        (r"h", ""),
+    ):
+        key = key.str.replace_all(pattern, replacement)
+    first = key.str.slice(0, 1)
+    key = first + key.str.slice(1).str.replace_all(r"[aeiou]", "")
+    # Doubles collapse (the regex engine has no back-references: one pattern per letter).
+    for letter in "bdfgjklmnprstv":
+        key = key.str.replace_all(f"{letter}{letter}+", letter)
+    return key.str.slice(0, 8)
+
+
+def looks_like_company(names: pl.Series | pl.Expr) -> pl.Series | pl.Expr:
+    """True where a typed name is a company's (legal form or business word), not a person's."""
+    expr = names if isinstance(names, pl.Expr) else pl.lit(names)
+    folded = fold(expr).str.replace_all(r"[,&]", " ")
+    words = r"(?:^|\s)(?:" + "|".join(_COMPANY_WORDS) + r")(?:\s|$)"
+    result = folded.str.contains(_LEGAL_FORM_PATTERN) | folded.str.contains(words)
+    if isinstance(names, pl.Series):
+        return pl.select(result.alias(names.name)).to_series()
+    return result
+
+
+def company_key(text: pl.Expr) -> pl.Expr:
+    """Handelsnaam without legal form, punctuation and noise: 'Bakkerij De Vries B.V.' → 'bakkery de vries'."""
+    folded = fold(text).str.replace_all("&", " en ").str.replace_all(r"[,'\"()/]", " ")
+    # Twice: a legal form right after another shares the space between them.
+    for _ in range(2):
+        folded = folded.str.replace_all(_LEGAL_FORM_PATTERN, " ")
+    return _squash(folded.str.replace_all(r"[.\-]", " "))
+
+
+def _expand_abbreviated_prefixes(text: pl.Expr) -> pl.Expr:
+    # v.d. → van de, v. → van, v.d.b. is not a thing; 't stays.
+    return (
+        text.str.replace_all(r"(?:^|\s)v\.\s?d\.?(?:\s|$)", " van de ")
+        .str.replace_all(r"(?:^|\s)v\.(?:\s|$)", " van ")
+        .str.replace_all(r"(?:^|\s)i\.?\s?t\.?(?:\s|$)", " in 't ")
+    )
+
+
+def parse_person_names(names: pl.Series) -> pl.DataFrame:
+    """Split free-text person names into comparable parts.
+
+    Columns: ``given`` (typed given names, folded, or empty), ``initials`` (first
+    letters of the given names), ``voorvoegsel``, ``surname`` (without
+    voorvoegsel), ``surname_last`` (its last word, for double names) and
+    ``phonetic`` (sound key of surname_last). Unparseable input gives nulls.
+    """
+    frame = pl.DataFrame({"raw": names})
+    text = _squash(_expand_abbreviated_prefixes(fold(pl.col("raw")).str.replace(_TITLES, "")))
+    frame = frame.with_columns(text.alias("t"))
+    has_comma = pl.col("t").str.contains(",")
+    before = pl.col("t").str.split(",").list.first().str.strip_chars()
+    after = pl.col("t").str.split(",").list.slice(1).list.join(" ").str.strip_chars()
+    frame = frame.with_columns(
+        pl.when(has_comma).then(before).otherwise(pl.col("t")).alias("_main"),
+        pl.when(has_comma).then(after).otherwise(pl.lit(None)).alias("_after"),
+    )
+    # Initials glued together (p.j.) become separate tokens.
+    tokens = (
+        pl.col("_main")
+        .str.replace_all(r"([a-z])\.", "${1}. ")
+        .str.split(" ")
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
+    after_tokens = (
+        pl.col("_after")
+        .str.replace_all(r"([a-z])\.", "${1}. ")
+        .str.split(" ")
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
+    frame = frame.with_columns(tokens.alias("_tokens"), after_tokens.alias("_after_tokens"))
+    prefix_word = pl.element().is_in(_PREFIX_WORDS)
+    initial = pl.element().str.contains(r"^[a-z]\.?$")
+    frame = frame.with_columns(
+        # Comma form: "vries, p.j. de" → surname tokens before the comma, given after
+        # (a trailing voorvoegsel after the comma belongs to the surname).
+        pl.col("_after_tokens").list.eval(pl.element().filter(prefix_word)).alias("_after_prefix"),
+        pl.col("_after_tokens").list.eval(pl.element().filter(~prefix_word)).alias("_after_given"),
+        # Plain form: given names (and initials) first, then voorvoegsel, then surname.
+        pl.col("_tokens").list.eval(pl.element().filter(initial)).alias("_initial_tokens"),
+        pl.col("_tokens").list.eval(pl.element().filter(~initial)).alias("_word_tokens"),
+    )
+    words = pl.col("_word_tokens")
+    first_prefix = words.list.eval(pl.element().is_in(_PREFIX_WORDS).arg_true()).list.first()
+    # Without a comma: everything before the first voorvoegsel word is given names;
+    # without a voorvoegsel the last word is the surname (and the rest given names).
+    n_words = words.list.len()
+    split_at = (
+        pl.when(first_prefix.is_not_null() & (first_prefix > 0))
+        .then(first_prefix)
+        .when(pl.col("_initial_tokens").list.len() > 0)
+        .then(0)
+        .otherwise(pl.max_horizontal(n_words - 1, 0))
+    )
+    plain_given = words.list.head(split_at)
+    plain_rest = words.list.tail(n_words - split_at)
+    frame = frame.with_columns(
+        pl.when(has_comma)
+        .then(pl.concat_list(pl.col("_tokens"), pl.col("_after_prefix")))
+        .otherwise(plain_rest)
+        .alias("_surname_tokens"),
+        pl.when(has_comma)
+        .then(pl.col("_after_given"))
+        .otherwise(pl.concat_list(pl.col("_initial_tokens"), plain_given))
+        .alias("_given_tokens"),
+    )
+    surname_tokens = pl.col("_surname_tokens")
+    is_prefix = surname_tokens.list.eval(pl.element().is_in(_PREFIX_WORDS))
+    # Voorvoegsel words before the surname (de vries) or after it (vries de, as
+    # sorted lists write it) are split off; the words in between are the surname.
+    leading = is_prefix.list.eval(pl.element().cum_min()).list.sum()
+    trailing = is_prefix.list.reverse().list.eval(pl.element().cum_min()).list.sum()
+    trailing = pl.when(leading == surname_tokens.list.len()).then(0).otherwise(trailing)
+    middle = surname_tokens.list.len() - leading - trailing
+    frame = frame.with_columns(
+        pl.concat_list(surname_tokens.list.head(leading), surname_tokens.list.tail(trailing))
+        .list.join(" ")
+        .alias("voorvoegsel"),
+        surname_tokens.list.slice(leading, middle).list.join(" ").alias("surname"),
+        pl.col("_given_tokens")
+        .list.eval(pl.element().filter(~pl.element().str.contains(r"^[a-z]\.?$")))
+        .list.join(" ")
+        .alias("given"),
+        pl.col("_given_tokens")
+        .list.eval(pl.element().str.slice(0, 1))
+        .list.join("")
+        .alias("initials"),
+    )
+    frame = frame.with_columns(
+        pl.col("surname").str.replace_all(r"[^a-z\- ]", "").str.strip_chars(" -").alias("surname"),
+        pl.col("voorvoegsel").str.replace_all(r"[^a-z' ]", ""),
+        pl.col("given").str.replace_all(r"[^a-z\- ]", "").str.strip_chars(),
+    )
+    empty_to_null = [
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("given", "initials", "voorvoegsel", "surname")
+    ]
+    frame = frame.with_columns(empty_to_null)
+    return frame.select(
+        "given",
+        "initials",
+        "voorvoegsel",
+        "surname",
+        pl.col("surname")
+        .str.split(" ")
+        .list.last()
+        .str.split("-")
+        .list.last()
+        .alias("surname_last"),
+    ).with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))
+
+
+def brp_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
+    """The same parts for BRP's structured names (voornamen, voorvoegsel, geslachtsnaam)."""
+    given = _squash(fold(pl.col("voornamen")).str.replace_all(r"[^a-z\- ]", " "))
+    surname = _squash(fold(pl.col("geslachtsnaam")).str.replace_all(r"[^a-z\- ]", " "))
+    voorvoegsel = _squash(fold(pl.col("voorvoegsel")).str.replace_all(r"[^a-z' ]", " "))
+    out = frame.with_columns(
+        given.alias("given"),
+        given.str.split(" ")
+        .list.eval(pl.element().str.slice(0, 1))
+        .list.join("")
+        .alias("initials"),
+        voorvoegsel.alias("voorvoegsel"),
+        surname.alias("surname"),
+    ).with_columns(
+        pl.col("surname")
+        .str.split(" ")
+        .list.last()
+        .str.split("-")
+        .list.last()
+        .alias("surname_last"),
+    )
+    return out.with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))

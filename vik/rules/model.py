@@ -1,0 +1,285 @@
+"""The rule file: a strict pydantic schema, published as JSON Schema (docs/rule.schema.json).
+
+One YAML file per rule under config/rules/. Unknown keys are an error. What a
+rule may read (``inputs``), what it computes per entity (``measures``), when it
+raises a flag (``condition``) and why that is lawful (``doelbinding``) all sit
+in the one file a compliance officer reads; docs/rules.md explains each key.
+
+    >>> rule = Rule.model_validate(yaml.safe_load(Path("config/rules/overbewoning.yaml").read_text()))
+    >>> rule.entity_types
+    ('adres',)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+FieldRef = Annotated[str, StringConstraints(pattern=r"^[a-z]+\.[a-z_0-9]+$")]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+ParamValue = int | float | bool | str | list[str] | list[int] | list[float]
+
+# ISO 8601 durations as bewaartermijn: P1Y, P6M, P90D, P1Y6M, P2W.
+ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entity(StrEnum):
+    ADRES = "adres"
+    PERSOON = "persoon"
+    BEDRIJF = "bedrijf"
+
+
+class Severity(StrEnum):
+    LAAG = "laag"
+    MIDDEL = "middel"
+    HOOG = "hoog"
+
+
+class Status(StrEnum):
+    CONCEPT = "concept"
+    GOEDGEKEURD = "goedgekeurd"
+    ACTIEF = "actief"
+    INGETROKKEN = "ingetrokken"
+
+
+class Approval(Strict):
+    by: Text = Field(description="Wie deze versie goedkeurde (naam en functie); niet de auteur.")
+    date: dt.date = Field(description="Datum van goedkeuring.")
+    decision: str | None = Field(
+        default=None, description="Kenmerk van het besluit of het verslag waarin is goedgekeurd."
+    )
+
+
+class Grondslag(Strict):
+    avg: Text | None = Field(
+        default=None, description="Grondslag uit art. 6 lid 1 AVG, bijvoorbeeld sub e."
+    )
+    wettelijke_taak: Text | None = Field(
+        default=None,
+        description="De specifieke wettelijke taak (Wet BRP, Opiumwet art. 13b, Gemeentewet "
+        "art. 172, Wet Bibob, Wmo 2015, ...).",
+    )
+    links: list[str] = Field(
+        default_factory=list, description="Vindplaatsen op wetten.overheid.nl."
+    )
+
+
+class Bewaartermijn(StrEnum):
+    LAATSTE_SIGNALERING = "laatste_signalering"
+    BESLUIT = "besluit"
+
+
+class Doelbinding(Strict):
+    """Purpose binding. Fields are optional in the schema so that a concept can be
+    incomplete; ``doelbinding_gaps`` says what is missing before a rule may run."""
+
+    grondslag: Grondslag | None = None
+    doel: Text | None = None
+    verantwoordelijk_orgaan: Literal["burgemeester", "college", "raad"] | None = None
+    gegevenscategorieen: dict[str, Text] | None = Field(
+        default=None,
+        description="Per bron die de regel leest: welke gegevens en waarom. Elke bron uit "
+        "inputs moet hier staan.",
+    )
+    betrokkenen: list[Text] | None = None
+    ontvangers: list[Identifier] | None = Field(
+        default=None,
+        description="Afdelingen (ids uit config/departments.yaml) die de signalen zien.",
+    )
+    bewaartermijn: Text | None = Field(default=None, description="ISO 8601-duur, bv. P1Y of P6M.")
+    bewaartermijn_aanvang: Bewaartermijn | None = Field(
+        default=None,
+        description="laatste_signalering: de termijn loopt vanaf de laatste nacht waarin het "
+        "signaal nog gold; besluit: vanaf het laatste besluit van een analist (signalen zonder "
+        "besluit vervallen op hun eigen termijn vanaf de laatste signalering).",
+    )
+    proportionaliteit: Text | None = None
+    subsidiariteit: Text | None = None
+    dpia: Text | None = Field(default=None, description="Kenmerk van de DPIA.")
+    fg_advies: Text | None = Field(default=None, description="Kenmerk van het advies van de FG.")
+    eigenaar: Text | None = None
+    herbeoordeling: date | None = Field(
+        default=None,
+        description="Uiterlijke datum van herbeoordeling; daarna draait de regel niet.",
+    )
+    strafrechtelijke_gegevens: Text | None = Field(
+        default=None,
+        description="Grondslag voor gegevens over strafbare feiten (art. 10 AVG, art. 33 UAVG); "
+        "verplicht als de regel handhaving of meldingen leest.",
+    )
+    bijzondere_persoonsgegevens: Text | None = Field(
+        default=None, description="Grondslag uit art. 9 AVG / UAVG als gezondheidsgegevens meedoen."
+    )
+    awr_ontheffing: Text | None = Field(
+        default=None,
+        description="Besluit dat de geheimhouding van art. 67 AWR opheft; verplicht als de "
+        "regel belastingen leest.",
+    )
+
+    @field_validator("bewaartermijn")
+    @classmethod
+    def _iso_duration(cls, value: str | None) -> str | None:
+        if value is not None and not ISO_DURATION.match(value):
+            raise ValueError(
+                f"'{value}' is geen ISO 8601-duur; schrijf bijvoorbeeld P1Y, P6M of P90D"
+            )
+        return value
+
+
+class ProfilingException(Strict):
+    """An explicit, justified exception to the ban on profiling inputs."""
+
+    velden: list[FieldRef] = Field(min_length=1)
+    onderbouwing: Annotated[str, StringConstraints(strip_whitespace=True, min_length=40)]
+    besluit: Text
+
+
+class Measure(Strict):
+    """Something counted or looked up per entity; exactly one of the aggregations is set."""
+
+    count: Identifier | None = Field(default=None, description="Aantal records van deze bron.")
+    count_distinct: FieldRef | None = Field(
+        default=None, description="Aantal verschillende waarden."
+    )
+    distinct: FieldRef | None = Field(
+        default=None, description="De verschillende waarden, als lijst."
+    )
+    min: FieldRef | None = None
+    max: FieldRef | None = None
+    sum: FieldRef | None = None
+    value: FieldRef | None = Field(
+        default=None,
+        description="De waarde van de entiteit (bv. bag.oppervlakte); onbekend als records "
+        "verschillende waarden geven.",
+    )
+    where: str | None = Field(default=None, description="Alleen records waarvoor dit waar is.")
+    unknown: str | None = Field(
+        default=None, description="Reden bij 'onbeslist' als deze waarde ontbreekt."
+    )
+
+    @model_validator(mode="after")
+    def _one_aggregation(self) -> Measure:
+        set_ = [name for name in AGGREGATIONS if getattr(self, name) is not None]
+        if len(set_) != 1:
+            raise ValueError(
+                "geef precies één van: "
+                + ", ".join(AGGREGATIONS)
+                + f" (nu: {', '.join(set_) or 'geen'})"
+            )
+        return self
+
+    @property
+    def aggregation(self) -> str:
+        return next(name for name in AGGREGATIONS if getattr(self, name) is not None)
+
+    @property
+    def target(self) -> str:
+        return getattr(self, self.aggregation)
+
+    @property
+    def source(self) -> str:
+        return self.target.split(".", 1)[0]
+
+
+AGGREGATIONS = ("count", "count_distinct", "distinct", "min", "max", "sum", "value")
+
+
+class Matter(Strict):
+    """An open matter of a department, for betrokkenheid rules."""
+
+    source: Identifier = Field(description="Bron waarin de afdeling haar zaken heeft.")
+    where: str | None = Field(default=None, description="Wanneer een record een open zaak is.")
+
+
+class Fixture(Strict):
+    """A small given/expect example that `vik rules test` runs."""
+
+    name: Text
+    peildatum: date
+    given: dict[Identifier, list[dict[str, Any]]]
+    expect: FixtureExpectation
+
+
+class FixtureExpectation(Strict):
+    hits: list[str] = Field(description="Entiteitsleutels die een signaal moeten krijgen.")
+    undecided: list[str] | None = Field(default=None, description="Sleutels die onbeslist blijven.")
+    explanations: dict[str, str] | None = Field(
+        default=None, description="Verwachte uitleg per sleutel."
+    )
+    departments: dict[str, list[str]] | None = Field(
+        default=None,
+        description="Betrokkenheid: per sleutel de afdelingen die een signaal krijgen.",
+    )
+
+
+class Rule(Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
+    version: int = Field(ge=1)
+    title: Text
+    description: Text
+    theme: Identifier
+    kind: Literal["signaal", "betrokkenheid"] = "signaal"
+    entity: Entity | list[Entity]
+    severity: Severity
+    inputs: list[FieldRef] = Field(min_length=1)
+    params: dict[Identifier, ParamValue] = Field(default_factory=dict)
+    measures: dict[Identifier, Measure] = Field(default_factory=dict)
+    condition: str | None = None
+    matters: dict[Identifier, Matter] = Field(
+        default_factory=dict, description="Betrokkenheid: open zaken per afdeling."
+    )
+    explanation: Text
+    author: Text
+    status: Status
+    approval: Approval | None = None
+    doelbinding: Doelbinding
+    profilering_uitzondering: ProfilingException | None = None
+    tests: list[Fixture] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shape_per_kind(self) -> Rule:
+        if self.kind == "signaal":
+            if not self.measures or not self.condition:
+                raise ValueError("een signaalregel heeft measures en een condition")
+            if self.matters:
+                raise ValueError("matters horen alleen bij een betrokkenheidsregel")
+        else:
+            if len(self.matters) < 2:
+                raise ValueError(
+                    "een betrokkenheidsregel noemt ten minste twee afdelingen onder matters"
+                )
+            if self.measures or self.condition:
+                raise ValueError("een betrokkenheidsregel heeft geen measures of condition")
+        return self
+
+    @property
+    def entity_types(self) -> tuple[str, ...]:
+        entities = self.entity if isinstance(self.entity, list) else [self.entity]
+        return tuple(e.value for e in entities)
+
+    @property
+    def input_sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(ref.split(".", 1)[0] for ref in self.inputs))
+
+    def fields_of(self, source: str) -> tuple[str, ...]:
+        return tuple(ref.split(".", 1)[1] for ref in self.inputs if ref.startswith(f"{source}."))
+
+
+Fixture.model_rebuild()

@@ -1,0 +1,212 @@
+"""Persisting a night's evaluation: rule versions, evaluations, flags and their evidence.
+
+Idempotent: the same extracts and rules give the same flags, not new ones. A
+flag is identified by rule, entity and (for betrokkenheid) department; it keeps
+first_seen and gets last_seen each night it still holds. A flag of a rule that
+ran but no longer raises it becomes ``vervallen``, keeping its reviews; a flag
+of a rule that did not run is left alone (not evaluated is not "no longer true").
+
+    >>> counts = persist_evaluation(session, run, evaluation, rules, extract_dates)
+    >>> counts
+    {'nieuw': 3, 'bevestigd': 120, 'heropend': 0, 'vervallen': 2, 'open': 123}
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, select
+
+from vik.rules import Evaluation, RuleSet
+from vik.rules.loader import LoadedRule
+from vik.store.bulk import write_frame
+from vik.store.models import Flag, FlagEvidence, RuleEvaluation, RuleVersion, Run
+
+IDENTITY = ["rule_id", "entity_type", "entity_key", "department"]
+
+
+def record_rules(session: Session, run: Run, rules: RuleSet, evaluation: Evaluation) -> None:
+    """Every loaded rule version (with its exact text) and what each rule did this run."""
+    ran = {o.rule_id for o in evaluation.outcomes if o.ran}
+    for loaded in rules.valid:
+        rule = loaded.rule
+        version = session.exec(
+            select(RuleVersion).where(
+                RuleVersion.rule_id == rule.id, RuleVersion.content_hash == loaded.content_hash
+            )
+        ).first()
+        if version is None:
+            version = RuleVersion(
+                rule_id=rule.id,
+                version=rule.version,
+                content_hash=loaded.content_hash,
+                title=rule.title,
+                status=rule.status.value,
+                author=rule.author,
+                approved_by=rule.approval.by if rule.approval else None,
+                approved_on=rule.approval.date if rule.approval else None,
+                text=loaded.text,
+                first_seen_run=run.id,
+            )
+        version.last_seen_run = run.id
+        if rule.id in ran:
+            version.first_active_run = version.first_active_run or run.id
+            version.last_active_run = run.id
+        session.add(version)
+    for outcome in evaluation.outcomes:
+        session.add(
+            RuleEvaluation(
+                run_id=run.id,
+                rule_id=outcome.rule_id,
+                version=outcome.version,
+                content_hash=outcome.content_hash,
+                ran=outcome.ran,
+                reasons=outcome.reasons,
+                columns_read=outcome.columns_read,
+                rows_in=outcome.rows_in,
+                hits=outcome.hits.height,
+                undecided=outcome.undecided.height,
+                unlinked=outcome.unlinked,
+                seconds=round(outcome.seconds, 3),
+            )
+        )
+
+
+def _rule_meta(loaded: LoadedRule) -> dict:
+    rule = loaded.rule
+    return {
+        "rule_version": rule.version,
+        "rule_hash": loaded.content_hash,
+        "severity": rule.severity.value,
+        "theme": rule.theme,
+        "recipients": list(rule.doelbinding.ontvangers or []),
+        "bewaartermijn": rule.doelbinding.bewaartermijn,
+        "bewaartermijn_aanvang": (
+            rule.doelbinding.bewaartermijn_aanvang.value
+            if rule.doelbinding.bewaartermijn_aanvang
+            else None
+        ),
+    }
+
+
+def persist_evaluation(
+    session: Session,
+    run: Run,
+    evaluation: Evaluation,
+    rules: RuleSet,
+    extract_dates: dict[str, date | None],
+) -> dict[str, int]:
+    """Upsert the night's hits as flags and mark flags that no longer hold as vervallen."""
+    peildatum = run.peildatum
+    ran = [o.rule_id for o in evaluation.outcomes if o.ran]
+    hits = evaluation.hits().with_columns(pl.col("department").fill_null(""))
+    existing_rows = session.exec(
+        select(
+            Flag.id,
+            Flag.rule_id,
+            Flag.entity_type,
+            Flag.entity_key,
+            Flag.department,
+            Flag.status,
+        ).where(Flag.rule_id.in_(ran))  # type: ignore[attr-defined]
+    ).all()
+    existing = pl.DataFrame(
+        [tuple(row) for row in existing_rows],
+        schema={"id": pl.Int64, **dict.fromkeys(IDENTITY, pl.String), "status": pl.String},
+        orient="row",
+    )
+    matched = hits.join(existing, on=IDENTITY, how="left")
+    counts = {"nieuw": 0, "bevestigd": 0, "heropend": 0, "vervallen": 0}
+    meta = {loaded.id: _rule_meta(loaded) for loaded in rules.valid}
+
+    new_flags = []
+    for row in matched.filter(pl.col("id").is_null()).iter_rows(named=True):
+        rule_meta = meta[row["rule_id"]]
+        recipients = [row["department"]] if row["department"] else rule_meta["recipients"]
+        new_flags.append(
+            Flag(
+                rule_id=row["rule_id"],
+                entity_type=row["entity_type"],
+                entity_key=row["entity_key"],
+                department=row["department"],
+                status="open",
+                values=json.loads(row["values"]),
+                explanation=row["explanation"],
+                first_seen_run=run.id,
+                last_seen_run=run.id,
+                first_seen_on=peildatum,
+                last_seen_on=peildatum,
+                **{**rule_meta, "recipients": recipients},
+            )
+        )
+    session.add_all(new_flags)
+    session.flush()
+    counts["nieuw"] = len(new_flags)
+
+    seen = matched.filter(pl.col("id").is_not_null())
+    counts["heropend"] = seen.filter(pl.col("status") == "vervallen").height
+    counts["bevestigd"] = seen.height - counts["heropend"]
+    updates = [
+        {
+            "id": row["id"],
+            "status": "open",
+            "vervallen_on": None,
+            "values": json.loads(row["values"]),
+            "explanation": row["explanation"],
+            "last_seen_run": run.id,
+            "last_seen_on": peildatum,
+            **{k: v for k, v in meta[row["rule_id"]].items() if k != "recipients"},
+        }
+        for row in seen.iter_rows(named=True)
+    ]
+    if updates:
+        session.execute(update(Flag), updates)
+
+    stale = existing.join(hits.select(IDENTITY), on=IDENTITY, how="anti").filter(
+        pl.col("status") == "open"
+    )
+    if stale.height:
+        session.execute(
+            update(Flag)
+            .where(Flag.id.in_(stale["id"].to_list()))  # type: ignore[union-attr]
+            .values(status="vervallen", vervallen_on=peildatum)
+        )
+    counts["vervallen"] = stale.height
+
+    # Evidence is rewritten for every flag seen tonight: it is tonight's evidence.
+    ids = pl.DataFrame(
+        {
+            **{c: [getattr(f, c) for f in new_flags] for c in IDENTITY},
+            "flag_id": [f.id for f in new_flags],
+        },
+        schema={**dict.fromkeys(IDENTITY, pl.String), "flag_id": pl.Int64},
+    )
+    ids = pl.concat([ids, seen.select(*IDENTITY, pl.col("id").alias("flag_id"))])
+    if seen.height:
+        session.execute(
+            delete(FlagEvidence).where(
+                FlagEvidence.flag_id.in_(seen["id"].to_list())  # type: ignore[attr-defined]
+            )
+        )
+    evidence = (
+        hits.join(ids, on=IDENTITY)
+        .select("flag_id", "evidence")
+        .explode("evidence")
+        .unnest("evidence")
+        .rename({"confidence": "link_confidence", "method": "link_method"})
+    )
+    dates = pl.DataFrame(
+        {"source": list(extract_dates), "extract_date": list(extract_dates.values())},
+        schema={"source": pl.String, "extract_date": pl.Date},
+    )
+    evidence = evidence.join(dates, on="source", how="left").select(
+        "flag_id", "source", "record_key", "extract_date", "link_confidence", "link_method"
+    )
+    write_frame(session, "flag_evidence", evidence)
+    counts["open"] = session.exec(
+        select(func.count()).select_from(Flag).where(Flag.status == "open")
+    ).one()
+    return counts

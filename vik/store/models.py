@@ -1,0 +1,254 @@
+"""The database tables (sqlmodel). Alembic migrations in vik/store/migrations create them.
+
+Times are timezone-aware UTC. JSON columns hold counts, lists and small
+structures; personal data is kept only where a task needs it (the details of
+flagged persons, opened with a stated purpose) and goes with the dossier.
+
+    >>> with session_scope(engine) as session:  # doctest: +SKIP
+    ...     session.exec(select(Flag).where(Flag.status == "open")).all()
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(**kwargs: Any) -> Any:
+    return Field(default=None, sa_column=Column(JSON, **kwargs))
+
+
+class Run(SQLModel, table=True):
+    """One nightly run: its status, timings and counts (never content)."""
+
+    __tablename__ = "run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    status: str = Field(default="bezig", index=True)  # bezig | geslaagd | mislukt
+    failed_step: str | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    peildatum: date
+    extracts_dir: str
+    source_counts: dict | None = _json()
+    rule_outcomes: list | None = _json()
+    step_seconds: dict | None = _json()
+    flag_counts: dict | None = _json()
+    purged: dict | None = _json()
+    # Dwellings (BAG woonfunctie) per wijk, to compare where a rule's hits fall.
+    wijk_counts: dict | None = _json()
+    report_path: str | None = None
+
+
+class RuleVersion(SQLModel, table=True):
+    """Every version of every rule file that was ever loaded for a run, with its exact text."""
+
+    __tablename__ = "rule_version"
+    __table_args__ = (UniqueConstraint("rule_id", "content_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: str = Field(index=True)
+    version: int
+    content_hash: str
+    title: str
+    status: str
+    author: str
+    approved_by: str | None = None
+    approved_on: date | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    first_seen_run: int | None = None
+    last_seen_run: int | None = None
+    first_active_run: int | None = None
+    last_active_run: int | None = None
+
+
+class RuleEvaluation(SQLModel, table=True):
+    """Per run and rule: version and hash, columns read, rows in, hits out, or why it did not run."""
+
+    __tablename__ = "rule_evaluation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    rule_id: str = Field(index=True)
+    version: int | None = None
+    content_hash: str | None = None
+    ran: bool
+    reasons: list | None = _json()
+    columns_read: list | None = _json()
+    rows_in: dict | None = _json()
+    hits: int = 0
+    undecided: int = 0
+    unlinked: dict | None = _json()
+    seconds: float = 0.0
+
+
+class Flag(SQLModel, table=True):
+    """A signal on one entity by one rule (per department for betrokkenheid); lives across nights."""
+
+    __tablename__ = "flag"
+    __table_args__ = (
+        UniqueConstraint("rule_id", "entity_type", "entity_key", "department"),
+        Index("ix_flag_entity", "entity_type", "entity_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: str = Field(index=True)
+    entity_type: str
+    entity_key: str
+    # "" for a flag every recipient of the rule sees; a department id for betrokkenheid.
+    department: str = ""
+    status: str = Field(default="open", index=True)  # open | vervallen
+    rule_version: int
+    rule_hash: str
+    severity: str
+    theme: str
+    values: dict | None = _json()
+    explanation: str = Field(sa_column=Column(Text, nullable=False))
+    recipients: list | None = _json()
+    first_seen_run: int
+    last_seen_run: int
+    first_seen_on: date
+    last_seen_on: date
+    vervallen_on: date | None = None
+    decision: str | None = None  # latest review decision, for filtering
+    decided_on: date | None = None
+    # The retention of the rule version that last raised it (ISO 8601 duration and
+    # what starts it); vik.store.retention computes the date it must go.
+    bewaartermijn: str | None = None
+    bewaartermijn_aanvang: str | None = None
+
+
+class FlagEvidence(SQLModel, table=True):
+    """A source record a flag rests on, with its extract date and link confidence."""
+
+    __tablename__ = "flag_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    flag_id: int = Field(foreign_key="flag.id", index=True)
+    source: str
+    record_key: str
+    extract_date: date | None = None
+    link_confidence: float | None = None
+    link_method: str | None = None
+
+
+class Dossier(SQLModel, table=True):
+    """All open flags and reports on one entity, with a transparent priority."""
+
+    __tablename__ = "dossier"
+    __table_args__ = (UniqueConstraint("entity_type", "entity_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity_type: str
+    entity_key: str
+    priority: float = Field(index=True)
+    breakdown: list | None = _json()
+    rule_ids: list | None = _json()
+    themes: list | None = _json()
+    reports: int = 0
+    label: str  # shown in lists: an address, a company name, or "Persoon <kort id>"
+    wijk: str | None = None
+    details: dict | None = _json()  # person-level details: opened with a purpose only
+    updated_run: int
+
+
+class Review(SQLModel, table=True):
+    """A human decision on a flag; nothing happens to a person or address without one."""
+
+    __tablename__ = "review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    flag_id: int = Field(foreign_key="flag.id", index=True)
+    decision: str  # in_behandeling | doorzetten | geen_actie
+    target: str | None = None  # LOO, DTO/RIEC or a department id, for doorzetten
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    reviewer: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Snooze(SQLModel, table=True):
+    """A rule's flag on an entity, put aside until a date with a reason."""
+
+    __tablename__ = "snooze"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: str = Field(index=True)
+    entity_type: str
+    entity_key: str
+    until: date
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    by: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Link(SQLModel, table=True):
+    """The last good run's link of a source record to an entity (or why there is none)."""
+
+    __tablename__ = "link"
+    __table_args__ = (
+        UniqueConstraint("source", "record_key", "entity_type"),
+        Index("ix_link_entity", "entity_type", "entity_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    record_key: str
+    entity_type: str  # address | person | company
+    entity_id: str | None = None
+    confidence: float | None = None
+    method: str | None = None
+    status: str  # zeker | mogelijk | geen
+    reason: str | None = None
+    run_id: int
+
+
+class LinkJudgement(SQLModel, table=True):
+    """A human judgement on a link: it wins over the matcher on every later night.
+
+    A history: a later judgement on the same record and entity replaces an earlier one."""
+
+    __tablename__ = "link_judgement"
+    __table_args__ = (Index("ix_link_judgement_record", "source", "record_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    record_key: str
+    entity_type: str
+    entity_id: str
+    verdict: str  # is | is_niet
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    by: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only (database triggers refuse UPDATE and DELETE): who did or saw what, when, why."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(index=True)
+    action: str = Field(index=True)
+    object_type: str | None = None
+    object_id: str | None = None
+    purpose: str | None = Field(default=None, sa_column=Column(Text))
+    details: dict | None = _json()
+
+
+class RunLock(SQLModel, table=True):
+    """The single-run lock for SQLite (PostgreSQL uses an advisory lock)."""
+
+    __tablename__ = "run_lock"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    acquired_at: datetime = Field(default_factory=utcnow)

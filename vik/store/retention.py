@@ -1,0 +1,74 @@
+"""Retention: delete what the rule's bewaartermijn says must go, and record how many, not what.
+
+A flag's term runs from its last signalling (``laatste_signalering``) or from
+the last decision on it (``besluit``); a flag nobody decided on runs from its
+last signalling: unreviewed flags expire on their own term. A flag that still
+holds tonight was signalled tonight, so under ``laatste_signalering`` it stays.
+
+    >>> purge(session, peildatum=date(2028, 1, 1), actor="nachtelijke run")
+    {'overbewoning': 3, 'meldingen-cluster': 12}
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import Counter
+from datetime import date, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from vik.store.audit import record
+from vik.store.models import Flag, FlagEvidence, Review
+
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
+
+
+def add_duration(start: date, duration: str) -> date:
+    """start + an ISO 8601 duration of years, months, weeks and days (month ends clamp)."""
+    match = _DURATION.match(duration)
+    if not match:
+        raise ValueError(f"geen ISO 8601-duur: {duration!r}")
+    years, months, weeks, days = (int(part or 0) for part in match.groups())
+    total = start.year * 12 + start.month - 1 + years * 12 + months
+    year, month = divmod(total, 12)
+    month += 1
+    moved = date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+    return moved + timedelta(weeks=weeks, days=days)
+
+
+def expiry(flag: Flag) -> date | None:
+    """The day after which the flag must be deleted (None: no term recorded, kept)."""
+    if not flag.bewaartermijn:
+        return None
+    start = flag.last_seen_on
+    if flag.bewaartermijn_aanvang == "besluit" and flag.decided_on is not None:
+        start = flag.decided_on
+    return add_duration(start, flag.bewaartermijn)
+
+
+def due(session: Session, peildatum: date) -> list[Flag]:
+    flags = session.exec(select(Flag)).all()
+    return [f for f in flags if (end := expiry(f)) is not None and end < peildatum]
+
+
+def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
+    """Delete flags past their term with their evidence and reviews; audit counts per rule."""
+    expired = due(session, peildatum)
+    if not expired:
+        return {}
+    ids = [f.id for f in expired]
+    per_rule = Counter(f.rule_id for f in expired)
+    session.execute(delete(FlagEvidence).where(FlagEvidence.flag_id.in_(ids)))  # type: ignore[attr-defined]
+    session.execute(delete(Review).where(Review.flag_id.in_(ids)))  # type: ignore[attr-defined]
+    session.execute(delete(Flag).where(Flag.id.in_(ids)))  # type: ignore[union-attr]
+    counts = dict(sorted(per_rule.items()))
+    record(
+        session,
+        actor=actor,
+        action="bewaartermijn_verwijderd",
+        object_type="flag",
+        details={"peildatum": peildatum.isoformat(), "verwijderd_per_regel": counts},
+    )
+    return counts

@@ -1,0 +1,64 @@
+"""Run history: a run is recorded before it starts and marked failed, with the step, if it fails.
+
+>>> run = start_run(engine, peildatum=date(2026, 11, 22), extracts_dir="var/demo/extracts")
+>>> fail_run(engine, run.id, "resolve", error)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from vik.errors import NoRunError
+from vik.store.db import session_scope
+from vik.store.models import Run, utcnow
+
+
+def start_run(engine: Engine, peildatum: date, extracts_dir: str) -> Run:
+    with session_scope(engine) as session:
+        run = Run(peildatum=peildatum, extracts_dir=extracts_dir, status="bezig")
+        session.add(run)
+    return run
+
+
+def fail_run(engine: Engine, run_id: int, step: str, error: BaseException) -> None:
+    """Record the failure in its own transaction: the run's own work was rolled back."""
+    with session_scope(engine) as session:
+        run = session.get(Run, run_id)
+        if run is None:  # pragma: no cover - the row was committed before any step ran
+            return
+        run.status = "mislukt"
+        run.failed_step = step
+        run.error = f"{type(error).__name__}: {error}"[:4000]
+        run.finished_at = utcnow()
+        session.add(run)
+
+
+def last_good_run(session: Session) -> Run | None:
+    return session.exec(
+        select(Run).where(Run.status == "geslaagd").order_by(col(Run.id).desc())
+    ).first()
+
+
+def require_last_good_run(session: Session) -> Run:
+    run = last_good_run(session)
+    if run is None:
+        raise NoRunError(
+            "Er is nog geen geslaagde run in deze database. Draai eerst `vik run`, of geef "
+            "--extracts DIR om direct uit extracten te werken."
+        )
+    return run
+
+
+def previous_rows(session: Session) -> dict[str, int]:
+    """Rows read per source in the last good run: the baseline of the shrink guard."""
+    run = last_good_run(session)
+    if run is None or not run.source_counts:
+        return {}
+    return {name: counts["rows_read"] for name, counts in run.source_counts.items()}
+
+
+def recent_runs(session: Session, limit: int = 20) -> list[Run]:
+    return list(session.exec(select(Run).order_by(col(Run.id).desc()).limit(limit)).all())
