@@ -203,7 +203,11 @@ def resolve_extracts(
     for source, columns in SUBJECTS.items():
         frame = frames[source]
         naam = pl.col(columns["naam"])
-        company_like = looks_like_company(naam).fill_null(False)
+        # With a BSN the name is a person's. Without, it is a company's when it reads
+        # like one or when the record carries a KvK number ("DELTA HOLDIG", 66593419).
+        company_like = pl.col(columns["bsn"]).is_null() & (
+            looks_like_company(naam).fill_null(False) | pl.col(columns["kvk"]).is_not_null()
+        )
         company_records.append(
             frame.filter(
                 pl.col(columns["kvk"]).is_not_null() | (naam.is_not_null() & company_like)
@@ -228,6 +232,8 @@ def resolve_extracts(
                     "geboortedatum"
                 ),
                 "nummeraanduiding_id",
+                "postcode",
+                "huisnummer",
             )
         )
     companies = resolve_companies(

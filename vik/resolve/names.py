@@ -33,15 +33,38 @@ _TITLES = (
     r"^(?:fam\.?|familie|dhr\.?|mevr\.?|mw\.?|de heer|mevrouw|mr\.?|dr\.?|ir\.?|drs\.?|ing\.?)\s+"
 )
 
-# Words that make a name a company's, not a person's (with the legal forms below).
+# Words that make a name a company's, not a person's (with the legal forms below),
+# as whole words ...
 _COMPANY_WORDS = (
-    "holding", "beheer", "bakkerij", "stichting", "vereniging", "zorg", "thuiszorg",
+    "holding", "beheer", "bakkerij", "stichting", "vereniging", "thuiszorg",
     "groep", "group", "services", "service", "diensten", "handel", "trading", "bouw",
-    "transport", "logistiek", "installatie", "schoonmaak", "restaurant", "cafe", "café",
-    "snackbar", "shop", "winkel", "garage", "autobedrijf", "kapsalon", "barbershop",
-    "administratie", "advies", "consultancy", "international", "nederland", "company",
-    "onderneming", "maatschap", "coöperatie", "cooperatie", "kinderopvang", "praktijk",
+    "transport", "logistiek", "installatie", "installaties", "schoonmaak", "restaurant", "cafe",
+    "eetcafe", "cafetaria", "lunchroom", "snackbar", "pizzeria", "grillroom", "shoarma",
+    "coffeeshop", "hotel", "pension", "bistro", "shop", "store", "supermarkt",
+    "garage", "autobedrijf", "autohandel", "carwash", "kapsalon", "barbershop", "salon",
+    "studio", "administratie", "advies", "consultancy", "international", "nederland",
+    "company", "onderneming", "maatschap", "cooperatie", "kinderopvang", "praktijk",
+    "centrum", "bureau", "vastgoed", "import", "export", "fotografie", "beveiliging",
+    "makelaardij", "klussen", "hoveniers", "fitness", "sportschool",
+    "apotheek", "kliniek", "therapie", "fysiotherapie", "telecom", "reisbureau",
+    "uitzendbureau", "verhuur", "verhuizingen", "koeriersdienst", "taxi", "ict", "webdesign",
+    "bv", "nv", "vof",
 )  # fmt: skip
+# ... or as the end of a compound word (Schildersbedrijf, Bloemenwinkel, Nagelstudio).
+# Words that are also surnames (Winkel, Bakker, Schilder, Zorg) count only inside a compound.
+_COMPANY_ENDINGS = (
+    "bedrijf", "bedrijven", "winkel", "handel", "studio", "salon", "service", "services",
+    "zorg", "bouw", "techniek", "therapie", "praktijk", "centrum", "bureau", "makerij",
+    "erij", "shop", "verhuur", "diensten", "groep", "markt", "import", "export", "garage",
+    "kantoor", "advies", "design", "wasstraat", "reiniging", "onderhoud", "opvang",
+)  # fmt: skip
+
+
+def _folded_words(words: tuple[str, ...]) -> str:
+    """The words folded as `fold` folds names (ij → y), as a regex alternation."""
+    return "|".join(sorted({w.replace("ij", "y") for w in words}, key=len, reverse=True))
+
+
 LEGAL_FORMS = (
     r"b\.?\s?v\.?", r"n\.?\s?v\.?", r"v\.?\s?o\.?\s?f\.?", r"c\.?\s?v\.?", r"u\.?\s?a\.?",
     r"w\.?\s?a\.?", r"eenmanszaak", r"stichting", r"vereniging", r"co[oö]peratie(?:ve vereniging)?",
@@ -98,8 +121,18 @@ def looks_like_company(names: pl.Series | pl.Expr) -> pl.Series | pl.Expr:
     """True where a typed name is a company's (legal form or business word), not a person's."""
     expr = names if isinstance(names, pl.Expr) else pl.lit(names)
     folded = fold(expr).str.replace_all(r"[,&]", " ")
-    words = r"(?:^|\s)(?:" + "|".join(_COMPANY_WORDS) + r")(?:\s|$)"
-    result = folded.str.contains(_LEGAL_FORM_PATTERN) | folded.str.contains(words)
+    # Legal forms keep their dots (B.V., W.A.); initials "W.A." are not a legal form
+    # because the pattern wants it as a word of its own after the name.
+    spaced = folded.str.replace_all(r"[.\-]", " ")
+    words = r"(?:^|\s)(?:" + _folded_words(_COMPANY_WORDS) + r")(?:\s|$)"
+    endings = r"[a-z]{3,}(?:" + _folded_words(_COMPANY_ENDINGS) + r")(?:\s|$)"
+    # "Jansen, B.V." and "Visser, W.A. de" are a surname with initials, not a legal form.
+    initials_after_comma = fold(expr).str.contains(r"^[a-z' \-]+,\s*(?:[a-z]\.\s*)+(?:[a-z' ]+)?$")
+    result = (
+        (folded.str.contains(_LEGAL_FORM_PATTERN) & ~initials_after_comma)
+        | spaced.str.contains(words)
+        | spaced.str.contains(endings)
+    )
     if isinstance(names, pl.Series):
         return pl.select(result.alias(names.name)).to_series()
     return result
@@ -238,6 +271,10 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
 
 def brp_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
     """The same parts for BRP's structured names (voornamen, voorvoegsel, geslachtsnaam)."""
+    # An extract whose voorvoegsel column is empty throughout arrives untyped.
+    frame = frame.with_columns(
+        pl.col(c).cast(pl.String) for c in ("voornamen", "voorvoegsel", "geslachtsnaam")
+    )
     given = _squash(fold(pl.col("voornamen")).str.replace_all(r"[^a-z\- ]", " "))
     surname = _squash(fold(pl.col("geslachtsnaam")).str.replace_all(r"[^a-z\- ]", " "))
     voorvoegsel = _squash(fold(pl.col("voorvoegsel")).str.replace_all(r"[^a-z' ]", " "))
@@ -256,5 +293,11 @@ def brp_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
         .str.split("-")
         .list.last()
         .alias("surname_last"),
+    )
+    out = out.with_columns(
+        [
+            pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("given", "initials", "voorvoegsel", "surname", "surname_last")
+        ]
     )
     return out.with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))

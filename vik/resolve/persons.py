@@ -9,21 +9,32 @@ How, in order:
 1. A human judgement wins: ``is`` links (confidence 1, method ``oordeel``),
    ``is_niet`` removes that person from the candidates.
 2. A BSN pseudonym decides (method ``bsn``).
-3. Otherwise candidates come from four blocks, joined in polars: the same birth
-   date; the same phonetic surname key and birth year (typos in day or month,
-   BRP's partial dates); for records without a birth date the same phonetic key
-   and first initial (only when the record has no address); and every person
-   ever registered at the record's resolved address.
-4. Each candidate pair is scored in batch with rapidfuzz (``process.cpdist`` on
-   the aligned pairs, never a Python loop per record) on surname, given names or
-   initials, birth date and address agreement; the confidence is their weighted
-   mean over the features the record has (address counts only when it agrees:
-   a permit for a shop is not evidence that the applicant lives elsewhere).
-5. The best candidate is ``zeker`` when its confidence reaches
-   ``settings.certain``, it beats the runner-up by ``settings.margin`` and the
-   link rests on more than a name (birth date or address agrees). Between
-   ``settings.possible`` and that it is ``mogelijk``: kept for the analist, never
-   used by a rule. Namesakes and twins therefore never become certain by guess.
+3. Otherwise candidates come from blocks, joined in polars: the same birth
+   date; the same sound key of the surname and birth year; the same first given
+   name and surname; every person ever registered at the record's resolved
+   address; and, for records with neither birth date nor address, the sound
+   key and first initial.
+4. Each candidate pair is compared per feature into an agreement level
+   (surname, given names, birth date, address): names with one rapidfuzz
+   ``process.cpdist`` batch call per feature, never a Python loop per record.
+   A Fellegi-Sunter model turns levels into evidence. For every level,
+   ``u`` (how often it occurs between different persons) is counted on random
+   record-person pairs and ``m`` (how often between records of the same person)
+   is estimated by expectation maximisation on the candidate pairs, each night
+   on that night's data, so the model fits the municipality's own registers.
+   A pair's match weight is the prior plus the sum of ``log2(m/u)`` over the
+   features the record has, in bits; its confidence is the match probability.
+5. The best candidate is ``zeker`` when its probability reaches
+   ``settings.certain``, the runner-up is at least ``settings.margin_bits``
+   weaker, and the link rests on more than a name (birth date or address
+   agrees). From ``settings.possible`` it is ``mogelijk``: kept for the analist,
+   never used by a rule. Namesakes and twins therefore never become certain by
+   guess.
+
+An address that differs is no evidence against a person by default: a permit's
+or a report's address is a location, not where the person lives
+(``settings.address_disagreement_counts`` turns that on for sources whose
+address is the residence).
 
 Entity ids are derived, not numbered, so they are stable from night to night: a
 BRP person is ``P`` + the first 20 hex characters of the BSN pseudonym (the
@@ -36,10 +47,14 @@ surname, first initial and birth date (status ``zeker``, method
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Mapping
 
+import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
 
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE
 from vik.resolve.names import brp_name_parts, parse_person_names
@@ -54,23 +69,50 @@ RESULT_SCHEMA = {
     "reason": pl.String,
 }
 
+# A person's addresses, and a record's: the BAG id where resolved, and the parts as
+# typed, so that an address left unresolved still counts when postcode and number agree.
+ADDRESS_COLUMNS = {"nummeraanduiding_id": pl.String, "postcode": pl.String, "huisnummer": pl.Int64}
+
+# Name columns a source may deliver instead of (or beside) one free-text name.
+STRUCTURED_NAME = ("voornamen", "voorvoegsel", "geslachtsnaam")
+
+# Agreement levels per feature, best first; null means the record lacks the feature.
+FEATURES: Mapping[str, tuple[str, ...]] = {
+    "surname": ("anders", "lijkt", "lijkt sterk", "gelijk"),
+    "given": ("anders", "eerste letter", "voorletters", "lijkt", "roepnaam gelijk", "gelijk"),
+    "dob": ("anders", "jaar of twee cijfers", "een cijfer of dag/maand", "deels bekend", "gelijk"),
+    "address": ("anders", "postcode", "postcode en huisnummer", "gelijk"),
+}
+# Starting values for EM: m of the best level, the rest spread below it.
+_M_START = {"surname": 0.8, "given": 0.6, "dob": 0.85, "address": 0.6}
+_EM_ITERATIONS = 25
+_EM_SAMPLE = 400_000  # candidate pairs EM learns from; all pairs are scored
+_EM_MINIMUM = 50  # fewer pairs than this in a session: keep the starting values
+_M_PSEUDO = 2.0  # pseudo-count per level when m is estimated
+_U_SAMPLE = 300_000  # random pairs that estimate u
+_SEED = 20_201  # fixed: the same data gives the same model, night after night
+
 
 class PersonMatchSettings(BaseModel):
-    """Thresholds and weights of the person matcher (config/resolve.yaml, key persons)."""
+    """Thresholds of the person matcher (config/resolve.yaml, key persons)."""
 
     model_config = ConfigDict(extra="forbid")
 
     certain: float = Field(
-        0.88, ge=0, le=1, description="Vanaf deze zekerheid is een koppeling zeker."
+        0.99, ge=0, le=1, description="Vanaf deze kans op dezelfde persoon is een koppeling zeker."
     )
-    possible: float = Field(0.6, ge=0, le=1, description="Vanaf hier is een koppeling mogelijk.")
-    margin: float = Field(
-        0.06, ge=0, le=1, description="Voorsprong op de op één na beste kandidaat."
+    possible: float = Field(0.5, ge=0, le=1, description="Vanaf hier is een koppeling mogelijk.")
+    margin_bits: float = Field(
+        4.0,
+        ge=0,
+        description="Zoveel bits (factor 2 per bit) moet de beste kandidaat sterker zijn dan "
+        "de op één na beste.",
     )
-    weight_surname: float = 0.4
-    weight_given: float = 0.2
-    weight_birth_date: float = 0.35
-    weight_address: float = 0.25
+    address_disagreement_counts: bool = Field(
+        False,
+        description="Telt een ander adres als bewijs tegen? Alleen zinvol als het adres van de "
+        "bron het woonadres is.",
+    )
 
 
 def person_id(pseudonym: pl.Expr) -> pl.Expr:
@@ -82,10 +124,16 @@ def person_ids(brp: pl.DataFrame) -> pl.DataFrame:
     return brp.select("record_key", person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"))
 
 
+# --- the two sides ------------------------------------------------------------------------
+
+
 def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per BRP person (name from the latest address period) and their addresses."""
-    rows = brp.with_columns(person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"))
-    latest = rows.sort("datum_aanvang_adreshouding", descending=True).unique(
+    rows = brp.with_columns(
+        person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"),
+        *[pl.col(c).cast(pl.String) for c in (*STRUCTURED_NAME, "geboortedatum")],
+    )
+    latest = rows.sort("datum_aanvang_adreshouding", descending=True, nulls_last=True).unique(
         "persoon_id", keep="first"
     )
     names = latest.select("voornamen", "voorvoegsel", "geslachtsnaam").unique()
@@ -97,37 +145,232 @@ def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "geslachtsnaam",
         pl.col("geboortedatum").alias("dob"),
     ).join(parts, on=["voornamen", "voorvoegsel", "geslachtsnaam"], how="left", nulls_equal=True)
-    addresses = (
-        rows.select("persoon_id", "nummeraanduiding_id").drop_nulls().unique()
-        if "nummeraanduiding_id" in rows.columns
-        else pl.DataFrame(schema={"persoon_id": pl.String, "nummeraanduiding_id": pl.String})
+    addresses = rows.select(
+        "persoon_id",
+        *[
+            (pl.col(c) if c in rows.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in ADDRESS_COLUMNS.items()
+        ],
+    ).unique()
+    # Sorted: the model samples persons by position, and the same data must give the
+    # same model (and the same links) every night.
+    prepared = _prepared(
+        persons.drop("voornamen", "geslachtsnaam").sort("persoon_id")
+    ).with_columns(
+        (pl.len().over("glued") / pl.len()).alias("tf_surname"),
+        (pl.len().over("first_given") / pl.len()).alias("tf_given"),
     )
-    return persons.drop("voornamen", "geslachtsnaam"), addresses
+    return prepared, addresses
 
 
-def _with_dob_keys(frame: pl.DataFrame) -> pl.DataFrame:
+def _record_names(rest: pl.DataFrame) -> pl.DataFrame:
+    """Name parts of process records: parsed from free text, or taken from structured
+    columns (voornamen, voorvoegsel, geslachtsnaam) where a source delivers those."""
+    structured = "geslachtsnaam" in rest.columns
+    if not structured:
+        return parse_person_names(rest["naam"])
+    parsed = parse_person_names(rest["naam"])
+    given = rest.select(
+        *[
+            (pl.col(c) if c in rest.columns else pl.lit(None, dtype=pl.String)).alias(c)
+            for c in STRUCTURED_NAME
+        ]
+    )
+    parts = brp_name_parts(given).select(parsed.columns)
+    use_parts = rest.select(
+        (
+            pl.col("naam").is_null()
+            & pl.any_horizontal(pl.col(c).is_not_null() for c in given.columns)
+        ).alias("_s")
+    ).to_series()
+    return pl.select(
+        [
+            pl.when(pl.lit(use_parts)).then(pl.lit(parts[c])).otherwise(pl.lit(parsed[c])).alias(c)
+            for c in parsed.columns
+        ]
+    )
+
+
+def _prepared(frame: pl.DataFrame) -> pl.DataFrame:
+    """Keys both sides share: full/partial birth date, year, first initial and given name,
+    the surname glued to its voorvoegsel ('vanderberg')."""
     dob = pl.col("dob")
-    complete = dob.is_not_null() & ~dob.str.contains("-00")
-    year = dob.str.slice(0, 4)
+    known = dob.is_not_null() & (dob != "0000-00-00")
+    complete = known & ~dob.str.contains("-00")
     return frame.with_columns(
+        pl.when(known).then(dob).alias("dob"),
         pl.when(complete).then(dob).alias("dob_full"),
-        pl.when(dob.is_not_null() & (year != "0000")).then(year).alias("dob_year"),
+        pl.when(known & (dob.str.slice(0, 4) != "0000"))
+        .then(dob.str.slice(0, 4))
+        .alias("dob_year"),
         pl.col("initials").str.slice(0, 1).alias("initial"),
+        pl.col("given").str.split(" ").list.first().alias("first_given"),
+        pl.concat_str([pl.col("voorvoegsel"), pl.col("surname")], ignore_nulls=True)
+        .str.replace_all(r"[\s'\-]", "")
+        .alias("glued"),
+        pl.col("surname").str.replace_all(r"[\s'\-]", "").alias("surname_nospace"),
+    ).with_columns(
+        pl.when(pl.col("glued") == "").then(None).otherwise(pl.col("glued")).alias("glued")
     )
 
 
-def _dob_similarity(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """1 equal; 0.85 one side partial but agreeing; 0.75 day and month swapped;
-    0.7 one digit apart; 0 different; null when either is unknown."""
+# --- blocking -----------------------------------------------------------------------------
+
+
+def _candidates(
+    records: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame
+) -> pl.DataFrame:
+    """Record-person pairs worth comparing: the union of the blocks."""
+    key = ["rec", "persoon_id"]
+
+    def block(left: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+        return (
+            left.select("rec", *on)
+            .drop_nulls()
+            .join(persons.select("persoon_id", *on).drop_nulls(), on=on)
+            .select(key)
+        )
+
+    no_dob_no_address = records.filter(
+        pl.col("dob").is_null() & pl.col("nummeraanduiding_id").is_null()
+    )
+    by_address = (
+        records.select("rec", "nummeraanduiding_id")
+        .drop_nulls()
+        .join(
+            addresses.select("persoon_id", "nummeraanduiding_id").drop_nulls(),
+            on="nummeraanduiding_id",
+        )
+        .select(key)
+    )
+    by_number = (
+        records.select("rec", "postcode", "huisnummer")
+        .drop_nulls()
+        .join(
+            addresses.select("persoon_id", "postcode", "huisnummer").drop_nulls(),
+            on=["postcode", "huisnummer"],
+        )
+        .select(key)
+    )
+    return (
+        pl.concat(
+            [
+                block(records, ["dob_full"]),
+                block(records, ["phonetic", "dob_year"]),
+                block(records, ["first_given", "surname_last"]),
+                block(no_dob_no_address, ["phonetic", "initial"]),
+                by_address,
+                by_number,
+            ]
+        )
+        .unique()
+        .sort(key)
+    )
+
+
+# --- comparison ---------------------------------------------------------------------------
+
+
+def _similarity(pairs: pl.DataFrame, left: str, right: str) -> pl.Series:
+    """Jaro-Winkler similarity of two columns of aligned pairs: one batched call."""
+    a = pairs[left].fill_null("").to_list()
+    b = pairs[right].fill_null("").to_list()
+    scores = process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1)
+    return pl.Series(scores, dtype=pl.Float64)
+
+
+def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Surname and given-name levels, in the orientation that fits best
+    (given name and surname swapped is a common clerk's error)."""
+    surname = pl.max_horizontal(
+        _similarity(pairs, "surname", "b_surname"),
+        _similarity(pairs, "surname_last", "b_surname_last"),
+        _similarity(pairs, "glued", "b_glued"),
+        _similarity(pairs, "surname_nospace", "b_glued"),
+    )
+    given = _similarity(pairs, "first_given", "b_first_given")
+    swapped_surname = _similarity(pairs, "surname", "b_given")
+    swapped_given = _similarity(pairs, "given", "b_surname")
+    pairs = pairs.with_columns(
+        surname.alias("s_surname"),
+        given.alias("s_given"),
+        swapped_surname.alias("s_swapped_surname"),
+        swapped_given.alias("s_swapped_given"),
+    )
+    has_surname = pl.col("surname").is_not_null() & pl.col("b_surname").is_not_null()
+    has_given = pl.col("first_given").is_not_null() & pl.col("b_first_given").is_not_null()
+    swapped = (
+        has_surname
+        & has_given
+        & (pl.col("s_swapped_surname") + pl.col("s_swapped_given") > 1.9)
+        & (pl.col("s_surname") + pl.col("s_given") < 1.6)
+    )
+    s_surname = pl.when(swapped).then(pl.col("s_swapped_surname")).otherwise(pl.col("s_surname"))
+    s_given = pl.when(swapped).then(pl.col("s_swapped_given")).otherwise(pl.col("s_given"))
+    exact_surname = (pl.col("glued") == pl.col("b_glued")) | (
+        pl.col("surname") == pl.col("b_surname")
+    )
+    surname_level = (
+        pl.when(~has_surname)
+        .then(None)
+        .when(exact_surname | (s_surname >= 0.999))
+        .then(3)
+        .when(s_surname >= 0.92)
+        .then(2)
+        .when(s_surname >= 0.8)
+        .then(1)
+        .otherwise(0)
+    )
+    initials = pl.col("initials")
+    b_initials = pl.col("b_initials")
+    given_level = (
+        pl.when(
+            initials.is_null()
+            | b_initials.is_null()
+            | (pl.col("given").is_null() & pl.col("first_given").is_null() & initials.is_null())
+        )
+        .then(None)
+        .when(has_given & (pl.col("given") == pl.col("b_given")))
+        .then(5)
+        .when(has_given & (s_given >= 0.999))
+        .then(4)
+        .when(has_given & (s_given >= 0.9))
+        .then(3)
+        .when(
+            pl.col("given").is_null()
+            & (
+                (initials == b_initials)
+                | ((initials.str.len_chars() >= 2) & b_initials.str.starts_with(initials))
+            )
+        )
+        .then(2)
+        .when(initials.str.slice(0, 1) == b_initials.str.slice(0, 1))
+        .then(1)
+        .otherwise(0)
+    )
+    return pairs.with_columns(
+        surname_level.cast(pl.Int8).alias("surname"),
+        given_level.cast(pl.Int8).alias("given"),
+        swapped.alias("swapped"),
+    )
+
+
+def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """4 equal; 3 one side partial (BRP 00) and the known parts agree; 2 one digit apart or
+    day and month swapped; 1 same year or two digits apart; 0 different; null unknown."""
     a_digits, b_digits = a.str.replace_all("-", ""), b.str.replace_all("-", "")
     partial = a.str.contains("-00") | b.str.contains("-00")
-    known_equal = (a.str.slice(0, 4) == b.str.slice(0, 4)) & (
-        a.str.slice(5, 2).is_in(["00"])
-        | b.str.slice(5, 2).is_in(["00"])
-        | (a.str.slice(5, 2) == b.str.slice(5, 2))
+    same_year = a.str.slice(0, 4) == b.str.slice(0, 4)
+    known_equal = same_year & (
+        (a.str.slice(5, 2) == "00")
+        | (b.str.slice(5, 2) == "00")
+        | (
+            (a.str.slice(5, 2) == b.str.slice(5, 2))
+            & ((a.str.slice(8, 2) == "00") | (b.str.slice(8, 2) == "00"))
+        )
     )
     swapped = (
-        (a.str.slice(0, 4) == b.str.slice(0, 4))
+        same_year
         & (a.str.slice(5, 2) == b.str.slice(8, 2))
         & (a.str.slice(8, 2) == b.str.slice(5, 2))
     )
@@ -135,97 +378,218 @@ def _dob_similarity(a: pl.Expr, b: pl.Expr) -> pl.Expr:
         [(a_digits.str.slice(i, 1) != b_digits.str.slice(i, 1)).cast(pl.Int32) for i in range(8)]
     )
     return (
-        pl.when(a.is_null() | b.is_null() | (a == "0000-00-00") | (b == "0000-00-00"))
+        pl.when(a.is_null() | b.is_null())
         .then(None)
         .when(a == b)
-        .then(1.0)
+        .then(4)
         .when(partial & known_equal)
-        .then(0.85)
-        .when(swapped)
-        .then(0.75)
-        .when(~partial & (differing == 1))
-        .then(0.7)
-        .otherwise(0.0)
+        .then(3)
+        .when(~partial & (swapped | (differing == 1)))
+        .then(2)
+        .when(same_year | (~partial & (differing == 2)))
+        .then(1)
+        .otherwise(0)
+        .cast(pl.Int8)
     )
 
 
-def _scores(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Name similarities for aligned pairs, one rapidfuzz batch call per feature."""
+def _levels(pairs: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
+    """Agreement levels of aligned (record, person) pairs; columns as in FEATURES."""
+    pairs = _name_levels(pairs)
 
-    def sim(left: str, right: str) -> pl.Series:
-        a = pairs[left].fill_null("").to_list()
-        b = pairs[right].fill_null("").to_list()
-        return (
-            pl.Series(process.cpdist(a, b, scorer=fuzz.ratio, workers=-1), dtype=pl.Float64) / 100
+    def agrees(on: list[str], name: str) -> pl.DataFrame:
+        known = addresses.select("persoon_id", *on).drop_nulls().unique()
+        return known.with_columns(pl.lit(True).alias(name))
+
+    pairs = (
+        pairs.join(
+            agrees(["nummeraanduiding_id"], "_same"),
+            on=["persoon_id", "nummeraanduiding_id"],
+            how="left",
         )
-
-    surname = pl.max_horizontal(
-        sim("surname", "b_surname"),
-        sim("surname_last", "b_surname_last"),
-        sim("glued", "b_glued"),
-        sim("surname_nospace", "b_glued"),
+        .join(
+            agrees(["postcode", "huisnummer"], "_number"),
+            on=["persoon_id", "postcode", "huisnummer"],
+            how="left",
+        )
+        .join(agrees(["postcode"], "_postcode"), on=["persoon_id", "postcode"], how="left")
     )
-    given = sim("first_given", "b_first_given")
+    known = pl.col("nummeraanduiding_id").is_not_null() | pl.col("postcode").is_not_null()
     return pairs.with_columns(
-        surname.alias("s_surname"),
-        given.alias("s_given_name"),
-    )
+        _dob_level(pl.col("dob"), pl.col("b_dob")).alias("dob"),
+        pl.when(pl.col("_same").fill_null(False))
+        .then(3)
+        .when(pl.col("_number").fill_null(False))
+        .then(2)
+        .when(pl.col("_postcode").fill_null(False))
+        .then(1)
+        .when(known)
+        .then(0)
+        .otherwise(None)
+        .cast(pl.Int8)
+        .alias("address"),
+    ).drop("_same", "_number", "_postcode")
 
 
-def _glued(frame: pl.DataFrame, prefix: str = "") -> pl.DataFrame:
-    p = prefix
-    return frame.with_columns(
-        pl.concat_str([pl.col(f"{p}voorvoegsel"), pl.col(f"{p}surname")], ignore_nulls=True)
-        .str.replace_all(r"[\s'\-]", "")
-        .alias(f"{p}glued"),
-        pl.col(f"{p}given").str.split(" ").list.first().alias(f"{p}first_given"),
+def _pairs(candidates: pl.DataFrame, records: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    prefixed = persons.select(
+        "persoon_id", *[pl.col(c).alias(f"b_{c}") for c in persons.columns if c != "persoon_id"]
     )
+    return candidates.join(records, on="rec").join(prefixed, on="persoon_id")
 
 
-def _candidates(
-    records: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame
-) -> pl.DataFrame:
-    key = ["rec", "persoon_id"]
-    by_dob = (
-        records.filter(pl.col("dob_full").is_not_null())
-        .select("rec", "dob_full")
-        .join(
-            persons.filter(pl.col("dob_full").is_not_null()).select("persoon_id", "dob_full"),
-            on="dob_full",
-        )
-    )
-    by_sound_year = (
-        records.select("rec", "phonetic", "dob_year")
-        .drop_nulls()
-        .join(
-            persons.select("persoon_id", "phonetic", "dob_year").drop_nulls(),
-            on=["phonetic", "dob_year"],
-        )
-    )
-    no_dob_no_address = records.filter(
-        pl.col("dob").is_null() & pl.col("nummeraanduiding_id").is_null()
-    )
-    by_sound_initial = (
-        no_dob_no_address.select("rec", "phonetic", "initial")
-        .drop_nulls()
-        .join(
-            persons.select("persoon_id", "phonetic", "initial").drop_nulls(),
-            on=["phonetic", "initial"],
-        )
-    )
-    by_address = (
-        records.select("rec", "nummeraanduiding_id")
-        .drop_nulls()
-        .join(addresses, on="nummeraanduiding_id")
-    )
-    return pl.concat(
-        [
-            by_dob.select(key),
-            by_sound_year.select(key),
-            by_sound_initial.select(key),
-            by_address.select(key),
+# --- the Fellegi-Sunter model -------------------------------------------------------------
+
+
+class MatchModel:
+    """m and u per feature level, and the prior; weights in bits.
+
+    >>> model = MatchModel.estimate(candidate_levels, random_levels)  # doctest: +SKIP
+    >>> model.weight_expr()   # polars expression: match weight of a pair
+    """
+
+    def __init__(
+        self,
+        m: dict[str, list[float]],
+        u: dict[str, list[float]],
+        prior: float,
+        neutral: frozenset[tuple[str, int]] = frozenset(),
+    ):
+        self.m, self.u, self.prior = m, u, prior
+        # (feature, level) pairs that carry no evidence, such as a different address
+        # where the source's address is a location rather than a residence.
+        self.neutral = neutral
+
+    def bits(self, feature: str) -> list[float]:
+        return [
+            0.0 if (feature, level) in self.neutral else math.log2(m / u)
+            for level, (m, u) in enumerate(zip(self.m[feature], self.u[feature], strict=True))
         ]
-    ).unique()
+
+    def weight_expr(self, frequencies: bool = False) -> pl.Expr:
+        """The match weight of a pair in bits. With `frequencies`, an exact name agreement
+        weighs by how rare the name is (columns b_tf_surname, b_tf_given: the share of
+        persons with the person's name), as Splink's term-frequency adjustment does:
+        sharing 'Boothroyd' says more than sharing 'Jansen'."""
+        parts = [pl.lit(math.log2(self.prior / (1 - self.prior)))]
+        for feature in FEATURES:
+            mapping = dict(enumerate(self.bits(feature)))
+            parts.append(
+                pl.col(feature).replace_strict(mapping, default=0.0, return_dtype=pl.Float64)
+            )
+        if frequencies:
+            for feature, levels, share in (
+                ("surname", (FEATURES["surname"].index("gelijk"),), "b_tf_surname"),
+                ("given", (FEATURES["given"].index("roepnaam gelijk"),
+                           FEATURES["given"].index("gelijk")), "b_tf_given"),
+            ):  # fmt: skip
+                for level in levels:
+                    u = self.u[feature][level]
+                    parts.append(
+                        pl.when(pl.col(feature) == level)
+                        .then(math.log2(u) - pl.col(share).clip(lower_bound=u / 20).log(2))
+                        .otherwise(0.0)
+                    )
+        return pl.sum_horizontal(parts)
+
+    @staticmethod
+    def u_from(random_levels: pl.DataFrame) -> dict[str, list[float]]:
+        """u per level: its share among random pairs, smoothed so no level has u = 0."""
+        u = {}
+        for feature, names in FEATURES.items():
+            counts = random_levels[feature].drop_nulls().value_counts()
+            count = dict(zip(counts[feature].to_list(), counts["count"].to_list(), strict=True))
+            total = sum(count.values())
+            u[feature] = [
+                (count.get(i, 0) + 0.5) / (total + 0.5 * len(names)) for i in range(len(names))
+            ]
+        return u
+
+    @classmethod
+    def estimate(
+        cls,
+        levels: pl.DataFrame,
+        random_levels: pl.DataFrame,
+        persons: int,
+        neutral: frozenset[tuple[str, int]] = frozenset(),
+    ) -> MatchModel:
+        """u from random pairs; m by EM in sessions; the prior from the number of persons.
+
+        As Splink does, each EM session learns from candidate pairs of one block and
+        leaves the feature that block fixes alone: pairs with the same birth date teach
+        the name and address levels, pairs with the same name teach the birth-date
+        levels. Learning from all candidates at once degenerates: most of them are
+        true matches or housemates, and EM would blur the two.
+        """
+        u = cls.u_from(random_levels)
+        m = {}
+        for feature, names in FEATURES.items():
+            top = _M_START[feature]
+            rest = (1 - top) / (len(names) - 1)
+            m[feature] = [rest] * (len(names) - 1) + [top]
+        # A record is one person at most: of all record-person pairs, 1 in `persons` matches.
+        model = cls(m, u, 1 / max(persons, 2), neutral)
+        same_dob = levels.filter(pl.col("dob") == len(FEATURES["dob"]) - 1)
+        same_name = levels.filter(
+            (pl.col("surname") == len(FEATURES["surname"]) - 1)
+            & (pl.col("given") >= FEATURES["given"].index("roepnaam gelijk"))
+        )
+        for sample, learned in ((same_dob, ("surname", "given", "address")), (same_name, ("dob",))):
+            estimated = _em(sample.select(learned), {f: m[f] for f in learned}, u)
+            model.m.update(estimated)
+        return model
+
+
+def _em(
+    sample: pl.DataFrame, m: dict[str, list[float]], u: dict[str, list[float]]
+) -> dict[str, list[float]]:
+    """m of the features in `sample` by expectation maximisation, u fixed."""
+    if sample.height < _EM_MINIMUM:
+        return m  # too little to learn from: keep the starting values
+    if sample.height > _EM_SAMPLE:
+        sample = sample.sample(_EM_SAMPLE, seed=_SEED)
+    m = {f: list(v) for f, v in m.items()}
+    prior = 0.5
+    for _ in range(_EM_ITERATIONS):
+        bits = [pl.lit(math.log2(prior / (1 - prior)))]
+        for feature, levels in m.items():
+            mapping = {
+                i: math.log2(a / b) for i, (a, b) in enumerate(zip(levels, u[feature], strict=True))
+            }
+            bits.append(
+                pl.col(feature).replace_strict(mapping, default=0.0, return_dtype=pl.Float64)
+            )
+        weighted = sample.with_columns(
+            (1 / (1 + pl.lit(2.0).pow(-pl.sum_horizontal(bits)))).alias("_p")
+        )
+        new_prior = min(max(weighted["_p"].mean(), 1e-6), 1 - 1e-6)
+        for feature, levels in m.items():
+            sums = (
+                weighted.filter(pl.col(feature).is_not_null())
+                .group_by(feature)
+                .agg(pl.col("_p").sum())
+            )
+            by_level = dict(zip(sums[feature].to_list(), sums["_p"].to_list(), strict=True))
+            # Smoothed like u: a level EM has hardly seen among matches is unlikely,
+            # not impossible (a clerk can replace a first name altogether).
+            total = sum(by_level.values()) + _M_PSEUDO * len(levels)
+            m[feature] = [(by_level.get(i, 0.0) + _M_PSEUDO) / total for i in range(len(levels))]
+        converged = abs(new_prior - prior) < 1e-6
+        prior = new_prior
+        if converged:
+            break
+    return m
+
+
+def _random_pairs(records: pl.DataFrame, persons: pl.DataFrame, n: int) -> pl.DataFrame:
+    rng = np.random.default_rng(_SEED)
+    k = min(n, records.height * persons.height)
+    recs = records["rec"].gather(rng.integers(0, records.height, k))
+    people = persons["persoon_id"].gather(rng.integers(0, persons.height, k))
+    return pl.DataFrame({"rec": recs, "persoon_id": people})
+
+
+# --- resolving ----------------------------------------------------------------------------
 
 
 def _outside_brp_id(records: pl.DataFrame) -> pl.Series:
@@ -240,6 +604,100 @@ def _outside_brp_id(records: pl.DataFrame) -> pl.Series:
     )
 
 
+def _score(
+    rest: pl.DataFrame,
+    persons: pl.DataFrame,
+    addresses: pl.DataFrame,
+    rejected: pl.DataFrame,
+    settings: PersonMatchSettings,
+) -> pl.DataFrame:
+    """Every candidate pair with its levels, match weight and probability."""
+    candidates = _candidates(rest, persons, addresses).join(
+        rejected, on=["rec", "persoon_id"], how="anti"
+    )
+    levels = _levels(_pairs(candidates, rest, persons), addresses)
+    random = _random_pairs(rest, persons, _U_SAMPLE) if rest.height and persons.height else None
+    if random is None or levels.height == 0:
+        return levels.with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("weight"),
+            pl.lit(None, dtype=pl.Float64).alias("probability"),
+        )
+    random_levels = _levels(_pairs(random, rest, persons), addresses)
+    neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
+    model = MatchModel.estimate(levels, random_levels, persons.height, neutral)
+    return levels.with_columns(model.weight_expr(frequencies=True).alias("weight")).with_columns(
+        (1 / (1 + pl.lit(2.0).pow(-pl.col("weight")))).alias("probability")
+    )
+
+
+def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame:
+    """Per record: the best candidate, and whether it is certain, possible or none."""
+    ranked = (
+        scored.sort(["rec", "weight"], descending=[False, True])
+        .group_by("rec", maintain_order=True)
+        .agg(
+            pl.col("persoon_id").first(),
+            pl.col("probability").first(),
+            pl.col("weight").first(),
+            pl.col("weight").slice(1, 1).first().alias("runner_up"),
+            pl.col("dob").first(),
+            pl.col("address").first(),
+            pl.col("surname").first(),
+            pl.col("given").first(),
+            pl.col("swapped").first(),
+        )
+    )
+    corroborated = (pl.col("dob").fill_null(0) >= 2) | (pl.col("address").fill_null(0) >= 1)
+    distinct = (pl.col("weight") - pl.col("runner_up")).fill_null(float("inf")) >= (
+        settings.margin_bits
+    )
+    # A name must agree too: the surname, or else the first given name (a woman known by
+    # her partner's surname, with birth date and address agreeing, is still herself).
+    name_fits = (pl.col("surname").fill_null(0) >= 1) | (
+        pl.col("given").fill_null(0) >= FEATURES["given"].index("lijkt")
+    )
+    probable = pl.col("probability") >= settings.certain
+    certain = probable & distinct & corroborated & name_fits
+    method = pl.concat_str(
+        [
+            pl.lit("naam"),
+            pl.when(pl.col("swapped")).then(pl.lit("_omgedraaid")).otherwise(pl.lit("")),
+            pl.when(pl.col("dob").fill_null(0) >= 2)
+            .then(pl.lit("_geboortedatum"))
+            .otherwise(pl.lit("")),
+            pl.when(pl.col("address") >= 2).then(pl.lit("_adres")).otherwise(pl.lit("")),
+        ]
+    )
+    matched = ranked.select(
+        "rec",
+        "persoon_id",
+        pl.col("probability").round(4).alias("confidence"),
+        method.alias("method"),
+        pl.when(certain)
+        .then(pl.lit(CERTAIN))
+        .when(pl.col("probability") >= settings.possible)
+        .then(pl.lit(POSSIBLE))
+        .otherwise(pl.lit(NONE))
+        .alias("status"),
+        pl.when(certain)
+        .then(pl.lit(None, dtype=pl.String))
+        .when(probable & ~distinct)
+        .then(pl.lit("meer personen komen (bijna) even goed in aanmerking"))
+        .when(probable & ~corroborated)
+        .then(pl.lit("alleen de naam komt overeen; geboortedatum of adres ontbreekt of verschilt"))
+        .when(pl.col("probability") >= settings.possible)
+        .then(pl.lit("overeenkomst onder de drempel voor een zekere koppeling"))
+        .otherwise(pl.lit("geen persoon in de BRP gevonden met deze naam en geboortedatum"))
+        .alias("reason"),
+    )
+    return matched.with_columns(
+        pl.when(pl.col("status") == NONE)
+        .then(None)
+        .otherwise(pl.col("persoon_id"))
+        .alias("persoon_id")
+    )
+
+
 def resolve_persons(
     brp: pl.DataFrame,
     records: pl.DataFrame,
@@ -248,158 +706,60 @@ def resolve_persons(
     settings: PersonMatchSettings | None = None,
 ) -> pl.DataFrame:
     """Tie each record (source, record_key, bsn_pseudoniem, naam, geboortedatum,
-    nummeraanduiding_id) to a BRP person; one output row per record."""
+    nummeraanduiding_id; optionally structured voornamen, voorvoegsel, geslachtsnaam)
+    to a BRP person; one output row per record."""
     settings = settings or PersonMatchSettings()
-    records = records.with_row_index("rec").with_columns(pl.col("rec").cast(pl.Int64))
+    records = records.with_row_index("rec").with_columns(
+        pl.col("rec").cast(pl.Int64),
+        *[
+            (pl.col(c) if c in records.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in ADDRESS_COLUMNS.items()
+        ],
+    )
     persons, addresses = _persons(brp)
-    persons = _glued(_with_dob_keys(persons.rename({"voorvoegsel": "voorvoegsel"})))
-    known_pseudonyms = set(brp["bsn_pseudoniem"].unique().drop_nulls().to_list())
+    known_pseudonyms = brp["bsn_pseudoniem"].unique().drop_nulls()
 
     judged = _judgements(judgements, records)
     forced = judged.filter(pl.col("verdict") == "is").unique(["rec"], keep="last")
     rejected = judged.filter(pl.col("verdict") == "is_niet").select("rec", "persoon_id")
 
     # 2. The BSN decides.
-    with_bsn = records.filter(pl.col("bsn_pseudoniem").is_not_null())
-    by_bsn = with_bsn.select(
-        "rec",
-        person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"),
-        pl.lit(1.0).alias("confidence"),
-        pl.when(pl.col("bsn_pseudoniem").is_in(list(known_pseudonyms)))
-        .then(pl.lit("bsn"))
-        .otherwise(pl.lit("bsn_buiten_brp"))
-        .alias("method"),
-        pl.lit(CERTAIN).alias("status"),
-        pl.lit(None, dtype=pl.String).alias("reason"),
-    ).join(rejected, on=["rec", "persoon_id"], how="anti")
+    by_bsn = (
+        records.filter(pl.col("bsn_pseudoniem").is_not_null())
+        .select(
+            "rec",
+            person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"),
+            pl.lit(1.0).alias("confidence"),
+            pl.when(pl.col("bsn_pseudoniem").is_in(known_pseudonyms.implode()))
+            .then(pl.lit("bsn"))
+            .otherwise(pl.lit("bsn_buiten_brp"))
+            .alias("method"),
+            pl.lit(CERTAIN).alias("status"),
+            pl.lit(None, dtype=pl.String).alias("reason"),
+        )
+        .join(rejected, on=["rec", "persoon_id"], how="anti")
+    )
 
     # 3-5. Name, birth date and address for the rest.
-    rest = records.join(by_bsn.select("rec"), on="rec", how="anti").filter(
-        pl.col("naam").is_not_null()
+    rest = records.join(by_bsn.select("rec"), on="rec", how="anti")
+    named = pl.col("naam").is_not_null()
+    for column in STRUCTURED_NAME:
+        if column in rest.columns:
+            named = named | pl.col(column).is_not_null()
+    rest = rest.filter(named).sort("rec")
+    rest = _prepared(
+        pl.concat(
+            [rest.drop(STRUCTURED_NAME, strict=False), _record_names(rest)], how="horizontal"
+        ).rename({"geboortedatum": "dob"})
     )
-    parsed = parse_person_names(rest["naam"])
-    rest = pl.concat([rest, parsed], how="horizontal").rename({"geboortedatum": "dob"})
-    rest = _glued(_with_dob_keys(rest)).with_columns(
-        pl.col("surname").str.replace_all(r"[\s'\-]", "").alias("surname_nospace")
-    )
-    candidates = _candidates(rest, persons, addresses).join(
-        rejected, on=["rec", "persoon_id"], how="anti"
-    )
-    prefixed = persons.select(
-        "persoon_id", *[pl.col(c).alias(f"b_{c}") for c in persons.columns if c != "persoon_id"]
-    )
-    pairs = candidates.join(rest, on="rec").join(prefixed, on="persoon_id")
-    pairs = _scores(pairs)
-    at_address = addresses.rename({"nummeraanduiding_id": "b_address"})
-    pairs = pairs.join(
-        at_address.with_columns(pl.lit(True).alias("address_agrees")),
-        left_on=["persoon_id", "nummeraanduiding_id"],
-        right_on=["persoon_id", "b_address"],
-        how="left",
-    )
-    initials_agree = (
-        pl.when(pl.col("initials").is_null() | pl.col("b_initials").is_null())
-        .then(None)
-        .when(pl.col("b_initials").str.starts_with(pl.col("initials")))
-        .then(1.0)
-        .when(pl.col("initials").str.slice(0, 1) == pl.col("b_initials").str.slice(0, 1))
-        .then(0.85)
-        .otherwise(0.1)
-    )
-    given = (
-        pl.when(pl.col("given").is_not_null() & pl.col("b_given").is_not_null())
-        .then(
-            pl.max_horizontal(
-                pl.col("s_given_name"),
-                pl.when(pl.col("b_given").str.starts_with(pl.col("given"))).then(1.0),
-            )
-        )
-        .otherwise(initials_agree)
-    )
-    dob = _dob_similarity(pl.col("dob"), pl.col("b_dob"))
-    address = pl.when(pl.col("address_agrees")).then(1.0)
-    w = settings
-    numerator = (
-        w.weight_surname * pl.col("s_surname")
-        + w.weight_given * pl.col("s_given").fill_null(0)
-        + w.weight_birth_date * pl.col("s_dob").fill_null(0)
-        + w.weight_address * pl.col("s_address").fill_null(0)
-    )
-    denominator = (
-        w.weight_surname
-        + pl.when(pl.col("s_given").is_not_null()).then(w.weight_given).otherwise(0)
-        + pl.when(pl.col("s_dob").is_not_null()).then(w.weight_birth_date).otherwise(0)
-        + pl.when(pl.col("s_address").is_not_null()).then(w.weight_address).otherwise(0)
-    )
-    pairs = pairs.with_columns(
-        given.alias("s_given"), dob.alias("s_dob"), address.alias("s_address")
-    )
-    pairs = pairs.with_columns((numerator / denominator).alias("confidence"))
-    ranked = (
-        pairs.sort(["rec", "confidence"], descending=[False, True])
-        .group_by("rec", maintain_order=True)
-        .agg(
-            pl.col("persoon_id").first(),
-            pl.col("confidence").first(),
-            pl.col("confidence").slice(1, 1).first().alias("runner_up"),
-            pl.col("s_dob").first(),
-            pl.col("s_address").first(),
-            pl.col("s_surname").first(),
-        )
-    )
-    corroborated = (pl.col("s_dob").fill_null(0) >= 0.7) | (pl.col("s_address").fill_null(0) == 1.0)
-    margin = pl.col("confidence") - pl.col("runner_up").fill_null(0)
-    method = pl.concat_str(
-        [
-            pl.lit("naam"),
-            pl.when(pl.col("s_dob").fill_null(0) >= 0.7)
-            .then(pl.lit("_geboortedatum"))
-            .otherwise(pl.lit("")),
-            pl.when(pl.col("s_address") == 1.0).then(pl.lit("_adres")).otherwise(pl.lit("")),
-        ]
-    )
-    certain = (
-        (pl.col("confidence") >= w.certain)
-        & (margin >= w.margin)
-        & corroborated
-        & (pl.col("s_surname") >= 0.8)
-    )
-    matched = ranked.select(
-        "rec",
-        "persoon_id",
-        pl.col("confidence").round(4),
-        method.alias("method"),
-        pl.when(certain)
-        .then(pl.lit(CERTAIN))
-        .when(pl.col("confidence") >= w.possible)
-        .then(pl.lit(POSSIBLE))
-        .otherwise(pl.lit(NONE))
-        .alias("status"),
-        pl.when(certain)
-        .then(pl.lit(None, dtype=pl.String))
-        .when((pl.col("confidence") >= w.certain) & (margin < w.margin))
-        .then(pl.lit("meer personen komen (bijna) even goed in aanmerking"))
-        .when((pl.col("confidence") >= w.certain) & ~corroborated)
-        .then(pl.lit("alleen de naam komt overeen; geboortedatum of adres ontbreekt of verschilt"))
-        .when(pl.col("confidence") >= w.possible)
-        .then(pl.lit("overeenkomst onder de drempel voor een zekere koppeling"))
-        .otherwise(pl.lit("geen persoon in de BRP gevonden met deze naam en geboortedatum"))
-        .alias("reason"),
-    )
-    matched = matched.with_columns(
-        pl.when(pl.col("status") == NONE)
-        .then(None)
-        .otherwise(pl.col("persoon_id"))
-        .alias("persoon_id")
-    )
+    scored = _score(rest, persons, addresses, rejected, settings)
+    matched = _decide(scored, settings) if scored.height else _empty_matches()
 
     # Records with a full birth date and no BRP candidate at all: a person outside the BRP.
     unmatched = rest.join(
         matched.filter(pl.col("status") != NONE).select("rec"), on="rec", how="anti"
     )
-    outside = unmatched.filter(
-        pl.col("dob_full").is_not_null() & pl.col("glued").is_not_null() & (pl.col("glued") != "")
-    )
+    outside = unmatched.filter(pl.col("dob_full").is_not_null() & pl.col("glued").is_not_null())
     outside = outside.select("rec").with_columns(
         _outside_brp_id(outside).alias("persoon_id"),
         pl.lit(0.9).alias("confidence"),
@@ -437,6 +797,19 @@ def resolve_persons(
         pl.col("method").fill_null("geen"),
     )
     return result.sort("rec").select(list(RESULT_SCHEMA)).cast(RESULT_SCHEMA)
+
+
+def _empty_matches() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "rec": pl.Int64,
+            "persoon_id": pl.String,
+            "confidence": pl.Float64,
+            "method": pl.String,
+            "status": pl.String,
+            "reason": pl.String,
+        }
+    )
 
 
 def _judgements(judgements: pl.DataFrame | None, records: pl.DataFrame) -> pl.DataFrame:
