@@ -20,19 +20,25 @@ def main() -> None:
 
 
 def _register() -> None:
+    from vik.cli.address import address_app
     from vik.cli.demo import demo_app
     from vik.cli.export import export_app
     from vik.cli.ingest import ingest
     from vik.cli.rules import rules_app
     from vik.cli.run import run, runs, serve
+    from vik.cli.users import users_app
+    from vik.cli.web import web
 
     app.command("ingest")(ingest)
     app.command("run")(run)
     app.command("runs")(runs)
     app.command("serve")(serve)
+    app.command("web")(web)
     app.add_typer(rules_app, name="rules")
     app.add_typer(export_app, name="export")
     app.add_typer(demo_app, name="demo")
+    app.add_typer(users_app, name="users")
+    app.add_typer(address_app, name="address")
 
 
 _register()

@@ -51,6 +51,20 @@ PARSED_SCHEMA = {
 }
 
 
+# The parts of a parsed address with the Dutch label `vik address parse` shows.
+PARTS = {
+    "straatnaam": "straatnaam",
+    "huisnummer": "huisnummer",
+    "huisletter": "huisletter",
+    "huisnummertoevoeging": "huisnummertoevoeging",
+    "postcode": "postcode",
+    "woonplaats": "woonplaats",
+    "tegenover": "tegenover (t/o)",
+    "alternative": "andere lezing",
+    "reason": "niet te ontleden",
+}
+
+
 @dataclass(frozen=True)
 class ParsedAddress:
     """One parsed address; ``huisletter``/``huisnummertoevoeging`` as read from the text."""
@@ -199,8 +213,13 @@ def parse_address(text: str) -> ParsedAddress:
     letter, addition = split_suffix(row["suffix"])
     alternative = None
     if row["alternative_straatnaam"]:
-        alternative = f"{row['alternative_straatnaam']} {row['alternative_huisnummer']}" + (
-            f" {row['alternative_suffix']}" if row["alternative_suffix"] else ""
+        alternative = (
+            f"straat '{row['alternative_straatnaam']}', huisnummer {row['alternative_huisnummer']}"
+            + (
+                f", huisletter/toevoeging '{row['alternative_suffix']}'"
+                if row["alternative_suffix"]
+                else ""
+            )
         )
     return ParsedAddress(
         straatnaam=row["straatnaam"],

@@ -44,6 +44,17 @@ from rapidfuzz import fuzz, process
 from vik.resolve.addresses import normalise_suffix, parse_addresses
 from vik.resolve.names import fold
 
+# What a record may carry about its address (all optional).
+RECORD_COLUMNS = {
+    "straatnaam": pl.String,
+    "huisnummer": pl.Int64,
+    "huisletter": pl.String,
+    "huisnummertoevoeging": pl.String,
+    "postcode": pl.String,
+    "woonplaats": pl.String,
+    "adres": pl.String,
+    "nummeraanduiding_id": pl.String,
+}
 RESULT_SCHEMA = {
     "key": pl.String,
     "nummeraanduiding_id": pl.String,
@@ -53,11 +64,11 @@ RESULT_SCHEMA = {
 }
 
 # Street matching: a typed street key must reach STREET_CUTOFF (rapidfuzz ratio,
-# 0-100) against a BAG street key; streets within STREET_MARGIN of the best stay
-# candidates, so that two near-identical streets make the address ambiguous
-# rather than guessed. A postcode-route candidate needs STREET_AGREES.
+# 0-100) against a BAG street key; streets within STREET_MARGIN of the best (about
+# one substitution in a ten-letter name) stay candidates, so that two near-identical
+# streets make the address ambiguous rather than guessed. A postcode-route candidate needs STREET_AGREES.
 STREET_CUTOFF = 85.0
-STREET_MARGIN = 4.0
+STREET_MARGIN = 6.0
 STREET_AGREES = 0.7
 PLACE_CUTOFF = 85.0
 _CHUNK = 2048  # typed streets per cdist call: bounds memory on messy extracts
@@ -399,13 +410,13 @@ def _candidates(readings: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
 
 def resolve_addresses(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
     """One row per record: the nummeraanduiding_id, confidence, method, or the reason it is open."""
-    records = records.with_row_index("rec").with_columns(pl.col("rec").cast(pl.Int64))
-    for column in ("straatnaam", "huisletter", "huisnummertoevoeging", "postcode", "woonplaats",
-                   "adres", "nummeraanduiding_id"):  # fmt: skip
-        if column not in records.columns:
-            records = records.with_columns(pl.lit(None, dtype=pl.String).alias(column))
-    if "huisnummer" not in records.columns:
-        records = records.with_columns(pl.lit(None, dtype=pl.Int64).alias("huisnummer"))
+    records = records.with_row_index("rec").with_columns(
+        pl.col("rec").cast(pl.Int64),
+        *[
+            (pl.col(c) if c in records.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in RECORD_COLUMNS.items()
+        ],
+    )
 
     # 1. The BAG id the source carries decides.
     known_id = pl.col("nummeraanduiding_id").is_in(index.ids.implode())
@@ -584,7 +595,7 @@ def _reasons(
         .then(pl.col("parse_reason"))
         .when(pl.col("huisnummer").is_null() & pl.col("straatnaam").is_null())
         .then(pl.lit("geen adres opgegeven"))
-        .when(pl.col("place_unknown") & pl.col("any_agrees").is_null())
+        .when(pl.col("place_unknown") & ~pl.col("any_agrees").fill_null(False))
         .then(
             pl.concat_str(
                 [

@@ -89,7 +89,7 @@ _EM_ITERATIONS = 25
 _EM_SAMPLE = 400_000  # candidate pairs EM learns from; all pairs are scored
 _EM_MINIMUM = 50  # fewer pairs than this in a session: keep the starting values
 _M_PSEUDO = 2.0  # pseudo-count per level when m is estimated
-_U_SAMPLE = 300_000  # random pairs that estimate u
+_U_SAMPLE = 150_000  # random pairs that estimate u (the rarest level, an exact birth date, still gets several)
 _SEED = 20_201  # fixed: the same data gives the same model, night after night
 
 
@@ -581,12 +581,60 @@ def _em(
     return m
 
 
-def _random_pairs(records: pl.DataFrame, persons: pl.DataFrame, n: int) -> pl.DataFrame:
+# The record-side columns a comparison reads.
+_RECORD_SIDE = (
+    "rec", "given", "initials", "voorvoegsel", "surname", "surname_last", "glued",
+    "surname_nospace", "first_given", "dob", *ADDRESS_COLUMNS,
+)  # fmt: skip
+
+
+def _random_levels(
+    rest: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame
+) -> pl.DataFrame:
+    """Levels of random pairs of different people, to count u on: records against persons,
+    topped up with persons against persons (as the BRP writes them) when a night has so
+    few records that u would otherwise rest on too few pairs."""
     rng = np.random.default_rng(_SEED)
-    k = min(n, records.height * persons.height)
-    recs = records["rec"].gather(rng.integers(0, records.height, k))
-    people = persons["persoon_id"].gather(rng.integers(0, persons.height, k))
-    return pl.DataFrame({"rec": recs, "persoon_id": people})
+    from_records = min(_U_SAMPLE, rest.height * persons.height)
+    pairs = [
+        pl.DataFrame(
+            {
+                "rec": rest["rec"].gather(rng.integers(0, rest.height, from_records)),
+                "persoon_id": persons["persoon_id"].gather(
+                    rng.integers(0, persons.height, from_records)
+                ),
+            }
+        )
+    ]
+    sides = [rest.select(_RECORD_SIDE).with_columns(pl.lit(None, dtype=pl.String).alias("_self"))]
+    top_up = _U_SAMPLE - from_records
+    if top_up > 0 and persons.height > 1:
+        first_address = addresses.sort("persoon_id", "nummeraanduiding_id", nulls_last=True).unique(
+            "persoon_id", keep="first", maintain_order=True
+        )
+        as_records = (
+            persons.join(first_address, on="persoon_id", how="left")
+            .with_row_index("_i")
+            .with_columns(
+                (-1 - pl.col("_i").cast(pl.Int64)).alias("rec"), pl.col("persoon_id").alias("_self")
+            )
+        )
+        sides.append(as_records.select(*_RECORD_SIDE, "_self"))
+        pairs.append(
+            pl.DataFrame(
+                {
+                    "rec": as_records["rec"].gather(rng.integers(0, as_records.height, top_up)),
+                    "persoon_id": persons["persoon_id"].gather(
+                        rng.integers(0, persons.height, top_up)
+                    ),
+                }
+            )
+        )
+    records = pl.concat(sides, how="vertical_relaxed")
+    random = _pairs(pl.concat(pairs), records, persons).filter(
+        pl.col("_self").is_null() | (pl.col("_self") != pl.col("persoon_id"))
+    )
+    return _levels(random, addresses)
 
 
 # --- resolving ----------------------------------------------------------------------------
@@ -616,13 +664,12 @@ def _score(
         rejected, on=["rec", "persoon_id"], how="anti"
     )
     levels = _levels(_pairs(candidates, rest, persons), addresses)
-    random = _random_pairs(rest, persons, _U_SAMPLE) if rest.height and persons.height else None
-    if random is None or levels.height == 0:
+    if levels.height == 0:
         return levels.with_columns(
             pl.lit(None, dtype=pl.Float64).alias("weight"),
             pl.lit(None, dtype=pl.Float64).alias("probability"),
         )
-    random_levels = _levels(_pairs(random, rest, persons), addresses)
+    random_levels = _random_levels(rest, persons, addresses)
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
     model = MatchModel.estimate(levels, random_levels, persons.height, neutral)
     return levels.with_columns(model.weight_expr(frequencies=True).alias("weight")).with_columns(
@@ -709,7 +756,13 @@ def resolve_persons(
     nummeraanduiding_id; optionally structured voornamen, voorvoegsel, geslachtsnaam)
     to a BRP person; one output row per record."""
     settings = settings or PersonMatchSettings()
-    records = records.with_row_index("rec").with_columns(
+    # Records are numbered in a canonical order, so that the model (which samples by
+    # number) does not depend on the order in which an export delivers its rows.
+    records = (
+        records.with_row_index("_order")
+        .sort("source", "record_key", "_order")
+        .with_row_index("rec")
+    ).with_columns(
         pl.col("rec").cast(pl.Int64),
         *[
             (pl.col(c) if c in records.columns else pl.lit(None)).cast(t).alias(c)
@@ -782,7 +835,9 @@ def resolve_persons(
         [from_judgement, by_bsn.join(from_judgement.select("rec"), on="rec", how="anti")]
     )
     decided = pl.concat([decided, matched.join(decided.select("rec"), on="rec", how="anti")])
-    result = records.select("rec", "source", "record_key").join(decided, on="rec", how="left")
+    result = records.select("rec", "_order", "source", "record_key").join(
+        decided, on="rec", how="left"
+    )
     no_data = pl.col("status").is_null()
     rejected_recs = rejected.select("rec").unique().with_columns(pl.lit(True).alias("_rejected"))
     result = result.join(rejected_recs, on="rec", how="left").with_columns(
@@ -796,7 +851,7 @@ def resolve_persons(
         pl.col("confidence").fill_null(0.0),
         pl.col("method").fill_null("geen"),
     )
-    return result.sort("rec").select(list(RESULT_SCHEMA)).cast(RESULT_SCHEMA)
+    return result.sort("_order").select(list(RESULT_SCHEMA)).cast(RESULT_SCHEMA)
 
 
 def _empty_matches() -> pl.DataFrame:

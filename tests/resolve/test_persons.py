@@ -1,0 +1,222 @@
+"""Person matching: the BSN decides, judgements win, namesakes and twins are never guessed,
+and a person keeps the same entity id night after night."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tests.extracts import TEST_KEY
+from vik.connectors.config import SourcesConfig
+from vik.connectors.ingest import ingest_source
+from vik.connectors.pseudonyms import PseudonymKey
+from vik.resolve.links import CERTAIN, NONE, POSSIBLE
+from vik.resolve.persons import resolve_persons
+
+# Crafted residents on top of the demo municipality's BRP (which gives the matcher a
+# realistic population to learn from). Pseudonyms are 64 hex characters, as ingest makes.
+CRAFTED = [
+    # pseudonym, voornamen, voorvoegsel, geslachtsnaam, geboortedatum, nummeraanduiding_id
+    ("a" * 64, "Pieter Jan", "de", "Vries", "1975-03-14", "ADDR-VRIES"),
+    ("b" * 64, "Anna", None, "Kuipers", "1990-06-01", "ADDR-TWINS"),  # twins: same address,
+    ("c" * 64, "Astrid", None, "Kuipers", "1990-06-01", "ADDR-TWINS"),  # same birth date
+    ("d" * 64, "Mohamed", None, "El Amrani", "1982-11-30", "ADDR-AMRANI"),
+    ("e" * 64, "Johanna", None, "Boothroyd", "1960-09-04", "ADDR-BOOTH"),
+]
+PERSON = {row[0]: "P" + row[0][:20] for row in CRAFTED}
+VRIES, ANNA, ASTRID, AMRANI, BOOTH = (
+    PERSON[p] for p in ("a" * 64, "b" * 64, "c" * 64, "d" * 64, "e" * 64)
+)
+
+
+@pytest.fixture(scope="module")
+def brp(demo_extracts) -> pl.DataFrame:
+    demo = ingest_source(
+        "brp", demo_extracts, SourcesConfig().source("brp"), PseudonymKey(TEST_KEY)
+    ).frame
+    crafted = pl.DataFrame(
+        [(f"crafted-{i}", *row) for i, row in enumerate(CRAFTED)],
+        schema={
+            "record_key": pl.String,
+            "bsn_pseudoniem": pl.String,
+            "voornamen": pl.String,
+            "voorvoegsel": pl.String,
+            "geslachtsnaam": pl.String,
+            "geboortedatum": pl.String,
+            "nummeraanduiding_id": pl.String,
+        },
+        orient="row",
+    ).with_columns(pl.lit("2020-01-01").alias("datum_aanvang_adreshouding"))
+    columns = [*crafted.columns]
+    return pl.concat([demo.select(columns), crafted.select(columns)])
+
+
+def records(*rows: dict) -> pl.DataFrame:
+    base = {
+        "source": "vergunningen",
+        "bsn_pseudoniem": None,
+        "naam": None,
+        "geboortedatum": None,
+        "nummeraanduiding_id": None,
+    }
+    data = [{**base, "record_key": f"r{i}", **row} for i, row in enumerate(rows)]
+    return pl.DataFrame(
+        data,
+        schema={
+            "source": pl.String,
+            "record_key": pl.String,
+            "bsn_pseudoniem": pl.String,
+            "naam": pl.String,
+            "geboortedatum": pl.String,
+            "nummeraanduiding_id": pl.String,
+        },
+    )
+
+
+def link(brp: pl.DataFrame, row: dict, judgements: pl.DataFrame | None = None) -> dict:
+    return resolve_persons(brp, records(row), judgements=judgements).row(0, named=True)
+
+
+TYPED_AS_CLERKS_DO = [
+    # naam, geboortedatum, nummeraanduiding_id
+    ("Vries, P.J. de", "1975-03-14", None),
+    ("P.J. DE VRIES", "1975-03-14", None),
+    ("Pieter de Vries", "1975-03-14", None),
+    ("Pieter de Fries", "1975-03-14", None),  # a typo in the surname
+    ("Pieter de Vries", "1975-03-41", "ADDR-VRIES"),  # a typo in the birth date
+    ("Vries, P.J. de", None, "ADDR-VRIES"),  # no birth date, but the address agrees
+]
+
+
+def test_a_person_typed_the_way_clerks_type_is_linked_for_certain(brp):
+    night = records(
+        *[
+            {"naam": n, "geboortedatum": d, "nummeraanduiding_id": a}
+            for n, d, a in TYPED_AS_CLERKS_DO
+        ]
+    )
+    for typed, result in zip(
+        TYPED_AS_CLERKS_DO, resolve_persons(brp, night).iter_rows(named=True), strict=True
+    ):
+        assert (result["persoon_id"], result["status"]) == (VRIES, CERTAIN), (
+            typed,
+            result["reason"],
+        )
+        assert 0.99 <= result["confidence"] <= 1.0
+
+
+def test_the_bsn_decides_whatever_the_name_says(brp):
+    result = link(brp, {"bsn_pseudoniem": "d" * 64, "naam": "Iemand Anders"})
+    assert (result["persoon_id"], result["method"], result["status"]) == (AMRANI, "bsn", CERTAIN)
+
+
+def test_twins_at_one_address_are_never_guessed(brp):
+    result = link(
+        brp,
+        {"naam": "A. Kuipers", "geboortedatum": "1990-06-01", "nummeraanduiding_id": "ADDR-TWINS"},
+    )
+    assert result["status"] == POSSIBLE
+    assert "meer personen" in result["reason"]
+    # With the full first name the twin is known.
+    named = link(brp, {"naam": "Astrid Kuipers", "geboortedatum": "1990-06-01"})
+    assert (named["persoon_id"], named["status"]) == (ASTRID, CERTAIN)
+
+
+def test_a_name_alone_is_never_certain(brp):
+    result = link(brp, {"naam": "Johanna Boothroyd"})
+    assert result["status"] != CERTAIN
+    assert result["persoon_id"] in (BOOTH, None)
+
+
+def test_given_name_and_surname_swapped_still_link(brp):
+    result = link(brp, {"naam": "Amrani, Mohamed El", "geboortedatum": "1982-11-30"})
+    assert (result["persoon_id"], result["status"]) == (AMRANI, CERTAIN)
+    swapped = resolve_persons(
+        brp,
+        records({"geboortedatum": "1982-11-30"}).with_columns(
+            pl.lit("El Amrani").alias("voornamen"),
+            pl.lit(None, dtype=pl.String).alias("voorvoegsel"),
+            pl.lit("Mohamed").alias("geslachtsnaam"),
+        ),
+    ).row(0, named=True)
+    assert (swapped["persoon_id"], swapped["status"]) == (AMRANI, CERTAIN)
+    assert "omgedraaid" in swapped["method"]
+
+
+def test_judgements_win_over_the_matcher(brp):
+    row = {"naam": "Pieter de Vries", "geboortedatum": "1975-03-14"}
+    judgement = pl.DataFrame(
+        {
+            "source": ["vergunningen"],
+            "record_key": ["r0"],
+            "entity_type": ["person"],
+            "entity_id": [BOOTH],
+            "verdict": ["is"],
+        }
+    )
+    forced = link(brp, row, judgement)
+    assert (forced["persoon_id"], forced["method"], forced["confidence"]) == (BOOTH, "oordeel", 1.0)
+
+    rejected = link(
+        brp,
+        row,
+        judgement.with_columns(
+            pl.lit(VRIES).alias("entity_id"), pl.lit("is_niet").alias("verdict")
+        ),
+    )
+    assert rejected["persoon_id"] != VRIES
+    assert rejected["status"] != CERTAIN or rejected["persoon_id"].startswith("PX")
+
+
+def test_a_non_resident_gets_one_id_across_records(brp):
+    result = resolve_persons(
+        brp,
+        records(
+            {"naam": "Zbigniew Wójcik", "geboortedatum": "1971-02-03"},
+            {"naam": "WOJCIK, Z.", "geboortedatum": "1971-02-03", "source": "handhaving"},
+            {"naam": "Zbigniew Wójcik"},  # without a birth date: nothing to go on
+        ),
+    )
+    first, second, third = result.iter_rows(named=True)
+    assert first["persoon_id"].startswith("PX")
+    assert first["persoon_id"] == second["persoon_id"]
+    assert first["method"] == "naam_geboortedatum_buiten_brp"
+    assert (third["persoon_id"], third["status"]) == (None, NONE)
+    assert third["reason"]
+
+
+def test_ids_are_stable_when_records_come_and_go(brp):
+    night_one = records(
+        {"naam": "Pieter de Vries", "geboortedatum": "1975-03-14"},
+        {"naam": "Astrid Kuipers", "geboortedatum": "1990-06-01"},
+        {"naam": "Mohamed El Amrani", "geboortedatum": "1982-11-30"},
+    )
+    # Night two: the Kuipers record is gone, a new record came in, order changed.
+    night_two = pl.concat(
+        [
+            night_one.filter(pl.col("record_key") == "r2"),
+            records({"naam": "Johanna Boothroyd", "geboortedatum": "1960-09-04"}).with_columns(
+                pl.lit("r9").alias("record_key")
+            ),
+            night_one.filter(pl.col("record_key") == "r0"),
+        ]
+    )
+    brp_two = brp.filter(~pl.col("bsn_pseudoniem").is_in(["c" * 64]))  # Astrid moved away
+    one = dict(resolve_persons(brp, night_one).select("record_key", "persoon_id").iter_rows())
+    two = dict(resolve_persons(brp_two, night_two).select("record_key", "persoon_id").iter_rows())
+    assert one["r0"] == two["r0"] == VRIES
+    assert one["r2"] == two["r2"] == AMRANI
+    assert two["r9"] == BOOTH
+
+
+def test_the_same_input_gives_exactly_the_same_links_whatever_the_row_order(brp):
+    night = records(
+        *[
+            {"naam": n, "geboortedatum": d}
+            for n, d in [("P. de Vries", "1975-03-14"), ("A. Kuipers", "1990-06-01")]
+        ]
+    )
+    forward = resolve_persons(brp, night)
+    backward = resolve_persons(brp, night.reverse())
+    assert backward["record_key"].to_list() == ["r1", "r0"]  # one row per record, input order
+    assert forward.equals(backward.reverse())
