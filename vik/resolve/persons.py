@@ -84,11 +84,19 @@ FEATURES: Mapping[str, tuple[str, ...]] = {
     "address": ("anders", "postcode", "postcode en huisnummer", "gelijk"),
 }
 # Starting values for EM: m of the best level, the rest spread below it.
-_M_START = {"surname": 0.8, "given": 0.6, "dob": 0.85, "address": 0.6}
+# m per level to start from, and the prior EM weighs the data against (as if
+# _M_PRIOR_PAIRS matches had been seen): what a large demo municipality taught EM.
+# A small municipality or a quiet night then still has a sensible model.
+_M_DEFAULT = {
+    "surname": (0.01, 0.015, 0.06, 0.915),
+    "given": (0.01, 0.01, 0.3, 0.01, 0.28, 0.39),
+    "dob": (0.05, 0.03, 0.02, 0.01, 0.89),
+    "address": (0.3, 0.01, 0.02, 0.67),
+}
+_M_PRIOR_PAIRS = 20.0
 _EM_ITERATIONS = 25
 _EM_SAMPLE = 400_000  # candidate pairs EM learns from; all pairs are scored
 _EM_MINIMUM = 50  # fewer pairs than this in a session: keep the starting values
-_M_PSEUDO = 2.0  # pseudo-count per level when m is estimated
 _U_SAMPLE = 30_000  # random pairs that estimate u of the common levels (the rare ones are exact)
 _U_FLOOR = 1e-7  # u of an agreement no random pair can have: very rare, not impossible
 _SEED = 20_201  # fixed: the same data gives the same model, night after night
@@ -534,11 +542,7 @@ class MatchModel:
         true matches or housemates, and EM would blur the two.
         """
         u = cls.u_from(random_levels, exact)
-        m = {}
-        for feature, names in FEATURES.items():
-            top = _M_START[feature]
-            rest = (1 - top) / (len(names) - 1)
-            m[feature] = [rest] * (len(names) - 1) + [top]
+        m = {feature: list(_M_DEFAULT[feature]) for feature in FEATURES}
         # A record is one person at most: of all record-person pairs, 1 in `persons` matches.
         model = cls(m, u, 1 / max(persons, 2), neutral)
         same_dob = levels.filter(pl.col("dob") == len(FEATURES["dob"]) - 1)
@@ -582,10 +586,14 @@ def _em(
                 .agg(pl.col("_p").sum())
             )
             by_level = dict(zip(sums[feature].to_list(), sums["_p"].to_list(), strict=True))
-            # Smoothed like u: a level EM has hardly seen among matches is unlikely,
-            # not impossible (a clerk can replace a first name altogether).
-            total = sum(by_level.values()) + _M_PSEUDO * len(levels)
-            m[feature] = [(by_level.get(i, 0.0) + _M_PSEUDO) / total for i in range(len(levels))]
+            # Weighed against the defaults: a level EM has hardly seen among matches is
+            # unlikely, not impossible (a clerk can replace a first name altogether).
+            total = sum(by_level.values()) + _M_PRIOR_PAIRS
+            default = _M_DEFAULT[feature]
+            m[feature] = [
+                (by_level.get(i, 0.0) + _M_PRIOR_PAIRS * default[i]) / total
+                for i in range(len(levels))
+            ]
         converged = abs(new_prior - prior) < 1e-6
         prior = new_prior
         if converged:
