@@ -85,7 +85,7 @@ def pairwise(records, master_source: str) -> dict:  # type: ignore[no-untyped-de
 # --- demo ---------------------------------------------------------------------------------
 
 
-def _demo_worker(extracts: str) -> dict:
+def _demo_worker(extracts: str, work: str) -> dict:
     import polars as pl
 
     from vik.connectors.ingest import ingest_extracts
@@ -104,6 +104,7 @@ def _demo_worker(extracts: str) -> dict:
 
     links = resolved.links
     truth = folder / "truth"
+    _write_person_work(resolved.frames, folder / "truth" / "persons.csv", Path(work))
     process = ["belastingen", "vergunningen", "handhaving", "meldingen"]
     addresses = (
         pl.read_csv(truth / "addresses.csv", infer_schema=False)
@@ -119,7 +120,8 @@ def _demo_worker(extracts: str) -> dict:
         ).sum()
     )
     result = {
-        "records": {name: source.rows_accepted for name, source in ingested.items()},
+        "seed": json.loads((truth / "manifest.json").read_text())["seed"],
+        "records": {name: source.summary.rows_accepted for name, source in ingested.items()},
         "ingest_seconds": ingest_seconds,
         "resolve_seconds": resolve_seconds,
         "peak_mib": peak,
@@ -149,7 +151,159 @@ def _demo_worker(extracts: str) -> dict:
     return result
 
 
-def demo(addresses: int, seed: int, keep: Path | None) -> None:
+def _write_person_work(frames, truth_csv: Path, work: Path) -> None:  # type: ignore[no-untyped-def]
+    """The name-based person linking of a night, for VIK and Splink alike: BRP rows,
+    the process records without a BSN (with VIK's parsed name parts, which Splink
+    needs and cannot make from free text), and the true person of each record."""
+    import polars as pl
+
+    from vik.resolve import subject_records
+    from vik.resolve.names import parse_person_names
+    from vik.resolve.persons import person_id
+
+    work.mkdir(parents=True, exist_ok=True)
+    brp = frames["brp"].select(
+        "record_key", "bsn_pseudoniem", "voornamen", "voorvoegsel", "geslachtsnaam",
+        "geboortedatum", "datum_aanvang_adreshouding", "nummeraanduiding_id", "postcode",
+        "huisnummer",
+    )  # fmt: skip
+    brp.write_parquet(work / "brp.parquet")
+    _, persons = subject_records(frames)
+    records = persons.filter(pl.col("bsn_pseudoniem").is_null() & pl.col("naam").is_not_null())
+    records = pl.concat([records, parse_person_names(records["naam"])], how="horizontal")
+    records.write_parquet(work / "records.parquet")
+    truth = pl.read_csv(truth_csv, infer_schema=False)
+    brp_truth = (
+        truth.filter(pl.col("source") == "brp")
+        .join(
+            brp.select("record_key", person_id(pl.col("bsn_pseudoniem")).alias("true_id")),
+            on="record_key",
+        )
+        .select("person", "true_id")
+        .unique()
+    )
+    truth.join(brp_truth, on="person").select("source", "record_key", "true_id").write_parquet(
+        work / "truth.parquet"
+    )
+
+
+def _person_scores(links, work: Path) -> dict:  # type: ignore[no-untyped-def]
+    """links: source, record_key, persoon_id (one row per predicted link)."""
+    import polars as pl
+
+    truth = pl.read_parquet(work / "truth.parquet")
+    records = pl.read_parquet(work / "records.parquet").select("source", "record_key")
+    truth = truth.join(records, on=["source", "record_key"])
+    scored = links.join(truth, on=["source", "record_key"])
+    true_positive = int((scored["persoon_id"] == scored["true_id"]).sum())
+    precision = true_positive / scored.height if scored.height else 1.0
+    recall = true_positive / truth.height if truth.height else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "records": truth.height}
+
+
+def _persons_vik(work: str) -> dict:
+    import polars as pl
+
+    from vik.resolve.persons import resolve_persons
+
+    folder = Path(work)
+    brp = pl.read_parquet(folder / "brp.parquet")
+    records = pl.read_parquet(folder / "records.parquet").select(
+        "source", "record_key", "bsn_pseudoniem", "naam", "geboortedatum",
+        "nummeraanduiding_id", "postcode", "huisnummer",
+    )  # fmt: skip
+    started = time.perf_counter()
+    links = resolve_persons(brp, records)
+    seconds = time.perf_counter() - started
+    certain = links.filter(pl.col("status") == "zeker").select("source", "record_key", "persoon_id")
+    return {**_person_scores(certain, folder), "seconds": seconds, "peak_mib": _peak_mib()}
+
+
+def _persons_splink(work: str) -> dict:
+    import polars as pl
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from vik.resolve.names import brp_name_parts
+    from vik.resolve.persons import person_id
+
+    folder = Path(work)
+    brp = pl.read_parquet(folder / "brp.parquet")
+    records = pl.read_parquet(folder / "records.parquet")
+
+    def shaped(frame: pl.DataFrame, uid: pl.Expr) -> pl.DataFrame:
+        return frame.select(
+            uid.alias("uid"),
+            pl.col("given").str.split(" ").list.first().alias("first_name"),
+            "initials",
+            pl.concat_str([pl.col("voorvoegsel"), pl.col("surname")], ignore_nulls=True)
+            .str.replace_all(r"[\s'\-]", "")
+            .alias("surname"),
+            pl.col("dob").str.to_date("%Y-%m-%d", strict=False).alias("dob"),
+            "nummeraanduiding_id",
+            "postcode",
+        )
+
+    # One row per BRP person (the latest address period), as VIK's matcher sees it.
+    people = (
+        brp.sort("datum_aanvang_adreshouding", descending=True, nulls_last=True)
+        .unique("bsn_pseudoniem", keep="first")
+        .with_columns(pl.col("geboortedatum").alias("dob"))
+    )
+    people = pl.concat(
+        [people, brp_name_parts(people).select("given", "initials", "surname")], how="horizontal"
+    )
+    left = shaped(people, person_id(pl.col("bsn_pseudoniem"))).to_pandas()
+    right = shaped(
+        records.rename({"geboortedatum": "dob"}), pl.col("source") + ":" + pl.col("record_key")
+    ).to_pandas()
+    started = time.perf_counter()
+    db = DuckDBAPI()
+    tables = [
+        db.register(left, dataset_display_name="brp"),
+        db.register(right, dataset_display_name="records"),
+    ]
+    settings = SettingsCreator(
+        unique_id_column_name="uid",
+        link_type="link_only",
+        comparisons=[
+            cl.NameComparison("first_name"),
+            cl.ExactMatch("initials"),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=False),
+            cl.ExactMatch("nummeraanduiding_id").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("postcode"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("dob"),
+            block_on("surname", "initials"),
+            block_on("nummeraanduiding_id"),
+            block_on("first_name", "surname"),
+        ],
+    )
+    linker = Linker(tables, settings, log_level=40)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("surname", "dob")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
+    for rule in (block_on("dob"), block_on("nummeraanduiding_id")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    predictions = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    seconds = time.perf_counter() - started
+    pairs = pl.from_pandas(predictions[["uid_l", "uid_r", "match_probability"]])
+    # uid_l is the person (first table), uid_r the record; a record links to its best
+    # candidate, as VIK's matcher does (Splink lists every pair above the threshold).
+    best = pairs.sort("match_probability", descending=True).unique("uid_r", keep="first")
+    links = best.select(
+        pl.col("uid_r").str.split_exact(":", 1).struct.field("field_0").alias("source"),
+        pl.col("uid_r").str.split_exact(":", 1).struct.field("field_1").alias("record_key"),
+        pl.col("uid_l").alias("persoon_id"),
+    )
+    return {**_person_scores(links, folder), "seconds": seconds, "peak_mib": _peak_mib()}
+
+
+def demo(addresses: int, seed: int, keep: Path | None, splink: bool = True) -> None:
     from vik.demo.generator import generate_municipality
 
     with tempfile.TemporaryDirectory(prefix="vik-bench-") as scratch:
@@ -157,9 +311,12 @@ def demo(addresses: int, seed: int, keep: Path | None) -> None:
         manifest = folder / "truth" / "manifest.json"
         if not manifest.is_file() or json.loads(manifest.read_text())["addresses"] != addresses:
             generate_municipality(folder, addresses=addresses, seed=seed, as_of=date(2026, 11, 1))
-        result = _in_subprocess("demo", str(folder))
+        work = Path(scratch) / "persons"
+        result = _in_subprocess("demo", str(folder), str(work))
+        vik_persons = _in_subprocess("persons-vik", str(work))
+        splink_persons = _in_subprocess("persons-splink", str(work)) if splink else None
     a, p, c = result["addresses"], result["person"], result["company"]
-    print(f"demo municipality: {addresses:,} addresses, seed {seed}")
+    print(f"demo municipality: {addresses:,} addresses, seed {result['seed']}")
     print("records        " + ", ".join(f"{k} {v:,}" for k, v in result["records"].items()))
     print(
         f"addresses      process records {a['process_records']:,}: right "
@@ -175,6 +332,17 @@ def demo(addresses: int, seed: int, keep: Path | None) -> None:
         f"ingest {result['ingest_seconds']:.1f} s, resolve {result['resolve_seconds']:.1f} s, "
         f"peak RSS {result['peak_mib']:.0f} MiB (ingest and resolve in one process)"
     )
+    print(
+        f"\nname-based person linking (records without BSN: {vik_persons['records']:,} with a "
+        "true person in the BRP), each tool in its own process:"
+    )
+    print(f"{'':10} {'precision':>9} {'recall':>7} {'F1':>7} {'wall s':>7} {'peak MiB':>9}")
+    for name, r in (("VIK", vik_persons), ("Splink", splink_persons)):
+        if r is not None:
+            print(
+                f"{name:10} {r['precision']:9.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
+                f"{r['seconds']:7.2f} {r['peak_mib']:9.0f}"
+            )
 
 
 # --- FEBRL4 -------------------------------------------------------------------------------
@@ -358,7 +526,11 @@ def febrl4() -> None:
 
 def _worker(task: str, *args: str) -> None:
     if task == "demo":
-        result = _demo_worker(args[0])
+        result = _demo_worker(args[0], args[1])
+    elif task == "persons-vik":
+        result = _persons_vik(args[0])
+    elif task == "persons-splink":
+        result = _persons_splink(args[0])
     elif task == "febrl-vik":
         result = _febrl_vik(args[0], args[1])
     elif task == "febrl-splink":
@@ -379,10 +551,11 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser.add_argument("--addresses", type=int, default=50_000)
     demo_parser.add_argument("--seed", type=int, default=1)
     demo_parser.add_argument("--keep", type=Path, help="generate into (or reuse) this folder")
+    demo_parser.add_argument("--no-splink", action="store_true", help="VIK only")
     sub.add_parser("febrl4", help="VIK and Splink side by side on FEBRL4")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        demo(args.addresses, args.seed, args.keep)
+        demo(args.addresses, args.seed, args.keep, splink=not args.no_splink)
     else:
         febrl4()
     return 0

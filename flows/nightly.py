@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect import runtime as prefect_runtime
 from prefect.cache_policies import NO_CACHE
 
 from vik.nightly import NightlyConfig, RunResult, Steps, run_nightly
@@ -73,6 +74,7 @@ def nightly_flow(
     result: RunResult = run_nightly(config, PrefectSteps())
     get_run_logger().info("run %s %s: %s", result.run_id, result.status, result.flag_counts)
     return {
+        "prefect_flow_run_id": str(prefect_runtime.flow_run.id),
         "run_id": result.run_id,
         "status": result.status,
         "report": str(result.report_path),

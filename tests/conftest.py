@@ -8,6 +8,7 @@ message that says how to run it; .ci/run sets it.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -77,9 +78,39 @@ def prefect_harness(tmp_path_factory):
     os.environ["PREFECT_HOME"] = str(home)
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=120):
         yield
     if previous is None:
         os.environ.pop("PREFECT_HOME", None)
     else:
         os.environ["PREFECT_HOME"] = previous
+
+
+class CollectedLogs(logging.Handler):
+    """Every record of VIK's and Prefect's loggers (and the root's), formatted.
+
+    Prefect reconfigures logging when a run starts, which detaches pytest's caplog."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def text(self) -> str:
+        return "\n".join(self.format(r) for r in self.records)
+
+
+@pytest.fixture
+def logged() -> Iterator[CollectedLogs]:
+    handler = CollectedLogs()
+    loggers = [logging.getLogger(name) for name in ("", "vik", "prefect")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    yield handler
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.removeHandler(handler)
+        logger.setLevel(level)

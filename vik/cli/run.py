@@ -15,6 +15,9 @@ from vik.settings import Settings
 def _prefect_home(settings: Settings) -> None:
     # Prefect keeps its own state; by default next to VIK's data, not in ~/.prefect.
     os.environ.setdefault("PREFECT_HOME", str((settings.data_dir / "prefect").resolve()))
+    # The ephemeral server gets 20 s to start by default; on a busy server at night an
+    # unattended run should wait longer rather than fail.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def execute_run(

@@ -141,6 +141,49 @@ def _address_records(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(pieces, how="vertical_relaxed")
 
 
+def subject_records(frames: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The records of the process sources that name a company and those that name a person,
+    in the shape resolve_companies and resolve_persons take (after address resolution)."""
+    company_records, person_records = [], []
+    for source, columns in SUBJECTS.items():
+        frame = frames[source]
+        naam = pl.col(columns["naam"])
+        # With a BSN the name is a person's. Without, it is a company's when it reads
+        # like one or when the record carries a KvK number ("DELTA HOLDIG", 66593419).
+        company_like = pl.col(columns["bsn"]).is_null() & (
+            looks_like_company(naam).fill_null(False) | pl.col(columns["kvk"]).is_not_null()
+        )
+        company_records.append(
+            frame.filter(
+                pl.col(columns["kvk"]).is_not_null() | (naam.is_not_null() & company_like)
+            ).select(
+                pl.lit(source).alias("source"),
+                "record_key",
+                pl.col(columns["kvk"]).alias("kvk_nummer"),
+                pl.when(company_like).then(naam).alias("naam"),
+                "nummeraanduiding_id",
+                "postcode",
+            )
+        )
+        person_records.append(
+            frame.filter(
+                pl.col(columns["bsn"]).is_not_null() | (naam.is_not_null() & ~company_like)
+            ).select(
+                pl.lit(source).alias("source"),
+                "record_key",
+                pl.col(columns["bsn"]).alias("bsn_pseudoniem"),
+                pl.when(~company_like).then(naam).alias("naam"),
+                (pl.col(columns["dob"]) if columns["dob"] else pl.lit(None, dtype=pl.String)).alias(
+                    "geboortedatum"
+                ),
+                "nummeraanduiding_id",
+                "postcode",
+                "huisnummer",
+            )
+        )
+    return pl.concat(company_records), pl.concat(person_records)
+
+
 def resolve_extracts(
     frames: dict[str, pl.DataFrame],
     *,
@@ -199,46 +242,10 @@ def resolve_extracts(
     )
     frames["kvk"] = _attach(kvk, kvk_links, "bedrijf", "bedrijf_id")
     links.append(_link_rows(kvk_links, "kvk", "bedrijf", "bedrijf_id"))
-    company_records, person_records = [], []
-    for source, columns in SUBJECTS.items():
-        frame = frames[source]
-        naam = pl.col(columns["naam"])
-        # With a BSN the name is a person's. Without, it is a company's when it reads
-        # like one or when the record carries a KvK number ("DELTA HOLDIG", 66593419).
-        company_like = pl.col(columns["bsn"]).is_null() & (
-            looks_like_company(naam).fill_null(False) | pl.col(columns["kvk"]).is_not_null()
-        )
-        company_records.append(
-            frame.filter(
-                pl.col(columns["kvk"]).is_not_null() | (naam.is_not_null() & company_like)
-            ).select(
-                pl.lit(source).alias("source"),
-                "record_key",
-                pl.col(columns["kvk"]).alias("kvk_nummer"),
-                pl.when(company_like).then(naam).alias("naam"),
-                "nummeraanduiding_id",
-                "postcode",
-            )
-        )
-        person_records.append(
-            frame.filter(
-                pl.col(columns["bsn"]).is_not_null() | (naam.is_not_null() & ~company_like)
-            ).select(
-                pl.lit(source).alias("source"),
-                "record_key",
-                pl.col(columns["bsn"]).alias("bsn_pseudoniem"),
-                pl.when(~company_like).then(naam).alias("naam"),
-                (pl.col(columns["dob"]) if columns["dob"] else pl.lit(None, dtype=pl.String)).alias(
-                    "geboortedatum"
-                ),
-                "nummeraanduiding_id",
-                "postcode",
-                "huisnummer",
-            )
-        )
+    company_records, person_records = subject_records(frames)
     companies = resolve_companies(
         frames["kvk"],
-        pl.concat(company_records),
+        company_records,
         judgements=judgements,
         settings=settings.companies,
     )
@@ -254,7 +261,7 @@ def resolve_extracts(
     frames["brp"] = _attach(frames["brp"], brp_links, "persoon", "persoon_id")
     links.append(_link_rows(brp_links, "brp", "persoon", "persoon_id"))
     persons = resolve_persons(
-        frames["brp"], pl.concat(person_records), judgements=judgements, settings=settings.persons
+        frames["brp"], person_records, judgements=judgements, settings=settings.persons
     )
     for source in SUBJECTS:
         company_part = companies.filter(pl.col("source") == source)

@@ -40,15 +40,17 @@ def open_flags_with_evidence(session: Session) -> pl.DataFrame:
         "FROM flag_evidence e JOIN flag f ON f.id = e.flag_id WHERE f.status = 'open'",
         _EVIDENCE,
     )
-    grouped = evidence.group_by("flag_id").agg(
-        pl.struct(
-            "source",
-            "record_key",
-            pl.col("link_confidence").alias("confidence"),
-            pl.col("link_method").alias("method"),
+    grouped = (
+        evidence.group_by("flag_id")
+        .agg(
+            pl.struct(
+                "source",
+                "record_key",
+                pl.col("link_confidence").alias("confidence"),
+                pl.col("link_method").alias("method"),
+            ).alias("evidence")
         )
-        .alias("evidence")
-        .cast(EVIDENCE_TYPE)
+        .with_columns(pl.col("evidence").cast(EVIDENCE_TYPE))
     )
     return flags.join(grouped, left_on="id", right_on="flag_id", how="left").with_columns(
         pl.col("department").replace("", None)
