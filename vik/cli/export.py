@@ -124,3 +124,43 @@ def flags(
     frame = flags_frame(extracts, db, peildatum, Settings())
     frame.write_csv(out)
     typer.echo(f"{frame.height} signalen geschreven naar {out}")
+
+
+@export_app.command("algoritmeregister")
+@user_errors
+def algoritmeregister(
+    out: Path = typer.Option(..., "--out", help="Map voor de JSON-documenten (één per regel)."),
+    organisation: str = typer.Option(
+        None,
+        "--organisatie",
+        help="Naam van de organisatie (standaard VIK_WEB_ORGANISATION).",
+    ),
+    contact: str = typer.Option(
+        None,
+        "--contact",
+        help="E-mailadres of website voor vragen (standaard VIK_WEB_REGISTER_CONTACT).",
+    ),
+) -> None:
+    """Elke geldige regel als document voor het Algoritmeregister (publicatiestandaard 1.0.0)."""
+    from vik.rules import load_context, load_rules
+    from vik.web.algoritmeregister import register_documents, write_documents
+    from vik.web.settings import WebSettings
+
+    settings = Settings()
+    web_settings = WebSettings()
+    context = load_context(settings.config_dir)
+    rules = load_rules(settings.config_dir / "rules", context)
+    documents = register_documents(
+        rules.valid,
+        context.departments or {},
+        organisation=organisation or web_settings.organisation,
+        contact=contact or web_settings.register_contact,
+    )
+    paths = write_documents(documents, out)
+    typer.echo(f"{len(paths)} regels geschreven naar {out} (Algoritmeregister 1.0.0, JSON).")
+    for path, message in sorted(rules.invalid.items()):
+        typer.secho(
+            f"Overgeslagen, ongeldig regelbestand {path.name}: {message}",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )

@@ -252,3 +252,41 @@ class RunLock(SQLModel, table=True):
     name: str = Field(primary_key=True)
     holder: str
     acquired_at: datetime = Field(default_factory=utcnow)
+
+
+class WebUser(SQLModel, table=True):
+    """An account of the web application: one named person with one role.
+
+    An analist belongs to a department (an id from config/departments.yaml) and sees
+    only that department's flags; compliance and beheer have no department. Passwords
+    are stored as argon2id hashes (vik.web.users), never in plain text."""
+
+    __tablename__ = "web_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    display_name: str
+    role: str  # analist | compliance | beheer
+    department: str | None = None
+    password_hash: str
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256.
+
+    Signing out, disabling the account or changing its password deletes the rows, so
+    a stolen cookie stops working; the CSRF token of every form belongs to the session."""
+
+    __tablename__ = "web_session"
+
+    token_hash: str = Field(primary_key=True)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    csrf_token: str
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,193 @@
+"""One demo database per session, built by the real nightly run; a copy per test.
+
+``web_db`` is a fresh copy of the session's SQLite demo database (with the demo
+accounts), so tests that record decisions cannot see each other. ``pg_web_db``
+builds the same demo on the real PostgreSQL server (in its own schema) for the
+tests that must hold on both databases. ``client`` is signed out; ``sign_in`` signs
+a client in as one of the demo accounts through the real sign-in form.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.demo_data import DEMO_AS_OF
+from tests.extracts import TEST_KEY
+from vik.cli.demo import DEMO_ACCOUNTS, demo_password
+from vik.connectors.pseudonyms import PseudonymKey
+from vik.nightly import NightlyConfig, run_nightly
+from vik.store.db import connect, session_scope
+from vik.web import create_app
+from vik.web.settings import WebSettings
+from vik.web.users import ensure_user
+
+with warnings.catch_warnings():
+    # Starlette suggests httpx2 for its test client; httpx is what this project installs.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def nightly(extracts: Path, database_url: str, data_dir: Path) -> None:
+    run_nightly(
+        NightlyConfig(
+            extracts_dir=extracts,
+            database_url=database_url,
+            config_dir=CONFIG,
+            data_dir=data_dir,
+            peildatum=DEMO_AS_OF,
+            key=PseudonymKey(TEST_KEY),
+        )
+    )
+
+
+def demo_database(extracts: Path, database_url: str, data_dir: Path) -> None:
+    """The nightly run on the demo extracts, and the demo accounts of `vik demo run`."""
+    nightly(extracts, database_url, data_dir)
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        for username, role, department, name in DEMO_ACCOUNTS:
+            ensure_user(session, username, demo_password(username), role, department, name)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def web_db_template(demo_extracts, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("web-db")
+    path = folder / "vik.db"
+    url = f"sqlite:///{path}"
+    demo_database(demo_extracts, url, folder / "data")
+    engine = connect(url)
+    with engine.connect() as connection:  # everything into the main file, so a copy is whole
+        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def web_db(web_db_template, tmp_path) -> str:
+    path = tmp_path / "vik.db"
+    shutil.copyfile(web_db_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def pg_web_db(demo_extracts, tmp_path) -> str:
+    """The demo on both databases: SQLite and (marked postgres) the real PostgreSQL."""
+    import os
+
+    from tests.conftest import POSTGRES_ENV, _postgres_schema_url
+
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL-tests overgeslagen: zet {POSTGRES_ENV} (.ci/run doet dat)")
+    generator = _postgres_schema_url(base)
+    url = next(generator)
+    demo_database(demo_extracts, url, tmp_path / "data")
+    yield url
+    next(generator, None)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_web_db(request) -> str:
+    """The demo database on SQLite and on PostgreSQL."""
+    name = "web_db" if request.param == "sqlite" else "pg_web_db"
+    return request.getfixturevalue(name)
+
+
+def make_app(database_url: str, **settings):  # type: ignore[no-untyped-def]
+    return create_app(
+        database_url,
+        config_dir=CONFIG,
+        settings=WebSettings(**settings),
+        today=lambda: DEMO_AS_OF,
+    )
+
+
+@pytest.fixture
+def app(web_db):  # type: ignore[no-untyped-def]
+    return make_app(web_db)
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def csrf_of(page_html: str) -> str:
+    match = CSRF.search(page_html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str | None = None):  # type: ignore[no-untyped-def]
+    """Sign in through the form; returns the response of the POST (a redirect on success)."""
+    form = client.get("/aanmelden")
+    return client.post(
+        "/aanmelden",
+        data={
+            "gebruikersnaam": username,
+            "wachtwoord": password if password is not None else demo_password(username),
+            "csrf_token": csrf_of(form.text),
+        },
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture
+def signed_in(app) -> Callable[[str], TestClient]:
+    """A new client signed in as the given demo account."""
+    clients: list[TestClient] = []
+
+    def factory(username: str) -> TestClient:
+        test_client = TestClient(app)
+        clients.append(test_client)
+        response = sign_in(test_client, username)
+        assert response.status_code == 303, response.text
+        return test_client
+
+    yield factory
+    for test_client in clients:
+        test_client.close()
+
+
+def flags_where(database_url: str, **criteria) -> list:  # type: ignore[no-untyped-def]
+    """Flags of the demo database matching column == value criteria, by id."""
+    from sqlmodel import select
+
+    from vik.store.models import Flag
+
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        query = select(Flag)
+        for column, value in criteria.items():
+            query = query.where(getattr(Flag, column) == value)
+        flags = list(session.exec(query.order_by(Flag.id)).all())
+    engine.dispose()
+    return flags
+
+
+def dossier_of(database_url: str, flag) -> int:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+
+    from vik.store.models import Dossier
+
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        dossier = session.exec(
+            select(Dossier).where(
+                Dossier.entity_type == flag.entity_type, Dossier.entity_key == flag.entity_key
+            )
+        ).one()
+    engine.dispose()
+    return dossier.id

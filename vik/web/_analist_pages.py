@@ -1,0 +1,447 @@
+"""The analist's pages: the flag queue, dossiers, decisions, snoozes, links, the LOO agenda."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, select
+
+from vik.store.audit import record
+from vik.store.models import Flag, WebUser
+from vik.store.reviews import (
+    DECISIONS,
+    FORUMS,
+    ReviewError,
+    check_reason,
+    judge_link,
+    record_review,
+    snooze_flag,
+)
+from vik.web._dossiers import (
+    DossierView,
+    find_dossier_of,
+    flag_views,
+    link_in_dossier,
+    load_dossier,
+    load_flag,
+)
+from vik.web._loo import AgendaMeta, agenda_xlsx, loo_agenda
+from vik.web._queue import FilterError, QueueFilters, filter_options, flag_queue
+from vik.web._security import NotFound, Viewer, analist, db_session
+from vik.web._templates import render
+from vik.web._visibility import RuleText, rule_of
+
+router = APIRouter()
+
+MESSAGES = {
+    "besluit": "Besluit vastgelegd.",
+    "uitstel": "Signaal uitgesteld.",
+    "koppeling": "Oordeel over de koppeling vastgelegd; het geldt vanaf de volgende nachtelijke run.",
+}
+
+
+def _state(request: Request) -> Any:
+    return request.app.state.vik
+
+
+def _targets(department: str | None, request: Request, rule: RuleText | None) -> dict[str, str]:
+    """Where a flag can be passed on to: the LOO, the DTO/RIEC, and the other departments
+    the rule's doelbinding names as ontvangers (no one else may receive its signals)."""
+    departments = _state(request).departments
+    targets = dict(FORUMS)
+    recipients = (rule.doelbinding.get("ontvangers") or []) if rule else []
+    targets.update(
+        {
+            key: departments[key].name if key in departments else key
+            for key in recipients
+            if key != department
+        }
+    )
+    return targets
+
+
+def _names(db: Session) -> dict[str, str]:
+    return {u.username: u.display_name for u in db.exec(select(WebUser)).all()}
+
+
+@router.get("/signalen")
+def queue_page(
+    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
+) -> Response:
+    state = _state(request)
+    rules = state.rules.load(db)
+    error = None
+    try:
+        filters = QueueFilters.from_query(request.query_params)
+    except FilterError as problem:
+        error, filters = str(problem), QueueFilters()
+    queue = flag_queue(db, rules, viewer.department, filters, state.weights, state.today())
+    rule_options, themes = filter_options(rules, viewer.department)
+    return render(
+        request,
+        "signalen.html",
+        {
+            "queue": queue,
+            "filters": filters,
+            "rule_options": rule_options,
+            "themes": themes,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _dossier_response(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    view: DossierView,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    details: dict | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "dossier.html",
+        {
+            "view": view,
+            "targets": {
+                item.flag.id: _targets(viewer.department, request, item.rule) for item in view.flags
+            },
+            "names": _names(db),
+            "errors": errors or {},
+            "form": form or {},
+            "details": details,
+            "melding": MESSAGES.get(request.query_params.get("melding", "")),
+            "today": _state(request).today(),
+        },
+        status=status,
+    )
+
+
+def _load_dossier(request: Request, db: Session, viewer: Viewer, dossier_id: int) -> DossierView:
+    state = _state(request)
+    view = load_dossier(
+        db, state.rules.load(db), viewer.department, dossier_id, state.weights, state.today()
+    )
+    if view is None:
+        raise NotFound()
+    return view
+
+
+@router.get("/dossiers/{dossier_id}")
+def dossier_page(
+    dossier_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    view = _load_dossier(request, db, viewer, dossier_id)
+    record(
+        db,
+        actor=viewer.username,
+        action="persoonsdossier_bekeken" if view.is_person else "dossier_bekeken",
+        object_type="dossier",
+        object_id=dossier_id,
+        details={"afdeling": viewer.department},
+    )
+    db.commit()
+    return _dossier_response(request, db, viewer, view)
+
+
+@router.post("/dossiers/{dossier_id}/persoonsgegevens")
+def person_details(
+    dossier_id: int,
+    request: Request,
+    doel: str = Form(""),
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    view = _load_dossier(request, db, viewer, dossier_id)
+    if not view.is_person:
+        raise NotFound()
+    try:
+        purpose = check_reason(doel, "doel")
+    except ReviewError as problem:
+        return _dossier_response(
+            request,
+            db,
+            viewer,
+            view,
+            errors={"doel": str(problem)},
+            form={"doel": doel},
+            status=400,
+        )
+    record(
+        db,
+        actor=viewer.username,
+        action="persoonsgegevens_ingezien",
+        object_type="dossier",
+        object_id=dossier_id,
+        purpose=purpose,
+        details={"afdeling": viewer.department},
+    )
+    db.commit()
+    return _dossier_response(
+        request, db, viewer, view, details=view.dossier.details or {}, form={"doel": purpose}
+    )
+
+
+@router.post("/dossiers/{dossier_id}/koppelingen/{link_id}")
+def link_judgement(
+    dossier_id: int,
+    link_id: int,
+    request: Request,
+    oordeel: str = Form(""),
+    reden: str = Form(""),
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    view = _load_dossier(request, db, viewer, dossier_id)
+    link = link_in_dossier(view, link_id)
+    if link is None:
+        raise NotFound()
+    try:
+        judge_link(
+            db, link, verdict=oordeel, reason=reden, by=viewer.username, dossier_id=dossier_id
+        )
+    except ReviewError as problem:
+        return _dossier_response(
+            request,
+            db,
+            viewer,
+            view,
+            errors={f"koppeling-{link_id}": str(problem)},
+            form={f"koppeling-{link_id}": reden},
+            status=400,
+        )
+    db.commit()
+    return RedirectResponse(
+        f"/dossiers/{dossier_id}?melding=koppeling#koppelingen", status_code=303
+    )
+
+
+def _flag_or_404(request: Request, db: Session, viewer: Viewer, flag_id: int) -> Flag:
+    flag = load_flag(db, _state(request).rules.load(db), viewer.department, flag_id)
+    if flag is None:
+        raise NotFound()
+    return flag
+
+
+@router.get("/signalen/{flag_id}")
+def flag_page(
+    flag_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    flag = _flag_or_404(request, db, viewer, flag_id)
+    dossier = find_dossier_of(db, flag)
+    if dossier is not None:
+        return RedirectResponse(f"/dossiers/{dossier.id}#signaal-{flag.id}", status_code=303)
+    record(
+        db,
+        actor=viewer.username,
+        action="signaal_bekeken",
+        object_type="signaal",
+        object_id=flag.id,
+        details={"afdeling": viewer.department},
+    )
+    db.commit()
+    return _flag_response(request, db, viewer, flag)
+
+
+def _flag_response(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    flag: Flag,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    state = _state(request)
+    (item,) = flag_views(db, [flag], state.rules.load(db), state.today())
+    return render(
+        request,
+        "signaal.html",
+        {
+            "item": item,
+            "targets": {flag.id: _targets(viewer.department, request, item.rule)},
+            "names": _names(db),
+            "errors": errors or {},
+            "form": form or {},
+            "melding": MESSAGES.get(request.query_params.get("melding", "")),
+            "today": state.today(),
+        },
+        status=status,
+    )
+
+
+def _after_flag_post(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    flag: Flag,
+    message: str,
+    problem: ReviewError | None,
+    form: dict[str, str],
+) -> Response:
+    dossier = find_dossier_of(db, flag)
+    if problem is None:
+        db.commit()
+        if dossier is not None:
+            return RedirectResponse(
+                f"/dossiers/{dossier.id}?melding={message}#signaal-{flag.id}", status_code=303
+            )
+        return RedirectResponse(f"/signalen/{flag.id}?melding={message}", status_code=303)
+    db.rollback()
+    errors = {f"{message}-{flag.id}": str(problem)}
+    form = {f"{key}-{flag.id}": value for key, value in form.items()}
+    if dossier is not None:
+        view = _load_dossier(request, db, viewer, dossier.id)
+        return _dossier_response(request, db, viewer, view, errors=errors, form=form, status=400)
+    return _flag_response(request, db, viewer, flag, errors=errors, form=form, status=400)
+
+
+@router.post("/signalen/{flag_id}/besluit")
+def decide(
+    flag_id: int,
+    request: Request,
+    besluit: str = Form(""),
+    naar: str = Form(""),
+    reden: str = Form(""),
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    flag = _flag_or_404(request, db, viewer, flag_id)
+    problem = None
+    try:
+        record_review(
+            db,
+            flag,
+            decision=besluit,
+            target=naar if besluit == "doorzetten" else None,
+            reason=reden,
+            reviewer=viewer.username,
+            targets=_targets(
+                viewer.department, request, rule_of(flag, _state(request).rules.load(db))
+            ),
+            today=_state(request).today(),
+        )
+    except ReviewError as error:
+        problem = error
+    return _after_flag_post(
+        request,
+        db,
+        viewer,
+        flag,
+        "besluit",
+        problem,
+        {"besluit": besluit if besluit in DECISIONS else "", "naar": naar, "reden": reden},
+    )
+
+
+@router.post("/signalen/{flag_id}/uitstel")
+def snooze(
+    flag_id: int,
+    request: Request,
+    tot: str = Form(""),
+    reden: str = Form(""),
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    flag = _flag_or_404(request, db, viewer, flag_id)
+    problem = None
+    try:
+        until = _parse_day(tot)
+        snooze_flag(
+            db, flag, until=until, reason=reden, by=viewer.username, today=_state(request).today()
+        )
+    except ReviewError as error:
+        problem = error
+    return _after_flag_post(
+        request, db, viewer, flag, "uitstel", problem, {"uitstel_tot": tot, "uitstel_reden": reden}
+    )
+
+
+def _parse_day(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ReviewError(f"De einddatum {text!r} is niet te lezen; gebruik jjjj-mm-dd.") from None
+
+
+# --- LOO agenda ---------------------------------------------------------------------------
+
+
+def _agenda(request: Request, db: Session, viewer: Viewer) -> list:
+    state = _state(request)
+    return loo_agenda(db, state.rules.load(db), viewer.department, state.weights)
+
+
+@router.get("/loo")
+def loo_page(
+    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
+) -> Response:
+    return render(request, "loo.html", {"items": _agenda(request, db, viewer), "names": _names(db)})
+
+
+@router.get("/loo/afdrukken")
+def loo_print(
+    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
+) -> Response:
+    items = _agenda(request, db, viewer)
+    record(
+        db,
+        actor=viewer.username,
+        action="loo_agenda_afgedrukt",
+        object_type="loo_agenda",
+        details={"dossiers": len(items), "afdeling": viewer.department},
+    )
+    db.commit()
+    return render(
+        request,
+        "loo_afdrukken.html",
+        {"items": items, "names": _names(db), "now": datetime.now(_state(request).zone)},
+    )
+
+
+@router.get("/loo/agenda.xlsx")
+def loo_xlsx(
+    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
+) -> Response:
+    state = _state(request)
+    items = _agenda(request, db, viewer)
+    department = state.departments.get(viewer.department) if viewer.department else None
+    now = datetime.now(state.zone)
+    content = agenda_xlsx(
+        items,
+        AgendaMeta(
+            department_name=department.name if department else "",
+            prepared_by=viewer.display_name,
+            prepared_at=now,
+            reviewer_names=_names(db),
+        ),
+    )
+    record(
+        db,
+        actor=viewer.username,
+        action="loo_agenda_gedownload",
+        object_type="loo_agenda",
+        details={"dossiers": len(items), "afdeling": viewer.department},
+    )
+    db.commit()
+    return Response(
+        content,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"content-disposition": f'attachment; filename="loo-agenda-{now:%Y-%m-%d}.xlsx"'},
+    )

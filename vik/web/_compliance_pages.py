@@ -1,0 +1,158 @@
+"""The compliance officer's pages: rule register, practice per rule, retention, access log."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session, select
+
+from vik.rules import load_rules
+from vik.store.audit import record
+from vik.store.models import WebUser
+from vik.web._oversight import ACTIONS, access_log, purge_history, retention_status
+from vik.web._register import rule_detail, rule_register
+from vik.web._security import NotFound, Viewer, compliance, db_session
+from vik.web._templates import render
+from vik.web.algoritmeregister import dumps, register_documents
+
+router = APIRouter()
+
+
+def _state(request: Request) -> Any:
+    return request.app.state.vik
+
+
+@router.get("/register")
+def register_page(
+    request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
+) -> Response:
+    state = _state(request)
+    entries = rule_register(db, state.config_dir, state.context, state.today())
+    return render(request, "register.html", {"entries": entries})
+
+
+def _documents(request: Request) -> dict[str, dict]:
+    state = _state(request)
+    rules = load_rules(state.config_dir / "rules", state.context)
+    return register_documents(
+        rules.valid,
+        state.departments,
+        organisation=state.settings.organisation,
+        contact=state.settings.register_contact,
+    )
+
+
+def _download(db: Session, viewer: Viewer, what: str) -> None:
+    record(
+        db,
+        actor=viewer.username,
+        action="algoritmeregister_gedownload",
+        object_type="regel",
+        object_id=what,
+    )
+    db.commit()
+
+
+@router.get("/register/algoritmeregister.zip")
+def register_zip(
+    request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
+) -> Response:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, document in _documents(request).items():
+            archive.writestr(name, dumps(document))
+    _download(db, viewer, "alle")
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"content-disposition": 'attachment; filename="algoritmeregister.zip"'},
+    )
+
+
+@router.get("/register/{rule_id}/algoritmeregister.json")
+def register_json(
+    rule_id: str,
+    request: Request,
+    viewer: Viewer = Depends(compliance),
+    db: Session = Depends(db_session),
+) -> Response:
+    document = _documents(request).get(f"{rule_id}.json")
+    if document is None:
+        raise NotFound()
+    _download(db, viewer, rule_id)
+    return Response(
+        dumps(document),
+        media_type="application/json; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{rule_id}.json"'},
+    )
+
+
+@router.get("/register/{rule_id}")
+def rule_page(
+    rule_id: str,
+    request: Request,
+    viewer: Viewer = Depends(compliance),
+    db: Session = Depends(db_session),
+) -> Response:
+    state = _state(request)
+    detail = rule_detail(db, rule_id, state.config_dir, state.context, state.today())
+    if detail is None:
+        raise NotFound()
+    return render(request, "regel.html", {"detail": detail, "entry": detail.entry})
+
+
+@router.get("/bewaartermijnen")
+def retention_page(
+    request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
+) -> Response:
+    today = _state(request).today()
+    return render(
+        request,
+        "bewaartermijnen.html",
+        {"rows": retention_status(db, today), "nights": purge_history(db), "today": today},
+    )
+
+
+@router.get("/toegangslog")
+def access_page(
+    request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
+) -> Response:
+    state = _state(request)
+    today = state.today()
+    error = None
+    params = request.query_params
+    try:
+        since = (
+            date.fromisoformat(params["vanaf"])
+            if params.get("vanaf")
+            else today - timedelta(days=6)
+        )
+        until = date.fromisoformat(params["tot"]) if params.get("tot") else today
+    except ValueError:
+        error = "Een datum is niet te lezen: gebruik jjjj-mm-dd, bijvoorbeeld 2026-11-01."
+        since, until = today - timedelta(days=6), today
+    action = params.get("actie") or None
+    if action is not None and action not in ACTIONS:
+        error, action = "Onbekende actie; kies er een uit de lijst.", None
+    log = access_log(db, since, until, action, state.settings.unusual_views_per_day)
+    names = {u.username: u.display_name for u in db.exec(select(WebUser)).all()}
+    return render(
+        request,
+        "toegangslog.html",
+        {
+            "log": log,
+            "since": since,
+            "until": until,
+            "action": action or "",
+            "actions": ACTIONS,
+            "names": names,
+            "threshold": state.settings.unusual_views_per_day,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

@@ -1,0 +1,173 @@
+"""Retention status and the access log, for the compliance officer.
+
+    >>> rows = retention_status(session, today=date(2026, 11, 22))       # doctest: +SKIP
+    >>> log = access_log(session, since, until, action=None, threshold=20)  # doctest: +SKIP
+    >>> [(d.actor, d.views) for d in log.unusual]
+    [('analist.handhaving', 31)]
+
+People-level views are opening a person's dossier and opening a person's details
+(with a stated purpose). Many of them by one user in one day is unusual and is
+highlighted: it may be legitimate (an LOO preparation), but the officer asks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from vik.store.models import AuditLog, Flag, Run
+from vik.store.retention import expiry
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+PEOPLE_LEVEL = ("persoonsdossier_bekeken", "persoonsgegevens_ingezien")
+ACTIONS = {
+    "aangemeld": "Aangemeld",
+    "afgemeld": "Afgemeld",
+    "aanmelden_mislukt": "Aanmelden mislukt",
+    "aanmelden_geblokkeerd": "Aanmelden geblokkeerd (te veel pogingen)",
+    "aanmelden_geweigerd": "Aanmelden geweigerd (account uitgeschakeld)",
+    "dossier_bekeken": "Dossier bekeken",
+    "persoonsdossier_bekeken": "Persoonsdossier bekeken",
+    "persoonsgegevens_ingezien": "Persoonsgegevens ingezien",
+    "signaal_bekeken": "Signaal bekeken",
+    "besluit": "Besluit",
+    "uitgesteld": "Uitgesteld",
+    "koppeling_beoordeeld": "Koppeling beoordeeld",
+    "loo_agenda_gedownload": "LOO-agenda gedownload",
+    "loo_agenda_afgedrukt": "LOO-agenda afdrukversie",
+    "algoritmeregister_gedownload": "Algoritmeregister gedownload",
+    "bewaartermijn_verwijderd": "Verwijderd na bewaartermijn",
+    "gebruiker_aangemaakt": "Gebruiker aangemaakt",
+    "gebruiker_gewijzigd": "Gebruiker gewijzigd",
+    "gebruiker_uitgeschakeld": "Gebruiker uitgeschakeld",
+    "gebruiker_ingeschakeld": "Gebruiker ingeschakeld",
+    "wachtwoord_gewijzigd": "Wachtwoord gewijzigd",
+}
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(LOCAL).date()
+
+
+def day_start(day: date) -> datetime:
+    """Midnight in Amsterdam of this day, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL).astimezone(UTC)
+
+
+@dataclass
+class RetentionRow:
+    rule_id: str
+    term: str | None
+    starts: str | None
+    stored: int = 0
+    due_now: int = 0
+    due_soon: int = 0
+    next_expiry: date | None = None
+
+
+@dataclass
+class PurgeNight:
+    run_id: int
+    peildatum: date
+    per_rule: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_rule.values())
+
+
+def retention_status(session: Session, today: date, soon_days: int = 30) -> list[RetentionRow]:
+    """Per rule: flags kept, past their term (the next run deletes them) and due soon."""
+    rows: dict[str, RetentionRow] = {}
+    soon = today + timedelta(days=soon_days)
+    for flag in session.exec(select(Flag)).all():
+        row = rows.setdefault(
+            flag.rule_id, RetentionRow(flag.rule_id, flag.bewaartermijn, flag.bewaartermijn_aanvang)
+        )
+        row.stored += 1
+        end = expiry(flag)
+        if end is None:
+            continue
+        if end < today:
+            row.due_now += 1
+        elif end < soon:
+            row.due_soon += 1
+        if row.next_expiry is None or end < row.next_expiry:
+            row.next_expiry = end
+    return sorted(rows.values(), key=lambda r: r.rule_id)
+
+
+def purge_history(session: Session, limit: int = 60) -> list[PurgeNight]:
+    runs = session.exec(
+        select(Run).where(Run.status == "geslaagd").order_by(col(Run.id).desc()).limit(limit)
+    ).all()
+    return [PurgeNight(r.id, r.peildatum, dict(r.purged or {})) for r in runs]
+
+
+@dataclass
+class AccessEntry:
+    entry: AuditLog
+    local_time: datetime
+    unusual: bool
+
+
+@dataclass
+class UnusualDay:
+    actor: str
+    day: date
+    views: int
+
+
+@dataclass
+class AccessLog:
+    entries: list[AccessEntry] = field(default_factory=list)
+    unusual: list[UnusualDay] = field(default_factory=list)
+    views_per_day: list[UnusualDay] = field(default_factory=list)
+    truncated: bool = False
+
+
+def access_log(
+    session: Session,
+    since: date,
+    until: date,
+    action: str | None,
+    threshold: int,
+    limit: int = 1000,
+) -> AccessLog:
+    """Entries between two local days (inclusive), newest first; unusual ones marked."""
+    start, end = day_start(since), day_start(until + timedelta(days=1))
+    window = (col(AuditLog.at) >= start, col(AuditLog.at) < end)
+    views: Counter[tuple[str, date]] = Counter()
+    for actor, at in session.exec(
+        select(AuditLog.actor, AuditLog.at).where(*window, col(AuditLog.action).in_(PEOPLE_LEVEL))
+    ).all():
+        views[(actor, local_day(at))] += 1
+    per_day = [UnusualDay(a, d, n) for (a, d), n in views.items()]
+    unusual = [u for u in per_day if u.views > threshold]
+    flagged = {(u.actor, u.day) for u in unusual}
+    query = select(AuditLog).where(*window)
+    if action:
+        query = query.where(AuditLog.action == action)
+    rows = session.exec(
+        query.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit + 1)
+    ).all()
+    entries = []
+    for row in rows[:limit]:
+        local = row.at.astimezone(LOCAL)
+        entries.append(
+            AccessEntry(
+                row,
+                local,
+                row.action in PEOPLE_LEVEL and (row.actor, local.date()) in flagged,
+            )
+        )
+    return AccessLog(
+        entries=entries,
+        unusual=sorted(unusual, key=lambda u: (-u.views, u.day)),
+        views_per_day=sorted(per_day, key=lambda u: (u.day, u.actor), reverse=True),
+        truncated=len(rows) > limit,
+    )

@@ -1,0 +1,321 @@
+"""Rules as Algoritmeregister documents (publicatiestandaard 1.0.0): one JSON document per rule.
+
+    >>> rules = load_rules(Path("config/rules"), context)              # doctest: +SKIP
+    >>> doc = register_document(rules.valid[0], departments, organisation="Gemeente X",
+    ...                         contact="algoritmes@x.nl")            # doctest: +SKIP
+    >>> doc["standard_version"], doc["status"]
+    ('1.0.0', 'In gebruik')
+
+Field names are those of the standard (name, description_short, organization,
+goal, proportionality, human_intervention, risks, lawful_basis with
+lawful_basis_grouping for the links, impacttoetsen with impacttoetsen_grouping,
+source_data, methods_and_models, ...); docs/web.md gives the mapping from the
+rule file. Texts are Dutch, as the register is. No personal data: only the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from vik.rules import LoadedRule
+from vik.rules.model import Rule, Status
+
+STANDARD_VERSION = "1.0.0"
+# Maximum lengths of the standard's text fields.
+LIMITS = {
+    "name": 100,
+    "description_short": 350,
+    "organization": 100,
+    "goal": 2500,
+    "proportionality": 2500,
+    "human_intervention": 2500,
+    "risks": 2500,
+    "lawful_basis": 2500,
+    "impacttoetsen": 2500,
+    "source_data": 2500,
+    "methods_and_models": 5000,
+    "provider": 200,
+    "source_id": 100,
+    "tags": 2500,
+    "contact_email": 500,
+}
+STATUS = {
+    Status.CONCEPT: "In ontwikkeling",
+    Status.GOEDGEKEURD: "In ontwikkeling",
+    Status.ACTIEF: "In gebruik",
+    Status.INGETROKKEN: "Buiten gebruik",
+}
+# Policy areas ("Thema") of the standard, by VIK theme; every rule is also public order.
+CATEGORIES = {
+    "adreskwaliteit": "Wonen",
+    "zorgfraude": "Zorg en gezondheid",
+    "witwassen": "Economie",
+}
+# Known laws on wetten.overheid.nl, to title the links to the lawful basis.
+LAWS = {
+    "BWBR0005416": "Gemeentewet",
+    "BWBR0033715": "Wet basisregistratie personen",
+    "BWBR0005181": "Woningwet",
+    "BWBR0001941": "Opiumwet",
+    "BWBR0013859": "Wet Bibob",
+    "BWBR0035362": "Wet maatschappelijke ondersteuning 2015",
+    "BWBR0002320": "Algemene wet inzake rijksbelastingen",
+    "BWBR0040940": "Uitvoeringswet Algemene verordening gegevensbescherming",
+    "BWBR0011468": "Wet kenbaarheid publiekrechtelijke beperkingen onroerende zaken",
+}
+SOURCES = {
+    "brp": "Basisregistratie Personen (BRP)",
+    "bag": "Basisregistratie Adressen en Gebouwen (BAG)",
+    "kvk": "Handelsregister (KvK)",
+    "belastingen": "Gemeentelijke belastingen en WOZ",
+    "vergunningen": "Vergunningenregistratie van de gemeente",
+    "handhaving": "Handhavingszaken van de gemeente",
+    "meldingen": "Meldingen openbare orde en veiligheid",
+}
+SOURCE_LINKS = {
+    "brp": "https://www.rvig.nl/basisregistratie-personen",
+    "bag": "https://www.kadaster.nl/zakelijk/registraties/basisregistraties/bag",
+    "kvk": "https://www.kvk.nl/over-het-handelsregister/",
+}
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    sentence = cut.rfind(". ")
+    return cut[: sentence + 1] if sentence > limit // 2 else cut.rstrip() + "…"
+
+
+def _first_sentences(text: str, limit: int) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    result = ""
+    for sentence in sentences:
+        candidate = f"{result} {sentence}".strip()
+        if len(candidate) > limit:
+            break
+        result = candidate
+    return result or _clip(text, limit)
+
+
+def categories_of(theme: str) -> list[str]:
+    extra = [CATEGORIES[theme]] if theme in CATEGORIES else []
+    return ["Openbare orde en veiligheid", *extra]
+
+
+def _law_title(link: str) -> str:
+    match = re.search(r"(BWBR\d{7})", link)
+    law = LAWS.get(match.group(1), "Wet") if match else "Wettelijke grondslag"
+    article = re.search(r"artikel=([0-9a-z.:]+)", link)
+    return f"{law}, artikel {article.group(1)}" if article else law
+
+
+def register_document(
+    loaded: LoadedRule,
+    departments: Mapping[str, Any],
+    *,
+    organisation: str,
+    contact: str,
+) -> dict[str, Any]:
+    """The Algoritmeregister 1.0.0 document for one rule file."""
+    rule: Rule = loaded.rule
+    d = rule.doelbinding
+    recipients = [getattr(departments.get(name), "name", name) for name in (d.ontvangers or [])]
+    grondslag = d.grondslag
+    lawful = [
+        part
+        for part in (
+            grondslag.avg if grondslag else None,
+            grondslag.wettelijke_taak if grondslag else None,
+            f"Strafrechtelijke gegevens: {d.strafrechtelijke_gegevens}"
+            if d.strafrechtelijke_gegevens
+            else None,
+            f"Bijzondere persoonsgegevens: {d.bijzondere_persoonsgegevens}"
+            if d.bijzondere_persoonsgegevens
+            else None,
+            f"Opheffing fiscale geheimhouding: {d.awr_ontheffing}" if d.awr_ontheffing else None,
+        )
+        if part
+    ]
+    goal = " ".join(
+        part
+        for part in (
+            d.doel,
+            f"Betrokkenen: {', '.join(d.betrokkenen)}." if d.betrokkenen else None,
+            "Een signaal is geen besluit over een persoon of adres: het is aanleiding voor een "
+            "beoordeling door een analist van "
+            + (", ".join(recipients) if recipients else "de ontvangende afdeling")
+            + ".",
+        )
+        if part
+    )
+    proportionality = " ".join(
+        part
+        for part in (
+            d.proportionaliteit,
+            f"Subsidiariteit: {d.subsidiariteit}" if d.subsidiariteit else None,
+        )
+        if part
+    )
+    human = (
+        "Elk signaal wordt beoordeeld door een analist van een ontvangende afdeling ("
+        + (", ".join(recipients) or "geen ontvangers vastgelegd")
+        + "). Die neemt een besluit (in behandeling, doorzetten naar het LOO, DTO/RIEC of een "
+        "andere afdeling, of geen actie), altijd met een reden en op naam; zonder zo'n besluit "
+        "gebeurt er niets met een persoon of adres. De analist ziet bij elk signaal de uitleg, "
+        "de berekende waarden, de bronrecords en de zekerheid van de koppelingen, en kan een "
+        "twijfelachtige koppeling afwijzen; dat oordeel geldt vanaf de volgende nacht. "
+        "Persoonsgegevens worden alleen getoond na het opgeven van een doel en dat staat in het "
+        "toegangslog."
+    )
+    risks = " ".join(
+        part
+        for part in (
+            "Risico op onterechte signalen: de regel wordt getoetst met voorbeelden die bij "
+            "elke wijziging draaien, en de functionaris gegevensbescherming volgt per regel "
+            "hoe vaak een signaal tot doorzetten leidt en hoe de signalen over de wijken "
+            "verdeeld zijn tegenover de woningen, zodat een regel die op één buurt landt opvalt.",
+            "Discriminatie: gegevens over herkomst, nationaliteit, geslacht en dergelijke kan "
+            "een regel niet lezen; een regel leest alleen de velden die hij vooraf opgeeft.",
+            f"Bewaartermijn: {d.bewaartermijn} vanaf "
+            + (
+                "de laatste signalering"
+                if (d.bewaartermijn_aanvang or "") == "laatste_signalering"
+                else "het laatste besluit"
+            )
+            + "; daarna worden signalen automatisch verwijderd."
+            if d.bewaartermijn
+            else None,
+            f"De regel draait niet meer na {d.herbeoordeling.isoformat()} zonder herbeoordeling."
+            if d.herbeoordeling
+            else None,
+            f"Advies functionaris gegevensbescherming: {d.fg_advies}." if d.fg_advies else None,
+            f"Eigenaar: {d.eigenaar}." if d.eigenaar else None,
+        )
+        if part
+    )
+    impact = []
+    if d.dpia:
+        impact.append({"title": "Data Protection Impact Assessment (DPIA)", "link": ""})
+    impact_text = " ".join(
+        part
+        for part in (
+            f"DPIA uitgevoerd (kenmerk {d.dpia})." if d.dpia else "Er is nog geen DPIA vastgelegd.",
+            f"Advies van de functionaris gegevensbescherming: {d.fg_advies}."
+            if d.fg_advies
+            else None,
+        )
+        if part
+    )
+    categories = d.gegevenscategorieen or {}
+    source_data = " ".join(
+        f"{SOURCES.get(source, source)}: {text}" for source, text in categories.items()
+    )
+    method = [
+        "Regelgebaseerd algoritme, niet zelflerend: een openbare regel (YAML) die elke nacht "
+        "op de gekoppelde registraties van de gemeente wordt toegepast.",
+        f"Beschrijving: {' '.join(rule.description.split())}",
+        f"Gelezen velden: {', '.join(rule.inputs)}.",
+    ]
+    if rule.measures:
+        method.append(
+            "Berekend per "
+            + "/".join(rule.entity_types)
+            + ": "
+            + "; ".join(
+                f"{name} = {m.aggregation} {m.target}" + (f" waar {m.where}" if m.where else "")
+                for name, m in rule.measures.items()
+            )
+            + "."
+        )
+    if rule.condition:
+        method.append(f"Signaal als: {' '.join(rule.condition.split())}.")
+    if rule.params:
+        method.append("Drempels: " + ", ".join(f"{k} = {v}" for k, v in rule.params.items()) + ".")
+    if rule.matters:
+        method.append(
+            "Hit/no-hit: een afdeling krijgt alleen te horen dat een andere afdeling ("
+            + ", ".join(rule.matters)
+            + ") een lopende zaak heeft, en bij wie zij terecht kan."
+        )
+    method.append(
+        f"Versie {rule.version}, sha256 {loaded.content_hash[:12]}"
+        + (
+            f", goedgekeurd door {rule.approval.by} op {rule.approval.date.isoformat()}"
+            + (f" ({rule.approval.decision})" if rule.approval.decision else "")
+            if rule.approval
+            else ", nog niet goedgekeurd"
+        )
+        + "."
+    )
+    document: dict[str, Any] = {
+        "name": _clip(rule.title, LIMITS["name"]),
+        "organization": _clip(organisation, LIMITS["organization"]),
+        "description_short": _first_sentences(rule.description, LIMITS["description_short"]),
+        "category": categories_of(rule.theme),
+        "status": STATUS[rule.status],
+        "begin_date": rule.approval.date.strftime("%Y-%m")
+        if rule.approval and rule.status is Status.ACTIEF
+        else "",
+        "end_date": "",
+        "contact_email": _clip(contact, LIMITS["contact_email"]),
+        "publication_category": "Impactvolle algoritmes",
+        "goal": _clip(goal, LIMITS["goal"]),
+        "proportionality": _clip(proportionality, LIMITS["proportionality"]),
+        "human_intervention": _clip(human, LIMITS["human_intervention"]),
+        "risks": _clip(risks, LIMITS["risks"]),
+        "lawful_basis": _clip("; ".join(lawful), LIMITS["lawful_basis"]),
+        "lawful_basis_grouping": [
+            {"title": _law_title(link), "link": link}
+            for link in (grondslag.links if grondslag else [])
+        ],
+        "impacttoetsen": _clip(impact_text, LIMITS["impacttoetsen"]),
+        "impacttoetsen_grouping": impact,
+        "source_data": _clip(source_data, LIMITS["source_data"]),
+        "source_data_grouping": [
+            {"title": SOURCES.get(source, source), "link": SOURCE_LINKS.get(source, "")}
+            for source in categories
+        ],
+        "methods_and_models": _clip(" ".join(method), LIMITS["methods_and_models"]),
+        "provider": "Intern ontwikkeld (VIK, open source)",
+        "lang": "nld",
+        "standard_version": STANDARD_VERSION,
+        "source_id": _clip(f"vik:{rule.id}:v{rule.version}", LIMITS["source_id"]),
+        "tags": ", ".join(["VIK", "ondermijning", rule.theme, rule.id]),
+    }
+    return document
+
+
+def register_documents(
+    rules: list[LoadedRule],
+    departments: Mapping[str, Any],
+    *,
+    organisation: str,
+    contact: str,
+) -> dict[str, dict[str, Any]]:
+    """File name → document, for every valid rule file."""
+    return {
+        f"{loaded.id}.json": register_document(
+            loaded, departments, organisation=organisation, contact=contact
+        )
+        for loaded in sorted(rules, key=lambda r: r.id)
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_documents(documents: dict[str, dict[str, Any]], out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, document in documents.items():
+        path = out_dir / name
+        path.write_text(dumps(document), encoding="utf-8")
+        paths.append(path)
+    return paths

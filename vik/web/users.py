@@ -1,0 +1,307 @@
+"""Accounts of the web application: roles, departments and argon2id password hashes.
+
+    >>> with session_scope(engine) as session:  # doctest: +SKIP
+    ...     add_user(session, "analist.handhaving", "een lang wachtwoord", "analist",
+    ...              "handhaving", "A. Analist", departments=["handhaving"], actor="beheer")
+    ...     authenticate(session, "analist.handhaving", "een lang wachtwoord").role
+    'analist'
+
+Three roles: an ``analist`` of one department reviews that department's flags;
+``compliance`` (the privacy officer) reads the rule register, retention status and
+access log; ``beheer`` (functioneel beheer) sees runs and accounts. Every change to
+an account is written to the audit log. The command line (`vik users`) and the demo
+(`vik demo run`) use these functions; the web app only authenticates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from vik.errors import VikError
+from vik.store.audit import record
+from vik.store.models import WebSession, WebUser, utcnow
+
+ROLES = {
+    "analist": "Analist",
+    "compliance": "Compliance (functionaris gegevensbescherming)",
+    "beheer": "Functioneel beheer",
+}
+MIN_PASSWORD = 10
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+
+# argon2id with the library's current defaults (RFC 9106 low-memory profile).
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so that a wrong name takes as long
+# as a wrong password and response times do not tell which names exist.
+_DUMMY_HASH = _hasher.hash("geen-echt-wachtwoord")
+
+
+class UserError(VikError):
+    """An account cannot be created, changed or used as asked; the message says why."""
+
+
+class LoginError(UserError):
+    """Sign-in refused: unknown name, wrong password, account disabled or locked."""
+
+
+GENERIC_LOGIN_FAILURE = "Onbekende gebruikersnaam of onjuist wachtwoord."
+
+
+def hash_password(password: str) -> str:
+    check_password(password)
+    return _hasher.hash(password)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(
+            f"Het wachtwoord is te kort: gebruik minstens {MIN_PASSWORD} tekens "
+            "(een zin van een paar woorden werkt goed)."
+        )
+
+
+def check_account(
+    username: str,
+    role: str,
+    department: str | None,
+    display_name: str,
+    departments: Collection[str] | None = None,
+) -> None:
+    """Raise a UserError that says what to fix if these account fields do not fit together."""
+    if not USERNAME.match(username):
+        raise UserError(
+            f"Ongeldige gebruikersnaam {username!r}: gebruik kleine letters, cijfers, punt, "
+            "streepje of liggend streepje, beginnend met een letter (bijvoorbeeld "
+            "analist.handhaving)."
+        )
+    if role not in ROLES:
+        raise UserError(f"Onbekende rol {role!r}; kies uit: {', '.join(ROLES)}.")
+    if role == "analist" and not department:
+        raise UserError(
+            "Een analist hoort bij een afdeling: geef --afdeling (zie `vik users departments`)."
+        )
+    if role != "analist" and department:
+        raise UserError(
+            f"De rol {role} hoort niet bij een afdeling; laat --afdeling weg (alleen een "
+            "analist werkt voor één afdeling)."
+        )
+    if department and departments is not None and department not in departments:
+        raise UserError(
+            f"Afdeling {department!r} bestaat niet. Afdelingen staan in config/departments.yaml: "
+            f"{', '.join(departments)}."
+        )
+    if not display_name.strip():
+        raise UserError("Geef de naam van de persoon achter het account (--naam).")
+
+
+def get_user(session: Session, username: str) -> WebUser | None:
+    return session.exec(select(WebUser).where(WebUser.username == username)).first()
+
+
+def require_user(session: Session, username: str) -> WebUser:
+    user = get_user(session, username)
+    if user is None:
+        raise UserError(
+            f"Gebruiker {username!r} bestaat niet. Bekijk de gebruikers met `vik users list`."
+        )
+    return user
+
+
+def list_users(session: Session) -> list[WebUser]:
+    return list(session.exec(select(WebUser).order_by(col(WebUser.username))).all())
+
+
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    department: str | None,
+    display_name: str,
+    *,
+    departments: Collection[str] | None = None,
+    actor: str,
+) -> WebUser:
+    """A new account; an existing username is an error (use set_password or ensure_user)."""
+    check_account(username, role, department, display_name, departments)
+    if get_user(session, username) is not None:
+        raise UserError(
+            f"Gebruiker {username!r} bestaat al. Wijzig het wachtwoord met "
+            f"`vik users passwd {username}`."
+        )
+    user = WebUser(
+        username=username,
+        display_name=display_name.strip(),
+        role=role,
+        department=department or None,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="gebruiker_aangemaakt",
+        object_type="gebruiker",
+        object_id=user.id,
+        details={"gebruiker": username, "rol": role, "afdeling": department},
+    )
+    return user
+
+
+def ensure_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    department: str | None,
+    display_name: str,
+    *,
+    departments: Collection[str] | None = None,
+    actor: str = "vik demo",
+) -> WebUser:
+    """Create the account, or bring an existing one to these values (idempotent; the demo)."""
+    user = get_user(session, username)
+    if user is None:
+        return add_user(
+            session,
+            username,
+            password,
+            role,
+            department,
+            display_name,
+            departments=departments,
+            actor=actor,
+        )
+    check_account(username, role, department, display_name, departments)
+    changed = (user.role, user.department, user.display_name, user.active) != (
+        role,
+        department or None,
+        display_name,
+        True,
+    )
+    user.role, user.department, user.display_name, user.active = (
+        role,
+        department or None,
+        display_name,
+        True,
+    )
+    if not _verify(user.password_hash, password):
+        user.password_hash = hash_password(password)
+        user.password_changed_at = utcnow()
+        _end_sessions(session, user)
+        changed = True
+    if changed:
+        session.add(user)
+        record(
+            session,
+            actor=actor,
+            action="gebruiker_gewijzigd",
+            object_type="gebruiker",
+            object_id=user.id,
+            details={"gebruiker": username, "rol": role, "afdeling": department},
+        )
+    return user
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str) -> WebUser:
+    user = require_user(session, username)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    _end_sessions(session, user)
+    record(
+        session,
+        actor=actor,
+        action="wachtwoord_gewijzigd",
+        object_type="gebruiker",
+        object_id=user.id,
+        details={"gebruiker": username},
+    )
+    return user
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: str) -> WebUser:
+    """Disable (signed-in sessions end at once) or re-enable an account; accounts are never
+    deleted, because the audit log names them."""
+    user = require_user(session, username)
+    user.active = active
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    if not active:
+        _end_sessions(session, user)
+    record(
+        session,
+        actor=actor,
+        action="gebruiker_ingeschakeld" if active else "gebruiker_uitgeschakeld",
+        object_type="gebruiker",
+        object_id=user.id,
+        details={"gebruiker": username},
+    )
+    return user
+
+
+def authenticate(
+    session: Session, username: str, password: str, now: datetime | None = None
+) -> WebUser:
+    """The account for these credentials, or a LoginError with a Dutch message.
+
+    Five wrong passwords in a row lock the account for 15 minutes. Unknown names and
+    wrong passwords get the same message, so the form does not reveal who has an account."""
+    now = now or utcnow()
+    user = get_user(session, username.strip().lower())
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        record(session, actor="onbekend", action="aanmelden_mislukt")
+        raise LoginError(GENERIC_LOGIN_FAILURE)
+    if user.locked_until is not None and user.locked_until > now:
+        record(session, actor=user.username, action="aanmelden_geblokkeerd")
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise LoginError(
+            f"Te veel mislukte pogingen. Probeer het over {minutes} minuten opnieuw, of vraag "
+            "functioneel beheer het wachtwoord opnieuw in te stellen."
+        )
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        session.add(user)
+        record(session, actor=user.username, action="aanmelden_mislukt")
+        raise LoginError(GENERIC_LOGIN_FAILURE)
+    if not user.active:
+        record(session, actor=user.username, action="aanmelden_geweigerd")
+        raise LoginError(
+            "Dit account is uitgeschakeld. Vraag functioneel beheer om het weer in te schakelen."
+        )
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.add(user)
+    record(session, actor=user.username, action="aangemeld")
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _end_sessions(session: Session, user: WebUser) -> None:
+    session.execute(delete(WebSession).where(col(WebSession.user_id) == user.id))
