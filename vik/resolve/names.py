@@ -269,35 +269,67 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
     ).with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))
 
 
+def _empty_to_null(columns: tuple[str, ...]) -> list[pl.Expr]:
+    return [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in columns]
+
+
 def brp_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
-    """The same parts for BRP's structured names (voornamen, voorvoegsel, geslachtsnaam)."""
+    """The same parts for BRP's structured names (voornamen, voorvoegsel, geslachtsnaam).
+
+    Each column is normalised once per distinct value and joined back: a million BRP
+    rows have some hundred thousand first-name strings and far fewer surnames.
+    """
     # An extract whose voorvoegsel column is empty throughout arrives untyped.
     frame = frame.with_columns(
         pl.col(c).cast(pl.String) for c in ("voornamen", "voorvoegsel", "geslachtsnaam")
     )
     given = _squash(fold(pl.col("voornamen")).str.replace_all(r"[^a-z\- ]", " "))
+    given_parts = (
+        frame.select("voornamen")
+        .unique()
+        .with_columns(given.alias("given"))
+        .with_columns(
+            pl.col("given")
+            .str.split(" ")
+            .list.eval(pl.element().str.slice(0, 1))
+            .list.join("")
+            .alias("initials")
+        )
+        .with_columns(_empty_to_null(("given", "initials")))
+    )
     surname = _squash(fold(pl.col("geslachtsnaam")).str.replace_all(r"[^a-z\- ]", " "))
+    surname_parts = (
+        frame.select("geslachtsnaam")
+        .unique()
+        .with_columns(surname.alias("surname"))
+        .with_columns(
+            pl.col("surname")
+            .str.split(" ")
+            .list.last()
+            .str.split("-")
+            .list.last()
+            .alias("surname_last")
+        )
+        .with_columns(_empty_to_null(("surname", "surname_last")))
+        .with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))
+    )
     voorvoegsel = _squash(fold(pl.col("voorvoegsel")).str.replace_all(r"[^a-z' ]", " "))
-    out = frame.with_columns(
-        given.alias("given"),
-        given.str.split(" ")
-        .list.eval(pl.element().str.slice(0, 1))
-        .list.join("")
-        .alias("initials"),
-        voorvoegsel.alias("voorvoegsel"),
-        surname.alias("surname"),
-    ).with_columns(
-        pl.col("surname")
-        .str.split(" ")
-        .list.last()
-        .str.split("-")
-        .list.last()
-        .alias("surname_last"),
+    prefix_parts = (
+        frame.select("voorvoegsel")
+        .unique()
+        .with_columns(voorvoegsel.alias("_voorvoegsel"))
+        .with_columns(
+            pl.when(pl.col("_voorvoegsel") == "")
+            .then(None)
+            .otherwise(pl.col("_voorvoegsel"))
+            .alias("_voorvoegsel")
+        )
     )
-    out = out.with_columns(
-        [
-            pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
-            for c in ("given", "initials", "voorvoegsel", "surname", "surname_last")
-        ]
+    joined = (
+        frame.join(given_parts, on="voornamen", how="left", nulls_equal=True, maintain_order="left")
+        .join(
+            surname_parts, on="geslachtsnaam", how="left", nulls_equal=True, maintain_order="left"
+        )
+        .join(prefix_parts, on="voorvoegsel", how="left", nulls_equal=True, maintain_order="left")
     )
-    return out.with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))
+    return joined.with_columns(pl.col("_voorvoegsel").alias("voorvoegsel")).drop("_voorvoegsel")

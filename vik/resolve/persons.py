@@ -10,8 +10,8 @@ How, in order:
    ``is_niet`` removes that person from the candidates.
 2. A BSN pseudonym decides (method ``bsn``).
 3. Otherwise candidates come from blocks, joined in polars: the same birth
-   date; the same sound key of the surname and birth year; the same first given
-   name and surname; every person ever registered at the record's resolved
+   date; the same sound key of the surname, birth year and first initial; the same
+   first given name and surname; every person ever registered at the record's resolved
    address; and, for records with neither birth date nor address, the sound
    key and first initial.
 4. Each candidate pair is compared per feature into an agreement level
@@ -142,11 +142,16 @@ def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"),
         *[pl.col(c).cast(pl.String) for c in (*STRUCTURED_NAME, "geboortedatum")],
     )
-    latest = rows.sort("datum_aanvang_adreshouding", descending=True, nulls_last=True).unique(
-        "persoon_id", keep="first"
+    # The latest address period's name; a window max is cheaper than sorting a million rows.
+    start = pl.col("datum_aanvang_adreshouding").cast(pl.String).fill_null("")
+    latest = (
+        rows.select("persoon_id", *STRUCTURED_NAME, "geboortedatum", start.alias("_start"))
+        .filter(pl.col("_start") == pl.col("_start").max().over("persoon_id"))
+        .sort("persoon_id", *STRUCTURED_NAME, "geboortedatum", nulls_last=True)
+        .unique("persoon_id", keep="first", maintain_order=True)
     )
     names = latest.select("voornamen", "voorvoegsel", "geslachtsnaam").unique()
-    parts = brp_name_parts(names)
+    parts = _name_keys(brp_name_parts(names))  # once per distinct name, not per person
     persons = latest.select(
         "persoon_id",
         "voornamen",
@@ -163,7 +168,7 @@ def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     ).unique()
     # Sorted: the model samples persons by position, and the same data must give the
     # same model (and the same links) every night.
-    prepared = _prepared(
+    prepared = _dob_keys(
         persons.drop("voornamen", "geslachtsnaam").sort("persoon_id")
     ).with_columns(
         (pl.len().over("glued") / pl.len()).alias("tf_surname"),
@@ -200,18 +205,10 @@ def _record_names(rest: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _prepared(frame: pl.DataFrame) -> pl.DataFrame:
-    """Keys both sides share: full/partial birth date, year, first initial and given name,
-    the surname glued to its voorvoegsel ('vanderberg')."""
-    dob = pl.col("dob")
-    known = dob.is_not_null() & (dob != "0000-00-00")
-    complete = known & ~dob.str.contains("-00")
+def _name_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """Name keys both sides share: first initial and given name, the surname glued to its
+    voorvoegsel ('vanderberg')."""
     return frame.with_columns(
-        pl.when(known).then(dob).alias("dob"),
-        pl.when(complete).then(dob).alias("dob_full"),
-        pl.when(known & (dob.str.slice(0, 4) != "0000"))
-        .then(dob.str.slice(0, 4))
-        .alias("dob_year"),
         pl.col("initials").str.slice(0, 1).alias("initial"),
         pl.col("given").str.split(" ").list.first().alias("first_given"),
         pl.concat_str([pl.col("voorvoegsel"), pl.col("surname")], ignore_nulls=True)
@@ -221,6 +218,24 @@ def _prepared(frame: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(
         pl.when(pl.col("glued") == "").then(None).otherwise(pl.col("glued")).alias("glued")
     )
+
+
+def _dob_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """Birth-date keys: the date when known, the full date, the year."""
+    dob = pl.col("dob")
+    known = dob.is_not_null() & (dob != "0000-00-00")
+    complete = known & ~dob.str.contains("-00")
+    return frame.with_columns(
+        pl.when(known).then(dob).alias("dob"),
+        pl.when(complete).then(dob).alias("dob_full"),
+        pl.when(known & (dob.str.slice(0, 4) != "0000"))
+        .then(dob.str.slice(0, 4))
+        .alias("dob_year"),
+    )
+
+
+def _prepared(frame: pl.DataFrame) -> pl.DataFrame:
+    return _dob_keys(_name_keys(frame))
 
 
 # --- blocking -----------------------------------------------------------------------------
@@ -265,7 +280,7 @@ def _candidates(
         pl.concat(
             [
                 block(records, ["dob_full"]),
-                block(records, ["phonetic", "dob_year"]),
+                block(records, ["phonetic", "dob_year", "initial"]),
                 block(records, ["first_given", "surname_last"]),
                 block(no_dob_no_address, ["phonetic", "initial"]),
                 by_address,
@@ -545,6 +560,7 @@ class MatchModel:
         m = {feature: list(_M_DEFAULT[feature]) for feature in FEATURES}
         # A record is one person at most: of all record-person pairs, 1 in `persons` matches.
         model = cls(m, u, 1 / max(persons, 2), neutral)
+        levels = levels.sort("rec", "persoon_id")  # EM may sample: the same pairs every night
         same_dob = levels.filter(pl.col("dob") == len(FEATURES["dob"]) - 1)
         same_name = levels.filter(
             (pl.col("surname") == len(FEATURES["surname"]) - 1)
@@ -767,7 +783,7 @@ def _score(
 def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame:
     """Per record: the best candidate, and whether it is certain, possible or none."""
     ranked = (
-        scored.sort(["rec", "weight"], descending=[False, True])
+        scored.sort(["rec", "weight", "persoon_id"], descending=[False, True, False])
         .group_by("rec", maintain_order=True)
         .agg(
             pl.col("persoon_id").first(),
