@@ -49,6 +49,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -144,12 +145,13 @@ def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     # The latest address period's name; a window max is cheaper than sorting a million rows.
     start = pl.col("datum_aanvang_adreshouding").cast(pl.String).fill_null("")
-    latest = (
-        rows.select("persoon_id", *STRUCTURED_NAME, "geboortedatum", start.alias("_start"))
-        .filter(pl.col("_start") == pl.col("_start").max().over("persoon_id"))
-        .sort("persoon_id", *STRUCTURED_NAME, "geboortedatum", nulls_last=True)
-        .unique("persoon_id", keep="first", maintain_order=True)
-    )
+    latest = rows.select(
+        "persoon_id", *STRUCTURED_NAME, "geboortedatum", start.alias("_start")
+    ).filter(pl.col("_start") == pl.col("_start").max().over("persoon_id"))
+    if latest.height != latest["persoon_id"].n_unique():
+        # Two periods starting on one day: the same choice every night, whatever the order.
+        latest = latest.sort("persoon_id", *STRUCTURED_NAME, "geboortedatum", nulls_last=True)
+    latest = latest.unique("persoon_id", keep="first", maintain_order=True)
     names = latest.select("voornamen", "voorvoegsel", "geslachtsnaam").unique()
     parts = _name_keys(brp_name_parts(names))  # once per distinct name, not per person
     persons = latest.select(
@@ -231,6 +233,10 @@ def _dob_keys(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(known & (dob.str.slice(0, 4) != "0000"))
         .then(dob.str.slice(0, 4))
         .alias("dob_year"),
+        # jjjjmmdd as a number (00 where BRP does not know): compared arithmetically.
+        pl.when(known)
+        .then(dob.str.replace_all("-", "").cast(pl.Int32, strict=False))
+        .alias("dob_num"),
     )
 
 
@@ -296,11 +302,20 @@ def _candidates(
 
 
 def _similarity(pairs: pl.DataFrame, left: str, right: str) -> pl.Series:
-    """Jaro-Winkler similarity of two columns of aligned pairs: one batched call."""
-    a = pairs[left].fill_null("").to_list()
-    b = pairs[right].fill_null("").to_list()
-    scores = process.cpdist(a, b, scorer=JaroWinkler.normalized_similarity, workers=-1)
-    return pl.Series(scores, dtype=pl.Float64)
+    """Jaro-Winkler similarity of two columns of aligned pairs: one batched call over the
+    distinct value pairs (blocks repeat the same names many times), joined back."""
+    aligned = pairs.select(
+        pl.col(left).fill_null("").alias("a"), pl.col(right).fill_null("").alias("b")
+    )
+    distinct = aligned.unique()
+    scores = process.cpdist(
+        distinct["a"].to_list(),
+        distinct["b"].to_list(),
+        scorer=JaroWinkler.normalized_similarity,
+        workers=-1,
+    )
+    distinct = distinct.with_columns(pl.Series("s", scores, dtype=pl.Float64))
+    return aligned.join(distinct, on=["a", "b"], how="left", maintain_order="left")["s"]
 
 
 def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -380,26 +395,20 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
 
 
 def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """4 equal; 3 one side partial (BRP 00) and the known parts agree; 2 one digit apart or
-    day and month swapped; 1 same year or two digits apart; 0 different; null unknown."""
-    a_digits, b_digits = a.str.replace_all("-", ""), b.str.replace_all("-", "")
-    partial = a.str.contains("-00") | b.str.contains("-00")
-    same_year = a.str.slice(0, 4) == b.str.slice(0, 4)
+    """Birth dates as jjjjmmdd numbers (00 = unknown month or day): 4 equal; 3 one side
+    partial (BRP 00) and the known parts agree; 2 one digit apart or day and month
+    swapped; 1 same year or two digits apart; 0 different; null unknown."""
+    year_a, year_b = a // 10_000, b // 10_000
+    month_a, month_b = (a // 100) % 100, (b // 100) % 100
+    day_a, day_b = a % 100, b % 100
+    partial = (month_a == 0) | (day_a == 0) | (month_b == 0) | (day_b == 0)
+    same_year = year_a == year_b
     known_equal = same_year & (
-        (a.str.slice(5, 2) == "00")
-        | (b.str.slice(5, 2) == "00")
-        | (
-            (a.str.slice(5, 2) == b.str.slice(5, 2))
-            & ((a.str.slice(8, 2) == "00") | (b.str.slice(8, 2) == "00"))
-        )
+        (month_a == 0) | (month_b == 0) | ((month_a == month_b) & ((day_a == 0) | (day_b == 0)))
     )
-    swapped = (
-        same_year
-        & (a.str.slice(5, 2) == b.str.slice(8, 2))
-        & (a.str.slice(8, 2) == b.str.slice(5, 2))
-    )
+    swapped = same_year & (month_a == day_b) & (day_a == month_b)
     differing = pl.sum_horizontal(
-        [(a_digits.str.slice(i, 1) != b_digits.str.slice(i, 1)).cast(pl.Int32) for i in range(8)]
+        [((a // 10**i) % 10 != (b // 10**i) % 10).cast(pl.Int8) for i in range(8)]
     )
     return (
         pl.when(a.is_null() | b.is_null())
@@ -417,30 +426,39 @@ def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     )
 
 
-def _levels(pairs: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
+@dataclass(frozen=True)
+class _AddressAgreement:
+    """Per person, the addresses they ever had, three ways: BAG id, postcode and number,
+    postcode. Built once a night, joined to every batch of pairs."""
+
+    same: pl.DataFrame
+    number: pl.DataFrame
+    postcode: pl.DataFrame
+
+    @classmethod
+    def of(cls, addresses: pl.DataFrame) -> _AddressAgreement:
+        def known(on: list[str], name: str) -> pl.DataFrame:
+            frame = addresses.select("persoon_id", *on).drop_nulls().unique()
+            return frame.with_columns(pl.lit(True).alias(name))
+
+        return cls(
+            known(["nummeraanduiding_id"], "_same"),
+            known(["postcode", "huisnummer"], "_number"),
+            known(["postcode"], "_postcode"),
+        )
+
+
+def _levels(pairs: pl.DataFrame, agreement: _AddressAgreement) -> pl.DataFrame:
     """Agreement levels of aligned (record, person) pairs; columns as in FEATURES."""
-    pairs = _name_levels(pairs)
-
-    def agrees(on: list[str], name: str) -> pl.DataFrame:
-        known = addresses.select("persoon_id", *on).drop_nulls().unique()
-        return known.with_columns(pl.lit(True).alias(name))
-
     pairs = (
-        pairs.join(
-            agrees(["nummeraanduiding_id"], "_same"),
-            on=["persoon_id", "nummeraanduiding_id"],
-            how="left",
-        )
-        .join(
-            agrees(["postcode", "huisnummer"], "_number"),
-            on=["persoon_id", "postcode", "huisnummer"],
-            how="left",
-        )
-        .join(agrees(["postcode"], "_postcode"), on=["persoon_id", "postcode"], how="left")
+        _name_levels(pairs)
+        .join(agreement.same, on=["persoon_id", "nummeraanduiding_id"], how="left")
+        .join(agreement.number, on=["persoon_id", "postcode", "huisnummer"], how="left")
+        .join(agreement.postcode, on=["persoon_id", "postcode"], how="left")
     )
     known = pl.col("nummeraanduiding_id").is_not_null() | pl.col("postcode").is_not_null()
     return pairs.with_columns(
-        _dob_level(pl.col("dob"), pl.col("b_dob")).alias("dob"),
+        _dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob"),
         pl.when(pl.col("_same").fill_null(False))
         .then(3)
         .when(pl.col("_number").fill_null(False))
@@ -455,11 +473,18 @@ def _levels(pairs: pl.DataFrame, addresses: pl.DataFrame) -> pl.DataFrame:
     ).drop("_same", "_number", "_postcode")
 
 
+# The person-side columns a comparison reads (prefixed b_ in a pair).
+_PERSON_SIDE = (
+    "given", "initials", "surname", "surname_last", "glued", "first_given", "dob", "dob_num",
+    "tf_surname", "tf_given",
+)  # fmt: skip
+
+
 def _pairs(candidates: pl.DataFrame, records: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
-    prefixed = persons.select(
-        "persoon_id", *[pl.col(c).alias(f"b_{c}") for c in persons.columns if c != "persoon_id"]
-    )
-    return candidates.join(records, on="rec").join(prefixed, on="persoon_id")
+    """Candidate pairs with the columns the comparison reads, and no more."""
+    record_side = records.select(*_RECORD_SIDE, *[c for c in ("_self",) if c in records.columns])
+    person_side = persons.select("persoon_id", *[pl.col(c).alias(f"b_{c}") for c in _PERSON_SIDE])
+    return candidates.join(record_side, on="rec").join(person_side, on="persoon_id")
 
 
 # --- the Fellegi-Sunter model -------------------------------------------------------------
@@ -552,8 +577,8 @@ class MatchModel:
 
         As Splink does, each EM session learns from candidate pairs of one block and
         leaves the feature that block fixes alone: pairs with the same birth date teach
-        the name and address levels, pairs with the same name teach the birth-date
-        levels. Learning from all candidates at once degenerates: most of them are
+        the name and address levels, pairs with the same name (and address) teach the
+        birth-date levels. Learning from all candidates at once degenerates: most of them are
         true matches or housemates, and EM would blur the two.
         """
         u = cls.u_from(random_levels, exact)
@@ -566,6 +591,12 @@ class MatchModel:
             (pl.col("surname") == len(FEATURES["surname"]) - 1)
             & (pl.col("given") >= FEATURES["given"].index("roepnaam gelijk"))
         )
+        # Where names are common, namesakes crowd the same-name pairs and EM would learn
+        # that a true match often has another birth date; pairs that also share the
+        # address are (nearly) all true matches.
+        at_address = same_name.filter(pl.col("address") >= 2)
+        if at_address.height >= _EM_MINIMUM:
+            same_name = at_address
         for sample, learned in ((same_dob, ("surname", "given", "address")), (same_name, ("dob",))):
             estimated = _em(sample.select(learned), {f: m[f] for f in learned}, u)
             model.m.update(estimated)
@@ -610,7 +641,7 @@ def _em(
                 (by_level.get(i, 0.0) + _M_PRIOR_PAIRS * default[i]) / total
                 for i in range(len(levels))
             ]
-        converged = abs(new_prior - prior) < 1e-6
+        converged = abs(new_prior - prior) < 1e-5
         prior = new_prior
         if converged:
             break
@@ -631,7 +662,7 @@ def _agreement_share(records: pl.Series, persons: pl.Series) -> float:
 
 
 def _exact_u(
-    rest: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame
+    rest: pl.DataFrame, persons: pl.DataFrame, agreement: _AddressAgreement
 ) -> dict[str, dict[int, float]]:
     """u of the rare agreement levels, exactly rather than by sampling (an exact birth
     date agrees in about 1 of 30,000 random pairs: a sample would hardly see it)."""
@@ -644,32 +675,28 @@ def _exact_u(
         rest.filter(has_initials)["first_given"].fill_null("\x00"), persons["first_given"]
     )
 
-    def address_key(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
-        return frame.select(
-            pl.when(pl.all_horizontal(pl.col(c).is_not_null() for c in columns))
-            .then(pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator="|"))
-            .alias("key")
-        ).to_series()
-
     with_address = rest.filter(
         pl.col("nummeraanduiding_id").is_not_null() | pl.col("postcode").is_not_null()
     )
-    per_person = addresses.unique()
     n_persons = max(persons.height, 1)
 
-    def person_share(columns: list[str]) -> float:
-        # A person counts once per value, however often they lived there.
-        keys = per_person.select("persoon_id", address_key(per_person, columns).alias("v")).unique()
-        counts = keys.drop_nulls("v").group_by("v").len()
-        record_keys = address_key(with_address, columns).fill_null("\x00")
-        if record_keys.len() == 0:
+    def person_share(known: pl.DataFrame, columns: list[str]) -> float:
+        """P(a random record's address value is one a random person ever had); `known`
+        holds each person once per value, however often they lived there."""
+        if with_address.height == 0:
             return 0.0
-        shares = record_keys.value_counts(name="n").join(counts, left_on="key", right_on="v")
-        return float((shares["n"] / record_keys.len() * shares["len"] / n_persons).sum())
+        people = known.group_by(columns).len()
+        records = with_address.select(columns).drop_nulls().group_by(columns).len("n")
+        shares = records.join(people, on=columns)
+        return float((shares["n"] * shares["len"]).sum()) / with_address.height / n_persons
 
-    same_address = person_share(["nummeraanduiding_id"])
-    same_number = max(person_share(["postcode", "huisnummer"]) - same_address, 0.0)
-    same_postcode = max(person_share(["postcode"]) - same_number - same_address, 0.0)
+    same_address = person_share(agreement.same, ["nummeraanduiding_id"])
+    same_number = max(
+        person_share(agreement.number, ["postcode", "huisnummer"]) - same_address, 0.0
+    )
+    same_postcode = max(
+        person_share(agreement.postcode, ["postcode"]) - same_number - same_address, 0.0
+    )
     return {
         "surname": {
             len(FEATURES["surname"]) - 1: _agreement_share(rest["glued"], persons["glued"])
@@ -686,12 +713,15 @@ def _exact_u(
 # The record-side columns a comparison reads.
 _RECORD_SIDE = (
     "rec", "given", "initials", "voorvoegsel", "surname", "surname_last", "glued",
-    "surname_nospace", "first_given", "dob", *ADDRESS_COLUMNS,
+    "surname_nospace", "first_given", "dob", "dob_num", *ADDRESS_COLUMNS,
 )  # fmt: skip
 
 
 def _random_levels(
-    rest: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame
+    rest: pl.DataFrame,
+    persons: pl.DataFrame,
+    addresses: pl.DataFrame,
+    agreement: _AddressAgreement,
 ) -> pl.DataFrame:
     """Levels of random pairs of different people, to count u on: records against persons,
     topped up with persons against persons (as the BRP writes them) when a night has so
@@ -736,7 +766,7 @@ def _random_levels(
     random = _pairs(pl.concat(pairs), records, persons).filter(
         pl.col("_self").is_null() | (pl.col("_self") != pl.col("persoon_id"))
     )
-    return _levels(random, addresses)
+    return _levels(random, agreement)
 
 
 # --- resolving ----------------------------------------------------------------------------
@@ -765,15 +795,16 @@ def _score(
     candidates = _candidates(rest, persons, addresses).join(
         rejected, on=["rec", "persoon_id"], how="anti"
     )
-    levels = _levels(_pairs(candidates, rest, persons), addresses)
+    agreement = _AddressAgreement.of(addresses)
+    levels = _levels(_pairs(candidates, rest, persons), agreement)
     if levels.height == 0:
         return levels.with_columns(
             pl.lit(None, dtype=pl.Float64).alias("weight"),
             pl.lit(None, dtype=pl.Float64).alias("probability"),
         )
-    random_levels = _random_levels(rest, persons, addresses)
+    random_levels = _random_levels(rest, persons, addresses, agreement)
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
-    exact = _exact_u(rest, persons, addresses)
+    exact = _exact_u(rest, persons, agreement)
     model = MatchModel.estimate(levels, random_levels, persons.height, neutral, exact)
     return levels.with_columns(model.weight_expr(frequencies=True).alias("weight")).with_columns(
         (1 / (1 + pl.lit(2.0).pow(-pl.col("weight")))).alias("probability")
