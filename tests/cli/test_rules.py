@@ -1,0 +1,91 @@
+"""`vik rules check` and `vik rules dry-run`: what a compliance officer and a rule author see."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.demo_data import DEMO_AS_OF
+from tests.extracts import TEST_KEY
+from vik.cli import app
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch) -> Path:
+    copy = tmp_path / "config"
+    shutil.copytree(CONFIG, copy)
+    monkeypatch.setenv("VIK_CONFIG_DIR", str(copy))
+    monkeypatch.setenv("VIK_PSEUDONYM_KEY", TEST_KEY.decode())
+    monkeypatch.setenv("VIK_DATA_DIR", str(tmp_path / "var"))
+    return copy
+
+
+def test_check_lists_every_rule_and_whether_it_may_run(config):
+    result = CliRunner().invoke(app, ["rules", "check"])
+    assert result.exit_code == 0, result.output
+    for rule in ("overbewoning", "thuiszorg-cluster", "betrokkenheid", "veelverhuizer"):
+        assert rule in result.output
+    assert "ONGELDIG" not in result.output
+
+
+def test_check_names_the_field_a_rule_reads_without_declaring_it(config):
+    rule = config / "rules" / "overbewoning.yaml"
+    rule.write_text(rule.read_text().replace("  - bag.oppervlakte\n", "  - bag.oppervlakt\n"))
+    result = CliRunner().invoke(app, ["rules", "check"])
+    assert result.exit_code == 1
+    assert "overbewoning.yaml" in result.output
+    assert "bag heeft geen veld 'oppervlakt'" in result.output
+
+
+def _candidate(config: Path, tmp_path: Path, threshold: int) -> Path:
+    text = (config / "rules" / "overbewoning.yaml").read_text()
+    assert "  min_inschrijvingen: 12\n" in text
+    candidate = tmp_path / "kandidaat" / "overbewoning.yaml"  # a rule file is named after its id
+    candidate.parent.mkdir()
+    candidate.write_text(
+        text.replace("version: 1", "version: 2").replace(
+            "  min_inschrijvingen: 12\n", f"  min_inschrijvingen: {threshold}\n"
+        )
+    )
+    return candidate
+
+
+@pytest.mark.parametrize(
+    ("threshold", "appear", "disappear"), [(8, True, False), (14, False, True)]
+)
+def test_dry_run_shows_new_and_disappeared_hits_without_raising_flags(
+    config, tmp_path, demo_extracts, threshold, appear, disappear
+):
+    out = tmp_path / "verschil.csv"
+    result = CliRunner().invoke(
+        app,
+        [
+            "rules",
+            "dry-run",
+            str(_candidate(config, tmp_path, threshold)),
+            "--extracts",
+            str(demo_extracts),
+            "--as-of",
+            DEMO_AS_OF.isoformat(),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Er worden geen signalen gemaakt" in result.output
+    counts = dict(
+        part.split(": ")
+        for part in result.output.split("\n")
+        if part.startswith("nieuw:")
+        for part in part.split("   ")
+        if ": " in part
+    )
+    assert (int(counts["nieuw"]) > 0) is appear
+    assert (int(counts["verdwenen"]) > 0) is disappear
+    assert out.read_text(encoding="utf-8").startswith("entity_type")
+    assert not (tmp_path / "var" / "vik.db").exists()  # nothing stored
