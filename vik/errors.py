@@ -16,9 +16,13 @@ the analist, the compliance officer) work in Dutch. The hierarchy::
     │   ├── FileFormatError             the file is not what its name or config says
     │   ├── MissingColumnError          a required column is absent
     │   └── ShrinkGuardError            empty or sharply shrunk extract, refused
-    └── StoreError                  the database refuses
-        ├── RunLockedError              another run is in progress
-        └── NoRunError                  there is no (successful) run to read from
+    ├── StoreError                  the database refuses
+    │   ├── RunLockedError              another run is in progress
+    │   └── NoRunError                  there is no (successful) run to read from
+    ├── ReviewError                 a decision, snooze or link judgement is incomplete
+    ├── FilterError                 a filter typed in the web queue cannot be read
+    └── UserError                   an account cannot be created, changed or used
+        └── LoginError                  sign-in refused (one message, whatever the cause)
 
 ``str(error)`` is the message for the user; raise with the full sentence.
 """
@@ -88,3 +92,19 @@ class RunLockedError(StoreError):
 
 class NoRunError(StoreError):
     """There is no run to read results from."""
+
+
+class ReviewError(VikError):
+    """A decision, snooze or judgement is incomplete or not allowed; the message says why."""
+
+
+class FilterError(VikError):
+    """A queue filter the user typed cannot be read."""
+
+
+class UserError(VikError):
+    """An account cannot be created, changed or used as asked; the message says why."""
+
+
+class LoginError(UserError):
+    """Sign-in refused: unknown name, wrong password, account disabled or locked."""

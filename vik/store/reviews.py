@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from vik.errors import VikError
+from vik.errors import ReviewError
 from vik.store.audit import record
 from vik.store.models import Flag, Link, LinkJudgement, Review, Snooze
 
@@ -34,10 +34,6 @@ VERDICTS = {"is": "Bevestigd: dit record hoort bij deze entiteit", "is_niet": "A
 MIN_REASON = 10
 MAX_REASON = 4000
 MAX_SNOOZE = timedelta(days=366)
-
-
-class ReviewError(VikError):
-    """A decision, snooze or judgement is incomplete or not allowed; the message says why."""
 
 
 def check_reason(reason: str, what: str = "reden") -> str:

@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from vik.errors import VikError
+from vik.errors import FilterError
 from vik.flags.priority import PriorityWeights
 from vik.store.models import Dossier, Flag, Snooze, WebUser
 from vik.web._visibility import RuleText, rule_of, visible_clause
@@ -36,10 +36,6 @@ STATUSES = {
     "alle": "Alle signalen",
 }
 PAGE_SIZE = 200
-
-
-class FilterError(VikError):
-    """A queue filter the user typed cannot be read."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from vik.errors import VikError
+from vik.errors import LoginError, UserError
 from vik.store.audit import record
 from vik.store.models import WebSession, WebUser, utcnow
 
@@ -43,14 +43,6 @@ _hasher = PasswordHasher()
 # Verified against when the username is unknown, so that a wrong name takes as long
 # as a wrong password and response times do not tell which names exist.
 _DUMMY_HASH = _hasher.hash("geen-echt-wachtwoord")
-
-
-class UserError(VikError):
-    """An account cannot be created, changed or used as asked; the message says why."""
-
-
-class LoginError(UserError):
-    """Sign-in refused: unknown name, wrong password, account disabled or locked."""
 
 
 GENERIC_LOGIN_FAILURE = "Onbekende gebruikersnaam of onjuist wachtwoord."
