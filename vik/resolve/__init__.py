@@ -29,6 +29,7 @@ from vik.resolve.links import (
     ENTITY_TYPES,
     LINKED_ENTITIES,
     LINKS_SCHEMA,
+    certain_link,
     confidence_column,
     entity_key,
     method_column,
@@ -223,10 +224,7 @@ def resolve_extracts(
             "record_key",
             pl.lit("address").alias("entity_type"),
             pl.col("nummeraanduiding_id").alias("entity_id"),
-            pl.lit(1.0).alias("confidence"),
-            pl.lit("bag").alias("method"),
-            pl.lit(CERTAIN).alias("status"),
-            pl.lit(None, dtype=pl.String).alias("reason"),
+            *certain_link("bag"),
         )
     )
 
@@ -235,10 +233,7 @@ def resolve_extracts(
     kvk_links = kvk.select(
         "record_key",
         company_id(pl.col("kvk_nummer")).alias("bedrijf_id"),
-        pl.lit(1.0).alias("confidence"),
-        pl.lit("kvk_nummer").alias("method"),
-        pl.lit(CERTAIN).alias("status"),
-        pl.lit(None, dtype=pl.String).alias("reason"),
+        *certain_link("kvk_nummer"),
     )
     frames["kvk"] = _attach(kvk, kvk_links, "bedrijf", "bedrijf_id")
     links.append(_link_rows(kvk_links, "kvk", "bedrijf", "bedrijf_id"))
@@ -253,10 +248,7 @@ def resolve_extracts(
     brp_links = brp.select(
         "record_key",
         "persoon_id",
-        pl.lit(1.0).alias("confidence"),
-        pl.lit("bsn").alias("method"),
-        pl.lit(CERTAIN).alias("status"),
-        pl.lit(None, dtype=pl.String).alias("reason"),
+        *certain_link("bsn"),
     )
     frames["brp"] = _attach(frames["brp"], brp_links, "persoon", "persoon_id")
     links.append(_link_rows(brp_links, "brp", "persoon", "persoon_id"))

@@ -18,7 +18,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
-from vik.resolve.links import CERTAIN, NONE, POSSIBLE
+from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
 from vik.resolve.names import company_key
 
 RESULT_SCHEMA = {
@@ -63,7 +63,7 @@ def resolve_companies(
     to companies; kvk needs kvk_nummer, handelsnaam, postcode and a resolved nummeraanduiding_id."""
     settings = settings or CompanyMatchSettings()
     records = records.with_row_index("rec").with_columns(pl.col("rec").cast(pl.Int64))
-    known = set(kvk["kvk_nummer"].unique().to_list())
+    known = kvk["kvk_nummer"].unique()
     judged = _judgements(judgements, records)
     rejected = judged.filter(pl.col("verdict") == "is_niet").select("rec", "bedrijf_id")
 
@@ -72,13 +72,11 @@ def resolve_companies(
         .select(
             "rec",
             company_id(pl.col("kvk_nummer")).alias("bedrijf_id"),
-            pl.lit(1.0).alias("confidence"),
-            pl.when(pl.col("kvk_nummer").is_in(list(known)))
-            .then(pl.lit("kvk_nummer"))
-            .otherwise(pl.lit("kvk_nummer_buiten_extract"))
-            .alias("method"),
-            pl.lit(CERTAIN).alias("status"),
-            pl.lit(None, dtype=pl.String).alias("reason"),
+            *certain_link(
+                pl.when(pl.col("kvk_nummer").is_in(known.implode()))
+                .then(pl.lit("kvk_nummer"))
+                .otherwise(pl.lit("kvk_nummer_buiten_extract"))
+            ),
         )
         .join(rejected, on=["rec", "bedrijf_id"], how="anti")
     )
@@ -175,10 +173,7 @@ def resolve_companies(
         .select(
             "rec",
             "bedrijf_id",
-            pl.lit(1.0).alias("confidence"),
-            pl.lit("oordeel").alias("method"),
-            pl.lit(CERTAIN).alias("status"),
-            pl.lit(None, dtype=pl.String).alias("reason"),
+            *certain_link("oordeel"),
         )
     )
     decided = pl.concat([forced, by_number.join(forced.select("rec"), on="rec", how="anti")])

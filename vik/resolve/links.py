@@ -60,3 +60,18 @@ def link_columns(source: str) -> tuple[str, ...]:
         for entity in LINKED_ENTITIES[source]
         for column in (entity_key(entity), confidence_column(entity), method_column(entity))
     )
+
+
+def certain_link(
+    method: str | pl.Expr, confidence: float = 1.0, reason: str | None = None
+) -> list[pl.Expr]:
+    """The confidence, method, status and reason columns of a certain link.
+
+    >>> frame.select("rec", "persoon_id", *certain_link("oordeel"))  # doctest: +SKIP
+    """
+    return [
+        pl.lit(confidence).alias("confidence"),
+        (method if isinstance(method, pl.Expr) else pl.lit(method)).alias("method"),
+        pl.lit(CERTAIN).alias("status"),
+        pl.lit(reason, dtype=pl.String).alias("reason"),
+    ]

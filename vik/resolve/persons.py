@@ -57,7 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from vik.resolve.links import CERTAIN, NONE, POSSIBLE
+from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
 from vik.resolve.names import brp_name_parts, parse_person_names
 
 RESULT_SCHEMA = {
@@ -916,13 +916,11 @@ def resolve_persons(
         .select(
             "rec",
             person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"),
-            pl.lit(1.0).alias("confidence"),
-            pl.when(pl.col("bsn_pseudoniem").is_in(known_pseudonyms.implode()))
-            .then(pl.lit("bsn"))
-            .otherwise(pl.lit("bsn_buiten_brp"))
-            .alias("method"),
-            pl.lit(CERTAIN).alias("status"),
-            pl.lit(None, dtype=pl.String).alias("reason"),
+            *certain_link(
+                pl.when(pl.col("bsn_pseudoniem").is_in(known_pseudonyms.implode()))
+                .then(pl.lit("bsn"))
+                .otherwise(pl.lit("bsn_buiten_brp"))
+            ),
         )
         .join(rejected, on=["rec", "persoon_id"], how="anti")
     )
@@ -949,10 +947,11 @@ def resolve_persons(
     outside = unmatched.filter(pl.col("dob_full").is_not_null() & pl.col("glued").is_not_null())
     outside = outside.select("rec").with_columns(
         _outside_brp_id(outside).alias("persoon_id"),
-        pl.lit(0.9).alias("confidence"),
-        pl.lit("naam_geboortedatum_buiten_brp").alias("method"),
-        pl.lit(CERTAIN).alias("status"),
-        pl.lit("geen persoon in de BRP; herkend aan naam en geboortedatum").alias("reason"),
+        *certain_link(
+            "naam_geboortedatum_buiten_brp",
+            confidence=0.9,
+            reason="geen persoon in de BRP; herkend aan naam en geboortedatum",
+        ),
     )
     matched = pl.concat([matched.join(outside.select("rec"), on="rec", how="anti"), outside])
 
@@ -960,10 +959,7 @@ def resolve_persons(
     from_judgement = forced.select(
         "rec",
         "persoon_id",
-        pl.lit(1.0).alias("confidence"),
-        pl.lit("oordeel").alias("method"),
-        pl.lit(CERTAIN).alias("status"),
-        pl.lit(None, dtype=pl.String).alias("reason"),
+        *certain_link("oordeel"),
     )
     decided = pl.concat(
         [from_judgement, by_bsn.join(from_judgement.select("rec"), on="rec", how="anti")]
