@@ -9,8 +9,14 @@ from sqlmodel import select
 
 from vik.store.audit import record
 from vik.store.db import connect, migrate, session_scope
-from vik.store.models import AuditLog, Flag, FlagEvidence, Review
-from vik.store.retention import add_duration, purge
+from vik.store.models import AuditLog, Flag, FlagEvidence, Link, LinkJudgement, Review, Snooze
+from vik.store.retention import (
+    ENDED_SNOOZES,
+    ORPHAN_JUDGEMENTS,
+    add_duration,
+    purge,
+    purge_leftovers,
+)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +107,79 @@ def test_purge_deletes_what_is_past_its_term_and_audits_counts_only(database_url
             "overbewoning": 1,
             "thuiszorg-cluster": 1,
         }
+
+
+def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(database_url):
+    engine = connect(database_url)
+    migrate(engine)
+    seen = date(2026, 11, 1)
+    with session_scope(engine) as session:
+        session.add(_flag("overbewoning", "STILL", "P1Y", "laatste_signalering", seen))
+        session.add_all(
+            [
+                # ended, and its flag is gone: goes
+                Snooze(
+                    rule_id="overbewoning",
+                    entity_type="adres",
+                    entity_key="GONE",
+                    until=date(2026, 10, 1),
+                    reason="eigenaar gesproken",
+                    by="a",
+                ),
+                # ended, but the flag is still there (the history of that flag): stays
+                Snooze(
+                    rule_id="overbewoning",
+                    entity_type="adres",
+                    entity_key="STILL",
+                    until=date(2026, 10, 1),
+                    reason="huisbezoek gepland",
+                    by="a",
+                ),
+                # running: stays
+                Snooze(
+                    rule_id="overbewoning",
+                    entity_type="adres",
+                    entity_key="LATER",
+                    until=date(2027, 1, 1),
+                    reason="wacht op besluit",
+                    by="a",
+                ),
+                Link(
+                    source="vergunningen",
+                    record_key="V-1",
+                    entity_type="person",
+                    entity_id="P1",
+                    status="zeker",
+                    run_id=1,
+                ),
+                LinkJudgement(
+                    source="vergunningen",
+                    record_key="V-1",
+                    entity_type="person",
+                    entity_id="P1",
+                    verdict="is",
+                    reason="zelfde persoon",
+                    by="a",
+                ),
+                LinkJudgement(
+                    source="vergunningen",
+                    record_key="V-GONE",
+                    entity_type="person",
+                    entity_id="P2",
+                    verdict="is_niet",
+                    reason="naamgenoot",
+                    by="a",
+                ),
+            ]
+        )
+    with session_scope(engine) as session:
+        counts = purge_leftovers(session, seen, actor="nachtelijke run")
+    assert counts == {ENDED_SNOOZES: 1, ORPHAN_JUDGEMENTS: 1}
+    with session_scope(engine) as session:
+        assert {s.entity_key for s in session.exec(select(Snooze))} == {"STILL", "LATER"}
+        assert [j.record_key for j in session.exec(select(LinkJudgement))] == ["V-1"]
+        entry = session.exec(select(AuditLog).where(AuditLog.action == "opgeschoond")).one()
+        assert entry.details["verwijderd"] == {ENDED_SNOOZES: 1, ORPHAN_JUDGEMENTS: 1}
+        assert "naamgenoot" not in str(entry.details)
+    with session_scope(engine) as session:  # nothing left to clean: nothing audited
+        assert purge_leftovers(session, seen, actor="nachtelijke run") == {}

@@ -7,6 +7,10 @@ holds tonight was signalled tonight, so under ``laatste_signalering`` it stays.
 
     >>> purge(session, peildatum=date(2028, 1, 1), actor="nachtelijke run")
     {'overbewoning': 3, 'meldingen-cluster': 12}
+
+What only served a flag or a record goes with it (``purge_leftovers``): an
+ended snooze whose flag is gone, and an analist's link judgement on a record no
+source delivers any more. Both hold a free-text reason that may name a person.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from vik.store.audit import record
-from vik.store.models import Flag, FlagEvidence, Review
+from vik.store.models import Flag, FlagEvidence, Link, LinkJudgement, Review, Snooze
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 
@@ -71,4 +75,42 @@ def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
         object_type="flag",
         details={"peildatum": peildatum.isoformat(), "verwijderd_per_regel": counts},
     )
+    return counts
+
+
+# Keys of run.purged for what purge_leftovers deletes (beside the rule ids of flags).
+ENDED_SNOOZES = "uitstel (verlopen, signaal weg)"
+ORPHAN_JUDGEMENTS = "koppelingsoordelen (record niet meer geleverd)"
+
+
+def purge_leftovers(session: Session, peildatum: date, actor: str) -> dict[str, int]:
+    """Delete ended snoozes whose flag is gone and judgements on records that no source
+    delivers any more (none left in tonight's links); audit the counts, not the content."""
+    session.flush()
+    flags = {(f.rule_id, f.entity_type, f.entity_key) for f in session.exec(select(Flag)).all()}
+    ended = [
+        s.id
+        for s in session.exec(select(Snooze).where(Snooze.until < peildatum)).all()
+        if (s.rule_id, s.entity_type, s.entity_key) not in flags
+    ]
+    linked = {(link.source, link.record_key) for link in session.exec(select(Link)).all()}
+    orphans = [
+        j.id
+        for j in session.exec(select(LinkJudgement)).all()
+        if (j.source, j.record_key) not in linked
+    ]
+    if ended:
+        session.execute(delete(Snooze).where(Snooze.id.in_(ended)))  # type: ignore[union-attr]
+    if orphans:
+        session.execute(delete(LinkJudgement).where(LinkJudgement.id.in_(orphans)))  # type: ignore[union-attr]
+    counts = {ENDED_SNOOZES: len(ended), ORPHAN_JUDGEMENTS: len(orphans)}
+    counts = {kind: n for kind, n in counts.items() if n}
+    if counts:
+        record(
+            session,
+            actor=actor,
+            action="opgeschoond",
+            object_type="uitstel_en_oordelen",
+            details={"peildatum": peildatum.isoformat(), "verwijderd": counts},
+        )
     return counts
