@@ -165,7 +165,7 @@ def _write_person_work(frames, truth_csv: Path, work: Path) -> None:  # type: ig
     brp = frames["brp"].select(
         "record_key", "bsn_pseudoniem", "voornamen", "voorvoegsel", "geslachtsnaam",
         "geboortedatum", "datum_aanvang_adreshouding", "nummeraanduiding_id", "postcode",
-        "huisnummer",
+        "huisnummer", "straatnaam",
     )  # fmt: skip
     brp.write_parquet(work / "brp.parquet")
     _, persons = subject_records(frames)
@@ -211,7 +211,7 @@ def _persons_vik(work: str) -> dict:
     brp = pl.read_parquet(folder / "brp.parquet")
     records = pl.read_parquet(folder / "records.parquet").select(
         "source", "record_key", "bsn_pseudoniem", "naam", "geboortedatum",
-        "nummeraanduiding_id", "postcode", "huisnummer",
+        "nummeraanduiding_id", "postcode", "huisnummer", "straatnaam",
     )  # fmt: skip
     started = time.perf_counter()
     links = resolve_persons(brp, records)
@@ -417,6 +417,7 @@ def _febrl_vik(a_path: str, b_path: str) -> dict:
         "nummeraanduiding_id",
         "postcode",
         pl.col("street_number").cast(pl.Int64, strict=False).alias("huisnummer"),
+        pl.col("address_1").alias("straatnaam"),
     )
     records = b.join(
         b_addresses.select(pl.col("key").alias("rec_id"), "nummeraanduiding_id"), on="rec_id"
@@ -432,6 +433,7 @@ def _febrl_vik(a_path: str, b_path: str) -> dict:
         "nummeraanduiding_id",
         "postcode",
         pl.col("street_number").cast(pl.Int64, strict=False).alias("huisnummer"),
+        pl.col("address_1").alias("straatnaam"),
     )
     # FEBRL's addresses are where people live: a different address is evidence.
     settings = PersonMatchSettings(address_disagreement_counts=True)

@@ -180,6 +180,7 @@ def subject_records(frames: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.D
                 "nummeraanduiding_id",
                 "postcode",
                 "huisnummer",
+                "straatnaam",
             )
         )
     return pl.concat(company_records), pl.concat(person_records)

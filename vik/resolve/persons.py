@@ -57,6 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
+from vik.resolve.bag import street_key
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
 from vik.resolve.names import brp_name_parts, parse_person_names
 
@@ -72,7 +73,12 @@ RESULT_SCHEMA = {
 
 # A person's addresses, and a record's: the BAG id where resolved, and the parts as
 # typed, so that an address left unresolved still counts when postcode and number agree.
-ADDRESS_COLUMNS = {"nummeraanduiding_id": pl.String, "postcode": pl.String, "huisnummer": pl.Int64}
+ADDRESS_COLUMNS = {
+    "nummeraanduiding_id": pl.String,
+    "postcode": pl.String,
+    "huisnummer": pl.Int64,
+    "straat": pl.String,  # the street as a comparable key (vik.resolve.bag.street_key)
+}
 
 # Name columns a source may deliver instead of (or beside) one free-text name.
 STRUCTURED_NAME = ("voornamen", "voorvoegsel", "geslachtsnaam")
@@ -82,7 +88,7 @@ FEATURES: Mapping[str, tuple[str, ...]] = {
     "surname": ("anders", "lijkt", "lijkt sterk", "gelijk"),
     "given": ("anders", "eerste letter", "voorletters", "lijkt", "roepnaam gelijk", "gelijk"),
     "dob": ("anders", "jaar of twee cijfers", "een cijfer of dag/maand", "deels bekend", "gelijk"),
-    "address": ("anders", "postcode", "postcode en huisnummer", "gelijk"),
+    "address": ("anders", "postcode", "straat of postcode, en huisnummer", "gelijk"),
 }
 # Starting values for EM: m of the best level, the rest spread below it.
 # m per level to start from, and the prior EM weighs the data against (as if
@@ -137,6 +143,23 @@ def person_ids(brp: pl.DataFrame) -> pl.DataFrame:
 # --- the two sides ------------------------------------------------------------------------
 
 
+def _address_columns(frame: pl.DataFrame) -> list[pl.Expr]:
+    """The ADDRESS_COLUMNS of a frame: absent ones empty, the street as a key."""
+    street = (
+        street_key(pl.col("straatnaam"))
+        if "straatnaam" in frame.columns
+        else pl.col("straat")
+        if "straat" in frame.columns
+        else pl.lit(None)
+    )
+    return [
+        (street if c == "straat" else pl.col(c) if c in frame.columns else pl.lit(None))
+        .cast(t)
+        .alias(c)
+        for c, t in ADDRESS_COLUMNS.items()
+    ]
+
+
 def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per BRP person (name from the latest address period) and their addresses."""
     rows = brp.with_columns(
@@ -161,13 +184,7 @@ def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "geslachtsnaam",
         pl.col("geboortedatum").alias("dob"),
     ).join(parts, on=["voornamen", "voorvoegsel", "geslachtsnaam"], how="left", nulls_equal=True)
-    addresses = rows.select(
-        "persoon_id",
-        *[
-            (pl.col(c) if c in rows.columns else pl.lit(None)).cast(t).alias(c)
-            for c, t in ADDRESS_COLUMNS.items()
-        ],
-    ).unique()
+    addresses = rows.select("persoon_id", *_address_columns(rows)).unique()
     # Sorted: the model samples persons by position, and the same data must give the
     # same model (and the same links) every night.
     prepared = _dob_keys(
@@ -282,6 +299,15 @@ def _candidates(
         )
         .select(key)
     )
+    by_street = (
+        records.select("rec", "straat", "huisnummer")
+        .drop_nulls()
+        .join(
+            addresses.select("persoon_id", "straat", "huisnummer").drop_nulls(),
+            on=["straat", "huisnummer"],
+        )
+        .select(key)
+    )
     return (
         pl.concat(
             [
@@ -291,6 +317,7 @@ def _candidates(
                 block(no_dob_no_address, ["phonetic", "initial"]),
                 by_address,
                 by_number,
+                by_street,
             ]
         )
         .unique()
@@ -328,8 +355,9 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
         _similarity(pairs, "surname_nospace", "b_glued"),
     )
     given = _similarity(pairs, "first_given", "b_first_given")
-    swapped_surname = _similarity(pairs, "surname", "b_given")
-    swapped_given = _similarity(pairs, "given", "b_surname")
+    # Swapped: the record's given name holds the surname, and its surname the given name.
+    swapped_surname = _similarity(pairs, "given", "b_surname")
+    swapped_given = _similarity(pairs, "surname", "b_given")
     pairs = pairs.with_columns(
         surname.alias("s_surname"),
         given.alias("s_given"),
@@ -338,16 +366,21 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
     )
     has_surname = pl.col("surname").is_not_null() & pl.col("b_surname").is_not_null()
     has_given = pl.col("first_given").is_not_null() & pl.col("b_first_given").is_not_null()
+    # Read swapped when that fits clearly better and at least one name then agrees
+    # ('Stronach Ethan' for Emily Stronach: the surname sits in the given-name field).
     swapped = (
         has_surname
         & has_given
-        & (pl.col("s_swapped_surname") + pl.col("s_swapped_given") > 1.9)
-        & (pl.col("s_surname") + pl.col("s_given") < 1.6)
+        & (
+            pl.col("s_swapped_surname") + pl.col("s_swapped_given")
+            > pl.col("s_surname") + pl.col("s_given") + 0.3
+        )
+        & (pl.max_horizontal("s_swapped_surname", "s_swapped_given") >= 0.92)
     )
     s_surname = pl.when(swapped).then(pl.col("s_swapped_surname")).otherwise(pl.col("s_surname"))
     s_given = pl.when(swapped).then(pl.col("s_swapped_given")).otherwise(pl.col("s_given"))
-    exact_surname = (pl.col("glued") == pl.col("b_glued")) | (
-        pl.col("surname") == pl.col("b_surname")
+    exact_surname = ~swapped & (
+        (pl.col("glued") == pl.col("b_glued")) | (pl.col("surname") == pl.col("b_surname"))
     )
     surname_level = (
         pl.when(~has_surname)
@@ -369,6 +402,16 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
             | (pl.col("given").is_null() & pl.col("first_given").is_null() & initials.is_null())
         )
         .then(None)
+        .when(swapped)  # the given name sits in the surname field: compare that
+        .then(
+            pl.when(s_given >= 0.999)
+            .then(4)
+            .when(s_given >= 0.9)
+            .then(3)
+            .when(pl.col("surname").str.slice(0, 1) == b_initials.str.slice(0, 1))
+            .then(1)
+            .otherwise(0)
+        )
         .when(has_given & (pl.col("given") == pl.col("b_given")))
         .then(5)
         .when(has_given & (s_given >= 0.999))
@@ -428,11 +471,12 @@ def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
 
 @dataclass(frozen=True)
 class _AddressAgreement:
-    """Per person, the addresses they ever had, three ways: BAG id, postcode and number,
-    postcode. Built once a night, joined to every batch of pairs."""
+    """Per person, the addresses they ever had, four ways: BAG id, postcode and number,
+    street and number, postcode. Built once a night, joined to every batch of pairs."""
 
     same: pl.DataFrame
     number: pl.DataFrame
+    street_number: pl.DataFrame
     postcode: pl.DataFrame
 
     @classmethod
@@ -444,6 +488,7 @@ class _AddressAgreement:
         return cls(
             known(["nummeraanduiding_id"], "_same"),
             known(["postcode", "huisnummer"], "_number"),
+            known(["straat", "huisnummer"], "_street_number"),
             known(["postcode"], "_postcode"),
         )
 
@@ -454,14 +499,19 @@ def _levels(pairs: pl.DataFrame, agreement: _AddressAgreement) -> pl.DataFrame:
         _name_levels(pairs)
         .join(agreement.same, on=["persoon_id", "nummeraanduiding_id"], how="left")
         .join(agreement.number, on=["persoon_id", "postcode", "huisnummer"], how="left")
+        .join(agreement.street_number, on=["persoon_id", "straat", "huisnummer"], how="left")
         .join(agreement.postcode, on=["persoon_id", "postcode"], how="left")
     )
-    known = pl.col("nummeraanduiding_id").is_not_null() | pl.col("postcode").is_not_null()
+    known = (
+        pl.col("nummeraanduiding_id").is_not_null()
+        | pl.col("postcode").is_not_null()
+        | pl.col("straat").is_not_null()
+    )
     return pairs.with_columns(
         _dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob"),
         pl.when(pl.col("_same").fill_null(False))
         .then(3)
-        .when(pl.col("_number").fill_null(False))
+        .when(pl.col("_number").fill_null(False) | pl.col("_street_number").fill_null(False))
         .then(2)
         .when(pl.col("_postcode").fill_null(False))
         .then(1)
@@ -470,7 +520,7 @@ def _levels(pairs: pl.DataFrame, agreement: _AddressAgreement) -> pl.DataFrame:
         .otherwise(None)
         .cast(pl.Int8)
         .alias("address"),
-    ).drop("_same", "_number", "_postcode")
+    ).drop("_same", "_number", "_street_number", "_postcode")
 
 
 # The person-side columns a comparison reads (prefixed b_ in a pair).
@@ -676,7 +726,9 @@ def _exact_u(
     )
 
     with_address = rest.filter(
-        pl.col("nummeraanduiding_id").is_not_null() | pl.col("postcode").is_not_null()
+        pl.col("nummeraanduiding_id").is_not_null()
+        | pl.col("postcode").is_not_null()
+        | pl.col("straat").is_not_null()
     )
     n_persons = max(persons.height, 1)
 
@@ -692,8 +744,10 @@ def _exact_u(
 
     same_address = person_share(agreement.same, ["nummeraanduiding_id"])
     same_number = max(
-        person_share(agreement.number, ["postcode", "huisnummer"]) - same_address, 0.0
+        person_share(agreement.number, ["postcode", "huisnummer"]),
+        person_share(agreement.street_number, ["straat", "huisnummer"]),
     )
+    same_number = max(same_number - same_address, 0.0)
     same_postcode = max(
         person_share(agreement.postcode, ["postcode"]) - same_number - same_address, 0.0
     )
@@ -898,10 +952,7 @@ def resolve_persons(
         .with_row_index("rec")
     ).with_columns(
         pl.col("rec").cast(pl.Int64),
-        *[
-            (pl.col(c) if c in records.columns else pl.lit(None)).cast(t).alias(c)
-            for c, t in ADDRESS_COLUMNS.items()
-        ],
+        *_address_columns(records),
     )
     persons, addresses = _persons(brp)
     known_pseudonyms = brp["bsn_pseudoniem"].unique().drop_nulls()
