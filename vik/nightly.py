@@ -253,6 +253,10 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
             started = time.perf_counter()
             resolved = steps.run("resolve", resolve_step, extracts, judgements)
             timings["resolve"] = time.perf_counter() - started
+            # From here on the resolved frames are the data; what stays of the
+            # extracts is their summaries and dates (the peak memory of the night).
+            extracts = extracts.without_rows()
+            del ingested
 
             step = "evaluate"
             started = time.perf_counter()

@@ -71,3 +71,15 @@ def test_latest_judgement_wins(database_url):
         judgements = load_judgements(session)
         assert judgements.select("record_key", "verdict").rows() == [("V-1", "is_niet")]
         assert len(session.exec(select(LinkJudgement)).all()) == 2
+
+
+def test_confidences_are_stored_at_four_decimals_and_float_noise_is_no_change(database_url):
+    engine = connect(database_url)
+    migrate(engine)
+    first = [("brp", "r1", "address", "A", 0.123456789, "m", "zeker", None)]
+    with session_scope(engine) as session:
+        sync_links(session, links(first), 1)
+    noisy = [(*first[0][:4], 0.12346, *first[0][5:])]
+    with session_scope(engine) as session:
+        assert sync_links(session, links(noisy), 2)["unchanged"] == 1
+        assert load_links(session)["confidence"].to_list() == [0.1235]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -90,6 +90,13 @@ class Extracts(Mapping[str, IngestedSource]):
 
     def summaries(self) -> dict[str, SourceSummary]:
         return {name: s.summary for name, s in self._sources.items()}
+
+    def without_rows(self) -> Extracts:
+        """The same sources with empty frames: summaries, dates and quarantine stay.
+
+        Resolution builds frames of its own; at city scale the ingested ones hold
+        about a gigabyte that the rest of the night no longer needs."""
+        return Extracts(replace(s, frame=s.frame.clear()) for s in self._sources.values())
 
     def errors(self) -> dict[str, str]:
         return {n: s.summary.error for n, s in self._sources.items() if s.summary.error}

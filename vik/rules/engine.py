@@ -33,7 +33,7 @@ from vik.rules.loader import (
     run_gate,
     source_fields,
 )
-from vik.rules.model import Rule
+from vik.rules.model import Measure, Rule
 
 EVIDENCE_TYPE = pl.List(
     pl.Struct(
@@ -222,6 +222,25 @@ def _aggregate(aggregation: str, field_name: str | None) -> pl.Expr:
     return pl.when(known.n_unique() == 1).then(known.first())
 
 
+def _measure_records(
+    rule: Rule,
+    name: str,
+    projected: dict[str, pl.DataFrame],
+    peildatum: date,
+    context: Context,
+    key: str,
+) -> pl.LazyFrame:
+    """The records a measure aggregates for one entity type: its where, linked ones only."""
+    measure = rule.measures[name]
+    frame = projected[measure.source].lazy()
+    if measure.where:
+        where_scope = fields_scope(rule, measure.source, context, name, peildatum)
+        frame = frame.filter(
+            compile_expression(measure.where, where_scope, f"{rule.id}: {name}").expr
+        )
+    return frame.filter(pl.col(key).is_not_null())
+
+
 def _evaluate_signal(
     loaded: LoadedRule,
     projected: dict[str, pl.DataFrame],
@@ -230,81 +249,97 @@ def _evaluate_signal(
     outcome: RuleOutcome,
 ) -> None:
     rule = loaded.rule
-    hits, undecided = [], []
-    condition_names = set()
     scope = condition_scope(rule, context, peildatum)
     condition = compile_expression(rule.condition or "", scope, f"{rule.id}: condition")
     condition_names = scope.used
+    counts = [n for n, m in rule.measures.items() if m.aggregation in ("count", "count_distinct")]
+    values = {n: (pl.col(n), measure_kind(rule, n, context)) for n in rule.measures}
+    values.update(_param_values(rule, peildatum))
+    reasons = [
+        pl.when(pl.col(n).is_null()).then(pl.lit(rule.measures[n].unknown or f"{n} is onbekend"))
+        for n in rule.measures
+        if n in condition_names
+    ]
+    reason = (
+        pl.concat_str(reasons, separator="; ", ignore_nulls=True)
+        if reasons
+        else pl.lit("onbekende waarde")
+    )
+    # Measures and the condition for every entity first; the costly parts (evidence
+    # lists, values, explanations) only for the few entities that are hits.
+    records, plans = {}, []
     for entity in rule.entity_types:
         key = entity_key(entity)
-        pieces = []
-        for name, measure in rule.measures.items():
-            frame = projected[measure.source].lazy()
-            if measure.where:
-                where_scope = fields_scope(rule, measure.source, context, name, peildatum)
-                frame = frame.filter(
-                    compile_expression(measure.where, where_scope, f"{rule.id}: {name}").expr
-                )
-            field_name = measure.target.split(".", 1)[1] if measure.aggregation != "count" else None
-            pieces.append(
-                frame.filter(pl.col(key).is_not_null())
-                .group_by(key)
-                .agg(
-                    _aggregate(measure.aggregation, field_name).alias(name),
-                    _evidence(measure.source, entity).alias(f"__ev_{name}"),
-                )
-            )
+        records[entity] = {
+            name: _measure_records(rule, name, projected, peildatum, context, key)
+            for name in rule.measures
+        }
+        pieces = [
+            records[entity][name]
+            .group_by(key)
+            .agg(_aggregate(measure.aggregation, _field_of(measure)).alias(name))
+            for name, measure in rule.measures.items()
+        ]
         joined = reduce(
             lambda left, right: left.join(right, on=key, how="full", coalesce=True), pieces
         )
-        counts = [
-            n for n, m in rule.measures.items() if m.aggregation in ("count", "count_distinct")
-        ]
-        joined = joined.with_columns(
-            *[pl.col(n).fill_null(0) for n in counts],
-            *[
+        plans.append(
+            joined.with_columns(*[pl.col(n).fill_null(0) for n in counts])
+            .with_columns(condition.expr.alias("__hit"))
+            .filter(pl.col("__hit") | pl.col("__hit").is_null())
+        )
+    decided = pl.collect_all(plans)
+
+    hits, undecided = [], []
+    for entity, frame in zip(rule.entity_types, decided, strict=True):
+        key = entity_key(entity)
+        undecided.append(
+            frame.lazy()
+            .filter(pl.col("__hit").is_null())
+            .select(
+                pl.lit(rule.id).alias("rule_id"),
+                pl.lit(entity).alias("entity_type"),
+                pl.col(key).alias("entity_key"),
+                reason.alias("reason"),
+            )
+        )
+        hit = frame.filter(pl.col("__hit"))
+        hit_keys = hit[key].implode()
+        with_evidence = hit.lazy()
+        for name, measure in rule.measures.items():
+            evidence = (
+                records[entity][name]
+                .filter(pl.col(key).is_in(hit_keys))
+                .group_by(key)
+                .agg(_evidence(measure.source, entity).alias(f"__ev_{name}"))
+            )
+            with_evidence = with_evidence.join(evidence, on=key, how="left")
+        hits.append(
+            with_evidence.with_columns(
                 pl.col(f"__ev_{n}").fill_null(pl.lit([], dtype=EVIDENCE_TYPE))
                 for n in rule.measures
-            ],
-        ).with_columns(condition.expr.alias("__hit"))
-        values = {n: (pl.col(n), measure_kind(rule, n, context)) for n in rule.measures}
-        values.update(_param_values(rule, peildatum))
-        shown = list(rule.measures)
-        evaluated = joined.with_columns(
-            pl.lit(rule.id).alias("rule_id"),
-            pl.lit(entity).alias("entity_type"),
-            pl.col(key).alias("entity_key"),
-            pl.lit(None, dtype=pl.String).alias("department"),
-            pl.struct([*shown, *[pl.lit(v).alias(p) for p, v in rule.params.items()]])
-            .struct.json_encode()
-            .alias("values"),
-            render(rule.explanation, values).alias("explanation"),
-            pl.concat_list([pl.col(f"__ev_{n}") for n in rule.measures])
-            .list.unique(maintain_order=True)
-            .alias("evidence"),
-        )
-        hits.append(evaluated.filter(pl.col("__hit")).select(list(HITS_SCHEMA)))
-        reasons = [
-            pl.when(pl.col(n).is_null()).then(
-                pl.lit(rule.measures[n].unknown or f"{n} is onbekend")
-            )
-            for n in rule.measures
-            if n in condition_names
-        ]
-        reason = (
-            pl.concat_str(reasons, separator="; ", ignore_nulls=True)
-            if reasons
-            else pl.lit("onbekende waarde")
-        )
-        undecided.append(
-            evaluated.filter(pl.col("__hit").is_null()).select(
-                "rule_id", "entity_type", "entity_key", reason.alias("reason")
+            ).select(
+                pl.lit(rule.id).alias("rule_id"),
+                pl.lit(entity).alias("entity_type"),
+                pl.col(key).alias("entity_key"),
+                pl.lit(None, dtype=pl.String).alias("department"),
+                pl.struct([*rule.measures, *[pl.lit(v).alias(p) for p, v in rule.params.items()]])
+                .struct.json_encode()
+                .alias("values"),
+                render(rule.explanation, values).alias("explanation"),
+                pl.concat_list([pl.col(f"__ev_{n}") for n in rule.measures])
+                .list.unique(maintain_order=True)
+                .alias("evidence"),
             )
         )
     _count_unlinked(rule, projected, peildatum, context, outcome)
     collected = pl.collect_all(hits + undecided)
     outcome.hits = pl.concat(collected[: len(hits)]).sort("entity_type", "entity_key")
     outcome.undecided = pl.concat(collected[len(hits) :]).sort("entity_type", "entity_key")
+
+
+def _field_of(measure: Measure) -> str | None:
+    return measure.target.split(".", 1)[1] if measure.aggregation != "count" else None
 
 
 def _count_unlinked(

@@ -1,0 +1,151 @@
+"""Benchmark of rule evaluation: all built-in rules on a resolved demo municipality.
+
+    .venv/bin/python bench/rules.py --addresses 500000 --keep var/bench
+
+The demo municipality (seed 1, peildatum 2026-11-01) is generated once into
+``<keep>/demo-<addresses>``, then ingested and resolved once in a subprocess
+whose resolved frames are written as Parquet to ``<keep>/resolved-<addresses>``
+(both reused when present: neither is part of the figure; ``--refresh`` resolves
+again, after a change to vik/connectors or vik/resolve). The measurement runs
+in a fresh subprocess: it reads the resolved frames, loads config/rules and
+calls ``evaluate_rules`` ``--repeat`` times. Reported: wall time of every
+evaluation and of each rule in it, hits, and the process's peak resident set
+size (ru_maxrss: Python, the libraries and the resolved frames included), next
+to the resident size before evaluation started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+CONFIG = HERE.parents[1] / "config"
+KEY = "bench-key-" + "0" * 32
+SEED = 1
+PEILDATUM = date(2026, 11, 1)
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _current_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _in_subprocess(*args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, str(HERE), "_worker", *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"worker {args} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _prepare_worker(extracts: str, out: str) -> dict:
+    from vik.connectors.pseudonyms import PseudonymKey
+    from vik.nightly import ingest_and_resolve
+
+    started = time.perf_counter()
+    _, resolved = ingest_and_resolve(Path(extracts), CONFIG, PseudonymKey(KEY.encode()))
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in resolved.frames.items():
+        frame.write_parquet(folder / f"{name}.parquet")
+    return {"seconds": round(time.perf_counter() - started, 1), "peak_mib": round(_peak_mib())}
+
+
+def _evaluate_worker(resolved: str, repeat: str) -> dict:
+    import polars as pl
+
+    from vik.rules import evaluate_rules, load_context, load_rules
+
+    frames = {p.stem: pl.read_parquet(p) for p in sorted(Path(resolved).glob("*.parquet"))}
+    context = load_context(CONFIG)
+    rules = load_rules(CONFIG / "rules", context)
+    before = _current_mib()
+    runs = []
+    for _ in range(int(repeat)):
+        started = time.perf_counter()
+        evaluation = evaluate_rules(rules, frames, PEILDATUM, context)
+        seconds = time.perf_counter() - started
+        runs.append(
+            {
+                "seconds": round(seconds, 2),
+                "rules": {
+                    o.rule_id: {
+                        "seconds": round(o.seconds, 2),
+                        "hits": o.hits.height,
+                        "undecided": o.undecided.height,
+                        "ran": o.ran,
+                    }
+                    for o in evaluation.outcomes
+                },
+            }
+        )
+    return {
+        "rows": {name: frame.height for name, frame in frames.items()},
+        "rss_before_mib": round(before),
+        "peak_mib": round(_peak_mib()),
+        "runs": runs,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--addresses", type=int, default=500_000)
+    parser.add_argument("--keep", type=Path, help="folder for extracts and resolved frames")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--refresh", action="store_true", help="ingest and resolve again")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="vik-bench-") as scratch:
+        keep = args.keep or Path(scratch)
+        extracts = keep / f"demo-{args.addresses}"
+        if not (extracts / "truth" / "manifest.json").is_file():
+            from vik.demo.generator import generate_municipality
+
+            generate_municipality(
+                extracts, addresses=args.addresses, seed=SEED, as_of=PEILDATUM, fmt="csv"
+            )
+        resolved = keep / f"resolved-{args.addresses}"
+        if args.refresh or not (resolved / "brp.parquet").is_file():
+            prepared = _in_subprocess("prepare", str(extracts), str(resolved))
+            print(f"ingest + resolve (once): {prepared['seconds']} s", flush=True)
+        figures = _in_subprocess("evaluate", str(resolved), str(args.repeat))
+
+    print(f"addresses={args.addresses} rows: {figures['rows']}")
+    for number, run in enumerate(figures["runs"], 1):
+        print(f"evaluation {number}: {run['seconds']:.1f} s")
+    print(f"{'rule':<26} {'seconds':>8} {'hits':>8} {'onbeslist':>10}")
+    for rule_id, rule in figures["runs"][-1]["rules"].items():
+        state = "" if rule["ran"] else "  (niet gedraaid)"
+        print(
+            f"{rule_id:<26} {rule['seconds']:>8.2f} {rule['hits']:>8,} "
+            f"{rule['undecided']:>10,}{state}"
+        )
+    print(f"RSS before evaluation {figures['rss_before_mib']:,} MiB")
+    print(f"peak RSS              {figures['peak_mib']:,} MiB")
+    return 0
+
+
+def worker(argv: list[str]) -> None:
+    kind, *rest = argv
+    figures = {"prepare": _prepare_worker, "evaluate": _evaluate_worker}[kind](*rest)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_worker":
+        worker(sys.argv[2:])
+    else:
+        sys.exit(main())
