@@ -82,3 +82,32 @@ def test_a_judgement_wins():
     (row,) = resolve({"naam": "Zorg Thuis Oost", "nummeraanduiding_id": "A2"}, judgements=rejected)
     assert row["bedrijf_id"] != "B22222222"
     assert row["status"] in (POSSIBLE, NONE, CERTAIN)
+
+
+def test_a_tie_between_two_companies_gives_the_same_candidate_whatever_the_row_order():
+    twins = pl.DataFrame(
+        {
+            "kvk_nummer": [f"5555555{i}" for i in range(6)],
+            "handelsnaam": ["Zorg Thuis"] * 6,
+            "nummeraanduiding_id": ["A9"] * 6,
+            "postcode": ["9999ZZ"] * 6,
+        }
+    )
+    records = pl.DataFrame(
+        {
+            "source": ["vergunningen"],
+            "record_key": ["r0"],
+            "kvk_nummer": [None],
+            "naam": ["Zorg Thuis"],
+            "nummeraanduiding_id": ["A9"],
+            "postcode": ["9999ZZ"],
+        },
+        schema_overrides={"kvk_nummer": pl.String},
+    )
+    chosen = {
+        resolve_companies(twins.sample(fraction=1.0, shuffle=True, seed=seed), records).row(
+            0, named=True
+        )["bedrijf_id"]
+        for seed in range(8)
+    }
+    assert len(chosen) == 1

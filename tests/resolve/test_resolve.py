@@ -121,3 +121,14 @@ def test_export_links_writes_the_csv_from_the_extracts(demo_extracts, tmp_path, 
     assert planted["reason"] == "straat 'Nergensstraat' niet gevonden in de BAG"
     bsn = (extracts / "brp.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[1]
     assert bsn not in out.read_text(encoding="utf-8")
+
+
+def test_the_same_extracts_in_another_row_order_give_the_same_links(resolved):
+    extracts, result = resolved
+    from vik.nightly import empty_judgements
+    from vik.resolve import resolve_extracts
+
+    reversed_frames = {name: frame.reverse() for name, frame in extracts.frames().items()}
+    again = resolve_extracts(reversed_frames, judgements=empty_judgements())
+    key = ["source", "record_key", "entity_type"]
+    assert again.links.sort(key).equals(result.links.sort(key))

@@ -478,7 +478,7 @@ def resolve_addresses(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
     per_record = accepted.group_by("rec").agg(
         pl.col("nummeraanduiding_id").unique().alias("ids"),
         pl.col("confidence").max(),
-        pl.col("route").first(),
+        pl.col("route").min(),  # postcode before straat: the same method every night
         pl.col("b_straatnaam").unique().sort().alias("streets"),
         pl.col("b_place").unique().sort().alias("places"),
     )

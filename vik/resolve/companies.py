@@ -116,8 +116,8 @@ def resolve_companies(
     columns = ["rec", "bedrijf_id", "key", "b_key", "method", "penalty"]
     pairs = (
         pl.concat([same_address.select(columns), same_postcode.select(columns)])
-        .sort("penalty")
-        .unique(["rec", "bedrijf_id"], keep="first")
+        .sort("rec", "bedrijf_id", "penalty")
+        .unique(["rec", "bedrijf_id"], keep="first", maintain_order=True)
         .join(rejected, on=["rec", "bedrijf_id"], how="anti")
     )
     scores = process.cpdist(
@@ -132,7 +132,8 @@ def resolve_companies(
         .alias("confidence")
     )
     ranked = (
-        pairs.sort(["rec", "confidence"], descending=[False, True])
+        # Ties broken by id: an unchanged night must give the same link.
+        pairs.sort(["rec", "confidence", "bedrijf_id"], descending=[False, True, False])
         .group_by("rec", maintain_order=True)
         .agg(
             pl.col("bedrijf_id").first(),
