@@ -158,3 +158,42 @@ def test_logs_carry_counts_not_people(demo_extracts, database_url, tmp_path, cap
     with session_scope(engine) as session:
         for flag in session.exec(select(Flag)).all():
             assert flag.entity_key not in text
+
+
+def test_the_purge_step_also_clears_what_only_served_deleted_flags(
+    demo_extracts, database_url, tmp_path
+):
+    from vik.store.models import LinkJudgement, Snooze
+    from vik.store.retention import ENDED_SNOOZES, ORPHAN_JUDGEMENTS
+
+    run_nightly(config(demo_extracts, database_url, tmp_path))
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        session.add(
+            Snooze(
+                rule_id="overbewoning",
+                entity_type="adres",
+                entity_key="WEG",
+                until=date(2026, 1, 1),
+                reason="uitgesteld",
+                by="analist",
+            )
+        )
+        session.add(
+            LinkJudgement(
+                source="vergunningen",
+                record_key="BESTAAT-NIET",
+                entity_type="person",
+                entity_id="P1",
+                verdict="is_niet",
+                reason="naamgenoot",
+                by="analist",
+            )
+        )
+    result = run_nightly(config(demo_extracts, database_url, tmp_path))
+    with session_scope(engine) as session:
+        run = session.get(Run, result.run_id)
+        assert run.purged == {ENDED_SNOOZES: 1, ORPHAN_JUDGEMENTS: 1}
+        assert session.exec(select(Snooze)).all() == []
+        assert session.exec(select(LinkJudgement)).all() == []
+    assert f"{ENDED_SNOOZES}: 1 verwijderd" in result.report_path.read_text(encoding="utf-8")

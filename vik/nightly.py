@@ -44,7 +44,7 @@ from vik.store.links import load_judgements, sync_links
 from vik.store.lock import run_lock
 from vik.store.models import Run, utcnow
 from vik.store.reports import write_report
-from vik.store.retention import purge
+from vik.store.retention import purge, purge_leftovers
 from vik.store.runs import fail_run, previous_rows, start_run
 
 log = logging.getLogger("vik.nightly")
@@ -169,10 +169,12 @@ def _refresh_dossiers(
 
 
 def purge_step(session: Session, run: Run, weights: PriorityWeights, resolved: Resolved) -> dict:
+    """Flags past their term per rule, then what only served them (ended snoozes,
+    judgements on records no longer delivered): counts, keyed by rule id or kind."""
     purged = purge(session, run.peildatum, actor=ACTOR)
     if purged:  # dossiers of purged flags go with them
         _refresh_dossiers(session, run, weights, resolved)
-    return purged
+    return {**purged, **purge_leftovers(session, run.peildatum, actor=ACTOR)}
 
 
 def ingest_and_resolve(

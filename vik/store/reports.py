@@ -17,6 +17,7 @@ from vik.connectors.ingest import Extracts
 from vik.resolve import Resolved
 from vik.rules import Evaluation
 from vik.store.models import Run
+from vik.store.retention import LEFTOVERS
 
 
 def link_counts(links: pl.DataFrame) -> list[dict[str, Any]]:
@@ -102,7 +103,10 @@ def render_markdown(data: dict[str, Any]) -> str:
     lines += ["", "## Bewaartermijnen", ""]
     if data["purged"]:
         lines += [
-            f"- {rule}: {count} signalen verwijderd" for rule, count in data["purged"].items()
+            f"- {kind}: {count} verwijderd"
+            if kind in LEFTOVERS
+            else f"- {kind}: {count} signalen verwijderd"
+            for kind, count in data["purged"].items()
         ]
     else:
         lines += ["- niets verwijderd"]

@@ -81,6 +81,7 @@ def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
 # Keys of run.purged for what purge_leftovers deletes (beside the rule ids of flags).
 ENDED_SNOOZES = "uitstel (verlopen, signaal weg)"
 ORPHAN_JUDGEMENTS = "koppelingsoordelen (record niet meer geleverd)"
+LEFTOVERS = (ENDED_SNOOZES, ORPHAN_JUDGEMENTS)
 
 
 def purge_leftovers(session: Session, peildatum: date, actor: str) -> dict[str, int]:

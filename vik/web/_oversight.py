@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from vik.store.models import AuditLog, Flag, Run
-from vik.store.retention import expiry
+from vik.store.retention import LEFTOVERS, expiry
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 PEOPLE_LEVEL = ("persoonsdossier_bekeken", "persoonsgegevens_ingezien")
@@ -73,7 +73,17 @@ class RetentionRow:
 class PurgeNight:
     run_id: int
     peildatum: date
-    per_rule: dict[str, int]
+    purged: dict[str, int]
+
+    @property
+    def per_rule(self) -> dict[str, int]:
+        """Flags deleted per rule."""
+        return {k: n for k, n in self.purged.items() if k not in LEFTOVERS}
+
+    @property
+    def leftovers(self) -> dict[str, int]:
+        """Snoozes and link judgements that went with them."""
+        return {k: n for k, n in self.purged.items() if k in LEFTOVERS}
 
     @property
     def total(self) -> int:
