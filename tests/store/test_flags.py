@@ -111,3 +111,24 @@ def test_flags_of_a_rule_that_did_not_run_are_left_alone(database_url, tmp_path)
         assert [e.ran for e in evaluations] == [True, False]
         assert evaluations[1].reasons == ["status is ingetrokken, niet actief"]
         assert len(session.exec(select(RuleVersion)).all()) == 2  # two versions of the file
+
+
+def test_a_new_rule_version_with_other_ontvangers_reaches_the_new_recipients(
+    database_url, tmp_path
+):
+    engine = connect(database_url)
+    migrate(engine)
+    rules = RuleSet(valid=[load_rule(CONFIG / "rules" / "overbewoning.yaml", CONTEXT)])
+    night(engine, rules, 12)
+    changed = tmp_path / "overbewoning.yaml"
+    changed.write_text(
+        (CONFIG / "rules" / "overbewoning.yaml")
+        .read_text(encoding="utf-8")
+        .replace("version: 1", "version: 2")
+        .replace("    - handhaving\n", ""),
+        encoding="utf-8",
+    )
+    night(engine, RuleSet(valid=[load_rule(changed, CONTEXT)]), 12, date(2026, 11, 2))
+    with session_scope(engine) as session:
+        (flag,) = session.exec(select(Flag)).all()
+        assert (flag.rule_version, flag.recipients) == (2, ["burgerzaken", "ondermijning"])

@@ -92,6 +92,11 @@ def _rule_meta(loaded: LoadedRule) -> dict:
     }
 
 
+def _recipients(hit: dict, rule_meta: dict) -> list[str]:
+    """A betrokkenheid flag goes to its one department; any other to the rule's ontvangers."""
+    return [hit["department"]] if hit["department"] else rule_meta["recipients"]
+
+
 def persist_evaluation(
     session: Session,
     run: Run,
@@ -125,7 +130,7 @@ def persist_evaluation(
     new_flags = []
     for row in matched.filter(pl.col("id").is_null()).iter_rows(named=True):
         rule_meta = meta[row["rule_id"]]
-        recipients = [row["department"]] if row["department"] else rule_meta["recipients"]
+        recipients = _recipients(row, rule_meta)
         new_flags.append(
             Flag(
                 rule_id=row["rule_id"],
@@ -158,7 +163,9 @@ def persist_evaluation(
             "explanation": row["explanation"],
             "last_seen_run": run.id,
             "last_seen_on": peildatum,
-            **{k: v for k, v in meta[row["rule_id"]].items() if k != "recipients"},
+            # The rule version that raised it tonight decides who receives it.
+            **meta[row["rule_id"]],
+            "recipients": _recipients(row, meta[row["rule_id"]]),
         }
         for row in seen.iter_rows(named=True)
     ]
