@@ -143,21 +143,23 @@ def person_ids(brp: pl.DataFrame) -> pl.DataFrame:
 # --- the two sides ------------------------------------------------------------------------
 
 
-def _address_columns(frame: pl.DataFrame) -> list[pl.Expr]:
-    """The ADDRESS_COLUMNS of a frame: absent ones empty, the street as a key."""
-    street = (
-        street_key(pl.col("straatnaam"))
-        if "straatnaam" in frame.columns
-        else pl.col("straat")
-        if "straat" in frame.columns
-        else pl.lit(None)
-    )
-    return [
-        (street if c == "straat" else pl.col(c) if c in frame.columns else pl.lit(None))
-        .cast(t)
-        .alias(c)
+def _with_address_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with its ADDRESS_COLUMNS: absent ones empty, the street as a key (made
+    once per distinct street name: a million BRP rows have some thousands)."""
+    if "straatnaam" in frame.columns:
+        streets = (
+            frame.select(pl.col("straatnaam").cast(pl.String))
+            .unique()
+            .with_columns(street_key(pl.col("straatnaam")).alias("_straat"))
+        )
+        frame = frame.with_columns(pl.col("straatnaam").cast(pl.String)).join(
+            streets, on="straatnaam", how="left", nulls_equal=True, maintain_order="left"
+        )
+        frame = frame.drop("straat", strict=False).rename({"_straat": "straat"})
+    return frame.with_columns(
+        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
         for c, t in ADDRESS_COLUMNS.items()
-    ]
+    )
 
 
 def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -184,7 +186,7 @@ def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "geslachtsnaam",
         pl.col("geboortedatum").alias("dob"),
     ).join(parts, on=["voornamen", "voorvoegsel", "geslachtsnaam"], how="left", nulls_equal=True)
-    addresses = rows.select("persoon_id", *_address_columns(rows)).unique()
+    addresses = _with_address_columns(rows).select("persoon_id", *ADDRESS_COLUMNS).unique()
     # Sorted: the model samples persons by position, and the same data must give the
     # same model (and the same links) every night.
     prepared = _dob_keys(
@@ -950,10 +952,8 @@ def resolve_persons(
         records.with_row_index("_order")
         .sort("source", "record_key", "_order")
         .with_row_index("rec")
-    ).with_columns(
-        pl.col("rec").cast(pl.Int64),
-        *_address_columns(records),
-    )
+    ).with_columns(pl.col("rec").cast(pl.Int64))
+    records = _with_address_columns(records)
     persons, addresses = _persons(brp)
     known_pseudonyms = brp["bsn_pseudoniem"].unique().drop_nulls()
 
