@@ -86,25 +86,29 @@ LEFTOVERS = (ENDED_SNOOZES, ORPHAN_JUDGEMENTS)
 
 def purge_leftovers(session: Session, peildatum: date, actor: str) -> dict[str, int]:
     """Delete ended snoozes whose flag is gone and judgements on records that no source
-    delivers any more (none left in tonight's links); audit the counts, not the content."""
+    delivers any more (none left in tonight's links); audit the counts, not the content.
+
+    Two set-based deletes: the link table holds millions of rows, none of them is read."""
     session.flush()
-    flags = {(f.rule_id, f.entity_type, f.entity_key) for f in session.exec(select(Flag)).all()}
-    ended = [
-        s.id
-        for s in session.exec(select(Snooze).where(Snooze.until < peildatum)).all()
-        if (s.rule_id, s.entity_type, s.entity_key) not in flags
-    ]
-    linked = {(link.source, link.record_key) for link in session.exec(select(Link)).all()}
-    orphans = [
-        j.id
-        for j in session.exec(select(LinkJudgement)).all()
-        if (j.source, j.record_key) not in linked
-    ]
-    if ended:
-        session.execute(delete(Snooze).where(Snooze.id.in_(ended)))  # type: ignore[union-attr]
-    if orphans:
-        session.execute(delete(LinkJudgement).where(LinkJudgement.id.in_(orphans)))  # type: ignore[union-attr]
-    counts = {ENDED_SNOOZES: len(ended), ORPHAN_JUDGEMENTS: len(orphans)}
+    flag_exists = (
+        select(Flag.id)
+        .where(
+            Flag.rule_id == Snooze.rule_id,
+            Flag.entity_type == Snooze.entity_type,
+            Flag.entity_key == Snooze.entity_key,
+        )
+        .exists()
+    )
+    ended = session.execute(
+        delete(Snooze).where(Snooze.until < peildatum, ~flag_exists)  # type: ignore[arg-type]
+    ).rowcount
+    link_exists = (
+        select(Link.id)
+        .where(Link.source == LinkJudgement.source, Link.record_key == LinkJudgement.record_key)
+        .exists()
+    )
+    orphans = session.execute(delete(LinkJudgement).where(~link_exists)).rowcount
+    counts = {ENDED_SNOOZES: ended or 0, ORPHAN_JUDGEMENTS: orphans or 0}
     counts = {kind: n for kind, n in counts.items() if n}
     if counts:
         record(
