@@ -18,6 +18,8 @@ def _prefect_home(settings: Settings) -> None:
     # The ephemeral server gets 20 s to start by default; on a busy server at night an
     # unattended run should wait longer rather than fail.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # A municipality's nightly run does not report to anyone: no telemetry from Prefect.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def execute_run(
