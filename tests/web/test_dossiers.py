@@ -92,8 +92,16 @@ def test_a_decision_needs_a_reason_and_is_recorded_with_the_reviewer(any_web_db)
     (entry,) = audit(any_web_db, "besluit")
     assert entry.actor == "analist.burgerzaken"
     assert entry.object_id == str(flag.id)
-    assert entry.purpose.startswith("Twaalf inschrijvingen")
-    assert entry.details == {"besluit": "doorzetten", "naar": "LOO", "regel": "overbewoning"}
+    # The append-only log refers to the review and keeps no free text of its own: the
+    # reason goes when the flag's bewaartermijn ends.
+    assert entry.purpose is None
+    assert entry.details == {
+        "besluit": "doorzetten",
+        "naar": "LOO",
+        "regel": "overbewoning",
+        "review": review.id,
+    }
+    assert review.reason.startswith("Twaalf inschrijvingen")
 
 
 def test_pass_on_only_to_a_department_the_doelbinding_names(signed_in, web_db):
@@ -158,7 +166,7 @@ def test_snooze_needs_a_future_date_and_a_reason(signed_in, web_db):
         "analist.handhaving",
     )
     (entry,) = audit(web_db, "uitgesteld")
-    assert entry.purpose == "Wacht op huisbezoek."
+    assert (entry.purpose, entry.details["uitstel"]) == (None, snooze.id)
     page = client.get(f"/dossiers/{dossier_of(web_db, flag)}").text
     assert "uitgesteld tot 06-12-2026" in page
 
@@ -286,7 +294,9 @@ def test_a_possible_link_is_marked_and_a_rejection_feeds_the_matcher(
         "is_niet",
         "analist.ondermijning",
     )
-    assert audit(web_db, "koppeling_beoordeeld")[0].purpose.startswith("Andere persoon")
+    (entry,) = audit(web_db, "koppeling_beoordeeld")
+    assert (entry.purpose, entry.object_id) == (None, str(judgement.id))
+    assert judgement.reason.startswith("Andere persoon")
     # The next night, the matcher obeys the analist.
     nightly(demo_extracts, web_db, tmp_path / "data")
     with session_scope(connect(web_db)) as session:

@@ -126,3 +126,36 @@ def test_an_unreadable_date_in_the_access_log_says_what_to_type(signed_in):
     response = signed_in("compliance").get("/toegangslog?vanaf=gisteren")
     assert response.status_code == 400
     assert "jjjj-mm-dd" in response.text
+
+
+def test_a_decision_reason_goes_with_its_flag_and_the_log_says_so(
+    signed_in, web_db, demo_extracts, tmp_path
+):
+    from tests.extracts import TEST_KEY
+    from tests.web.conftest import CONFIG
+    from vik.web._oversight import REASON_GONE
+
+    analist = signed_in("analist.handhaving")
+    flag = flags_where(web_db, rule_id="meldingen-cluster")[0]  # P6M: gone by LATER
+    page = analist.get(f"/dossiers/{dossier_of(web_db, flag)}").text
+    reason = "Buurtbewoner noemde een naam; niets aan de hand."
+    analist.post(
+        f"/signalen/{flag.id}/besluit",
+        data={"csrf_token": csrf_of(page), "besluit": "geen_actie", "reden": reason},
+    )
+    run_nightly(
+        NightlyConfig(
+            extracts_dir=demo_extracts,
+            database_url=web_db,
+            config_dir=CONFIG,
+            data_dir=tmp_path / "data",
+            peildatum=LATER,
+            key=PseudonymKey(TEST_KEY),
+        )
+    )
+    with TestClient(_app_on(web_db, LATER)) as client:
+        sign_in(client, "compliance")
+        log = client.get(_window() + "&actie=besluit").text
+    table = log[log.index("<h2>Log</h2>") :]
+    assert "Analist Toezicht en Handhaving (demo)" in table  # who decided stays
+    assert reason not in table and REASON_GONE in table  # what they wrote went with the flag

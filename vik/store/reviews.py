@@ -94,8 +94,9 @@ def record_review(
         action="besluit",
         object_type="signaal",
         object_id=flag.id,
-        purpose=text,
-        details={"besluit": decision, "naar": target, "regel": flag.rule_id},
+        # The reason stays with the review (deleted with the flag after its term); the
+        # append-only log refers to it and keeps no free text.
+        details={"besluit": decision, "naar": target, "regel": flag.rule_id, "review": review.id},
     )
     return review
 
@@ -131,8 +132,7 @@ def snooze_flag(
         action="uitgesteld",
         object_type="signaal",
         object_id=flag.id,
-        purpose=text,
-        details={"tot": until.isoformat(), "regel": flag.rule_id},
+        details={"tot": until.isoformat(), "regel": flag.rule_id, "uitstel": snooze.id},
     )
     return snooze
 
@@ -166,7 +166,6 @@ def judge_link(
         action="koppeling_beoordeeld",
         object_type="koppeling",
         object_id=judgement.id,
-        purpose=text,
         details={
             "oordeel": verdict,
             "bron": link.source,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from vik.store.models import AuditLog, Flag, Run
+from vik.store.models import AuditLog, Flag, LinkJudgement, Review, Run, Snooze
 from vik.store.retention import LEFTOVERS, expiry
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -123,6 +123,34 @@ class AccessEntry:
     entry: AuditLog
     local_time: datetime
     unusual: bool
+    # The stated purpose (person-level views) or the reason of a decision, snooze or link
+    # judgement, read from that row while it exists: the log itself keeps no free text.
+    reason: str | None = None
+
+
+REASON_GONE = "(reden verwijderd na bewaartermijn)"
+
+
+def _reasons(session: Session, rows: list[AuditLog]) -> dict[int, str]:
+    """AuditLog id → the reason of the review, snooze or judgement it refers to, if kept."""
+    wanted: dict[type, dict[int, int]] = {Review: {}, Snooze: {}, LinkJudgement: {}}
+    for row in rows:
+        details = row.details or {}
+        if row.action == "besluit" and "review" in details:
+            wanted[Review][int(details["review"])] = row.id
+        elif row.action == "uitgesteld" and "uitstel" in details:
+            wanted[Snooze][int(details["uitstel"])] = row.id
+        elif row.action == "koppeling_beoordeeld" and row.object_id:
+            wanted[LinkJudgement][int(row.object_id)] = row.id
+    found: dict[int, str] = {}
+    for model, ids in wanted.items():
+        if ids:
+            kept = session.exec(select(model).where(col(model.id).in_(list(ids)))).all()
+            found.update({ids[item.id]: item.reason for item in kept})
+    for row in rows:
+        if row.id not in found and any(row.id in ids.values() for ids in wanted.values()):
+            found[row.id] = REASON_GONE
+    return found
 
 
 @dataclass
@@ -166,6 +194,7 @@ def access_log(
         query.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit + 1)
     ).all()
     entries = []
+    reasons = _reasons(session, list(rows[:limit]))
     for row in rows[:limit]:
         local = row.at.astimezone(LOCAL)
         entries.append(
@@ -173,6 +202,7 @@ def access_log(
                 row,
                 local,
                 row.action in PEOPLE_LEVEL and (row.actor, local.date()) in flagged,
+                row.purpose or reasons.get(row.id),
             )
         )
     return AccessLog(
