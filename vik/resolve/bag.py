@@ -348,15 +348,15 @@ def _place_matches(readings: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
 # --- resolving ---------------------------------------------------------------------------
 
 
-def _candidates(readings: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
-    """Every (reading, BAG address) pair either route proposes, before letter and toevoeging."""
+def _candidates(readings: pl.DataFrame, index: BagIndex, matches: pl.DataFrame) -> pl.DataFrame:
+    """Every (reading, BAG address) pair either route proposes, before letter and toevoeging;
+    `matches` are the readings' streets matched to BAG streets (``_street_matches``)."""
     bag = index.addresses
     by_postcode = (
         readings.filter(pl.col("postcode").is_not_null() & pl.col("huisnummer").is_not_null())
         .join(bag, left_on=["postcode", "huisnummer"], right_on=["b_postcode", "nr"])
         .with_columns(pl.col("postcode").alias("b_postcode"), pl.lit("postcode").alias("route"))
     )
-    matches = _street_matches(readings, index)
     by_street = (
         readings.filter(pl.col("huisnummer").is_not_null())
         .join(matches, on="street")
@@ -369,7 +369,6 @@ def _candidates(readings: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
         "street",
         "suffix",
         "postcode",
-        "b_place_typed",
         "nummeraanduiding_id",
         "b_street",
         "b_suffix",
@@ -381,16 +380,10 @@ def _candidates(readings: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
         "route",
     ]
     candidates = pl.concat(
-        [
-            by_postcode.select([c for c in columns if c != "b_place_typed"]),
-            by_street.select([c for c in columns if c != "b_place_typed"]),
-        ],
-        how="vertical_relaxed",
+        [by_postcode.select(columns), by_street.select(columns)], how="vertical_relaxed"
     )
     # The street similarity of every candidate, whichever route found it.
-    candidates = candidates.join(
-        matches, left_on=["street", "b_street"], right_on=["street", "b_street"], how="left"
-    )
+    candidates = candidates.join(matches, on=["street", "b_street"], how="left")
     missing = (
         candidates.filter(pl.col("street_score").is_null() & pl.col("street").is_not_null())
         .select("street", "b_street")
@@ -439,7 +432,8 @@ def resolve_addresses(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
     readings = _readings(rest)
     places = _place_matches(readings, index)
     readings = readings.join(places, on="place", how="left")
-    candidates = _candidates(readings, index).join(
+    matches = _street_matches(readings, index)
+    candidates = _candidates(readings, index, matches).join(
         readings.select("rec", "reading", "b_place_typed", "place"),
         on=["rec", "reading"],
         how="left",
@@ -500,7 +494,7 @@ def resolve_addresses(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
 
     # 5. Everything else stays open, with the most specific reason.
     open_ = rest.join(resolved.select("rec"), on="rec", how="anti").select("rec")
-    reasons = _reasons(open_, readings, candidates, per_record, tegenover, unknown_id, index)
+    reasons = _reasons(open_, readings, candidates, per_record, tegenover, unknown_id, matches)
     result = pl.concat([direct, resolved, reasons], how="vertical_relaxed")
     return (
         records.select("rec", "key")
@@ -522,7 +516,7 @@ def _reasons(
     per_record: pl.DataFrame,
     tegenover: pl.DataFrame,
     unknown_id: pl.DataFrame,
-    index: BagIndex,
+    matches: pl.DataFrame,
 ) -> pl.DataFrame:
     """A Dutch reason per open record, from what its readings and candidates show."""
     first = (
@@ -539,7 +533,7 @@ def _reasons(
         )
     )
     known_street = (
-        readings.join(_street_matches(readings, index), on="street", how="semi")
+        readings.join(matches, on="street", how="semi")
         .select("rec")
         .unique()
         .with_columns(pl.lit(True).alias("street_known"))
