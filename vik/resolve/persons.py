@@ -90,7 +90,6 @@ FEATURES: Mapping[str, tuple[str, ...]] = {
     "dob": ("anders", "jaar of twee cijfers", "een cijfer of dag/maand", "deels bekend", "gelijk"),
     "address": ("anders", "postcode", "straat of postcode, en huisnummer", "gelijk"),
 }
-# Starting values for EM: m of the best level, the rest spread below it.
 # m per level to start from, and the prior EM weighs the data against (as if
 # _M_PRIOR_PAIRS matches had been seen): what a large demo municipality taught EM.
 # A small municipality or a quiet night then still has a sensible model.
@@ -542,6 +541,21 @@ def _pairs(candidates: pl.DataFrame, records: pl.DataFrame, persons: pl.DataFram
 # --- the Fellegi-Sunter model -------------------------------------------------------------
 
 
+def _weight(prior: float, bits: Mapping[str, list[float]]) -> pl.Expr:
+    """A pair's match weight in bits: the prior's log-odds plus, per feature, the bits of
+    the pair's level (a feature the record lacks adds nothing)."""
+    parts = [pl.lit(math.log2(prior / (1 - prior)))]
+    for feature, per_level in bits.items():
+        mapping = dict(enumerate(per_level))
+        parts.append(pl.col(feature).replace_strict(mapping, default=0.0, return_dtype=pl.Float64))
+    return pl.sum_horizontal(parts)
+
+
+def _probability(weight: pl.Expr) -> pl.Expr:
+    """Match weight in bits → match probability."""
+    return 1 / (1 + pl.lit(2.0).pow(-weight))
+
+
 class MatchModel:
     """m and u per feature level, and the prior; weights in bits.
 
@@ -572,12 +586,7 @@ class MatchModel:
         weighs by how rare the name is (columns b_tf_surname, b_tf_given: the share of
         persons with the person's name), as Splink's term-frequency adjustment does:
         sharing 'Boothroyd' says more than sharing 'Jansen'."""
-        parts = [pl.lit(math.log2(self.prior / (1 - self.prior)))]
-        for feature in FEATURES:
-            mapping = dict(enumerate(self.bits(feature)))
-            parts.append(
-                pl.col(feature).replace_strict(mapping, default=0.0, return_dtype=pl.Float64)
-            )
+        parts = [_weight(self.prior, {feature: self.bits(feature) for feature in FEATURES})]
         if frequencies:
             for feature, levels, share in (
                 ("surname", (FEATURES["surname"].index("gelijk"),), "b_tf_surname"),
@@ -666,17 +675,11 @@ def _em(
     m = {f: list(v) for f, v in m.items()}
     prior = 0.5
     for _ in range(_EM_ITERATIONS):
-        bits = [pl.lit(math.log2(prior / (1 - prior)))]
-        for feature, levels in m.items():
-            mapping = {
-                i: math.log2(a / b) for i, (a, b) in enumerate(zip(levels, u[feature], strict=True))
-            }
-            bits.append(
-                pl.col(feature).replace_strict(mapping, default=0.0, return_dtype=pl.Float64)
-            )
-        weighted = sample.with_columns(
-            (1 / (1 + pl.lit(2.0).pow(-pl.sum_horizontal(bits)))).alias("_p")
-        )
+        bits = {
+            feature: [math.log2(a / b) for a, b in zip(levels, u[feature], strict=True)]
+            for feature, levels in m.items()
+        }
+        weighted = sample.with_columns(_probability(_weight(prior, bits)).alias("_p"))
         new_prior = min(max(weighted["_p"].mean(), 1e-6), 1 - 1e-6)
         for feature, levels in m.items():
             sums = (
@@ -863,7 +866,7 @@ def _score(
     exact = _exact_u(rest, persons, agreement)
     model = MatchModel.estimate(levels, random_levels, persons.height, neutral, exact)
     return levels.with_columns(model.weight_expr(frequencies=True).alias("weight")).with_columns(
-        (1 / (1 + pl.lit(2.0).pow(-pl.col("weight")))).alias("probability")
+        _probability(pl.col("weight")).alias("probability")
     )
 
 
