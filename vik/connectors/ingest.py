@@ -170,14 +170,20 @@ def _apply_value_maps(frame: pl.DataFrame, config: SourceConfig) -> pl.DataFrame
     return frame.with_columns(exprs) if exprs else frame
 
 
-def _row_hashes(values: pl.Series) -> pl.Series:
-    """Stable keys for rows without any identifier.
+def stable_hashes(values: pl.Series, prefix: str, digest_size: int) -> pl.Series:
+    """prefix + a hex digest of each value: ids that stay the same night after night.
 
     A cryptographic hash, not polars' own (which may change between versions):
-    record keys are cited as evidence and must survive upgrades.
+    record keys and entity ids are cited as evidence and must survive upgrades.
+
+        >>> stable_hashes(pl.Series(["a|b"]), "h", 10)[0]  # doctest: +SKIP
+        'h3c7a...'
     """
     return pl.Series(
-        ["h" + hashlib.blake2b(v.encode(), digest_size=10).hexdigest() for v in values.to_list()],
+        [
+            prefix + hashlib.blake2b(v.encode(), digest_size=digest_size).hexdigest()
+            for v in values.to_list()
+        ],
         dtype=pl.String,
     )
 
@@ -200,7 +206,7 @@ def _record_keys(frame: pl.DataFrame, schema: SourceSchema) -> pl.Series:
         )
         .to_series()
     )
-    hashes = _row_hashes(material)
+    hashes = stable_hashes(material, "h", 10)  # stable keys for rows without an identifier
     return key.scatter(missing.arg_true(), hashes)
 
 

@@ -47,11 +47,6 @@ def company_id(kvk_nummer: pl.Expr) -> pl.Expr:
     return pl.lit("B") + kvk_nummer
 
 
-def company_ids(kvk: pl.DataFrame) -> pl.DataFrame:
-    """record_key → bedrijf_id for every KvK vestiging."""
-    return kvk.select("record_key", company_id(pl.col("kvk_nummer")).alias("bedrijf_id"))
-
-
 def resolve_companies(
     kvk: pl.DataFrame,
     records: pl.DataFrame,

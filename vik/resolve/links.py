@@ -53,15 +53,6 @@ def method_column(entity: str) -> str:
     return f"{entity}_methode"
 
 
-def link_columns(source: str) -> tuple[str, ...]:
-    """Columns resolution adds to a source (the key, its confidence and method per entity)."""
-    return tuple(
-        column
-        for entity in LINKED_ENTITIES[source]
-        for column in (entity_key(entity), confidence_column(entity), method_column(entity))
-    )
-
-
 def certain_link(
     method: str | pl.Expr, confidence: float = 1.0, reason: str | None = None
 ) -> list[pl.Expr]:

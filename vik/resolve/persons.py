@@ -46,7 +46,6 @@ surname, first initial and birth date (status ``zeker``, method
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
+from vik.connectors.ingest import stable_hashes
 from vik.resolve.bag import street_key
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
 from vik.resolve.names import brp_name_parts, parse_person_names
@@ -132,11 +132,6 @@ class PersonMatchSettings(BaseModel):
 
 def person_id(pseudonym: pl.Expr) -> pl.Expr:
     return pl.lit("P") + pseudonym.str.slice(0, 20)
-
-
-def person_ids(brp: pl.DataFrame) -> pl.DataFrame:
-    """record_key → persoon_id for every BRP row."""
-    return brp.select("record_key", person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"))
 
 
 # --- the two sides ------------------------------------------------------------------------
@@ -837,10 +832,7 @@ def _outside_brp_id(records: pl.DataFrame) -> pl.Series:
             [pl.col("glued"), pl.col("initial").fill_null(""), pl.col("dob")], separator="|"
         )
     ).to_series()
-    return pl.Series(
-        ["PX" + hashlib.blake2b(m.encode(), digest_size=8).hexdigest() for m in material.to_list()],
-        dtype=pl.String,
-    )
+    return stable_hashes(material, "PX", 8)
 
 
 def _score(
