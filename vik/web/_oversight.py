@@ -147,10 +147,8 @@ def _reasons(session: Session, rows: list[AuditLog]) -> dict[int, str]:
         if ids:
             kept = session.exec(select(model).where(col(model.id).in_(list(ids)))).all()
             found.update({ids[item.id]: item.reason for item in kept})
-    for row in rows:
-        if row.id not in found and any(row.id in ids.values() for ids in wanted.values()):
-            found[row.id] = REASON_GONE
-    return found
+    referring = {entry for ids in wanted.values() for entry in ids.values()}
+    return {entry: found.get(entry, REASON_GONE) for entry in referring}
 
 
 @dataclass
