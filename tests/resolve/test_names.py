@@ -32,6 +32,11 @@ TYPED = [
     ("Anna Meyer", ("anna", "a", None, "meyer")),
     ("Mevr. A. Jansen", (None, "a", None, "jansen")),
     ("Dhr. Pieter Jan Bakker", ("pieter jan", "pj", None, "bakker")),
+    # A surname that is itself a voorvoegsel word is the surname, not an empty one.
+    ("Le, T.", (None, "t", None, "le")),
+    ("S.L. LE", (None, "sl", None, "le")),
+    ("Tuan Le", ("tuan", "t", None, "le")),
+    ("De, A.", (None, "a", None, "de")),
 ]
 
 

@@ -11,7 +11,7 @@ from vik.connectors.config import SourcesConfig
 from vik.connectors.ingest import ingest_source
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE
-from vik.resolve.persons import resolve_persons
+from vik.resolve.persons import _record_probability, resolve_persons
 
 # Crafted residents on top of the demo municipality's BRP (which gives the matcher a
 # realistic population to learn from). Pseudonyms are 64 hex characters, as ingest makes.
@@ -22,10 +22,11 @@ CRAFTED = [
     ("c" * 64, "Astrid", None, "Kuipers", "1990-06-01", "ADDR-TWINS"),  # same birth date
     ("d" * 64, "Mohamed", None, "El Amrani", "1982-11-30", "ADDR-AMRANI"),
     ("e" * 64, "Johanna", None, "Boothroyd", "1960-09-04", "ADDR-BOOTH"),
-]
+    ("f" * 64, "Thanh Tuan", None, "Le", "1988-02-02", "ADDR-LE"),  # a surname that is a
+]  # voorvoegsel word
 PERSON = {row[0]: "P" + row[0][:20] for row in CRAFTED}
-VRIES, ANNA, ASTRID, AMRANI, BOOTH = (
-    PERSON[p] for p in ("a" * 64, "b" * 64, "c" * 64, "d" * 64, "e" * 64)
+VRIES, ANNA, ASTRID, AMRANI, BOOTH, LE = (
+    PERSON[p] for p in ("a" * 64, "b" * 64, "c" * 64, "d" * 64, "e" * 64, "f" * 64)
 )
 
 
@@ -128,6 +129,12 @@ def test_a_name_alone_is_never_certain(brp):
     assert result["persoon_id"] in (BOOTH, None)
 
 
+@pytest.mark.parametrize("typed", ["Le, T.T.", "T.T. LE", "Thanh Tuan Le"])
+def test_a_surname_that_is_a_voorvoegsel_word_still_links(brp, typed):
+    result = link(brp, {"naam": typed, "geboortedatum": "1988-02-02"})
+    assert (result["persoon_id"], result["status"]) == (LE, CERTAIN), result["reason"]
+
+
 def test_given_name_and_surname_swapped_still_link(brp):
     result = link(brp, {"naam": "Amrani, Mohamed El", "geboortedatum": "1982-11-30"})
     assert (result["persoon_id"], result["status"]) == (AMRANI, CERTAIN)
@@ -220,3 +227,27 @@ def test_the_same_input_gives_exactly_the_same_links_whatever_the_row_order(brp)
     backward = resolve_persons(brp, night.reverse())
     assert backward["record_key"].to_list() == ["r1", "r0"]  # one row per record, input order
     assert forward.equals(backward.reverse())
+
+
+def night_of_weights(weights: dict[int, list[float]]) -> pl.DataFrame:
+    rows = [(rec, f"P{rec}-{i}", w) for rec, ws in weights.items() for i, w in enumerate(ws)]
+    return pl.DataFrame(rows, schema=["rec", "persoon_id", "weight"], orient="row")
+
+
+def test_evidence_counts_for_more_when_nearly_every_record_concerns_a_resident():
+    # Record 0 has one candidate whose evidence is even (weight 0 bits: pairwise 50%).
+    strong = {rec: [30.0] for rec in range(1, 200)}
+    residents = _record_probability(night_of_weights({0: [0.0], **strong}), records=200)
+    assert residents.filter(pl.col("rec") == 0)["probability"].item() >= 0.98
+    # The same evidence in a night where most records name no resident at all.
+    few = {rec: [30.0] for rec in range(1, 10)}
+    outsiders = _record_probability(night_of_weights({0: [0.0], **few}), records=200)
+    assert outsiders.filter(pl.col("rec") == 0)["probability"].item() < 0.5
+
+
+def test_equally_good_candidates_share_the_probability():
+    night = night_of_weights({0: [20.0, 20.0, -5.0], **{rec: [30.0] for rec in range(1, 50)}})
+    shares = _record_probability(night, records=50).filter(pl.col("rec") == 0)["probability"]
+    assert shares[0] == pytest.approx(shares[1])
+    assert 0.49 < shares[0] <= 0.5
+    assert shares.sum() <= 1.0

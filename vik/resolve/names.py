@@ -229,7 +229,11 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
     # sorted lists write it) are split off; the words in between are the surname.
     leading = is_prefix.list.eval(pl.element().cum_min()).list.sum()
     trailing = is_prefix.list.reverse().list.eval(pl.element().cum_min()).list.sum()
-    trailing = pl.when(leading == surname_tokens.list.len()).then(0).otherwise(trailing)
+    all_prefix = leading == surname_tokens.list.len()
+    trailing = pl.when(all_prefix).then(0).otherwise(trailing)
+    # A surname that is itself a voorvoegsel word (Le, De, Van, as many Vietnamese and
+    # some Dutch surnames are) is the last word, not an empty surname.
+    leading = pl.when(all_prefix).then(pl.max_horizontal(leading - 1, 0)).otherwise(leading)
     middle = surname_tokens.list.len() - leading - trailing
     frame = frame.with_columns(
         pl.concat_list(surname_tokens.list.head(leading), surname_tokens.list.tail(trailing))

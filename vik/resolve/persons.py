@@ -23,13 +23,17 @@ How, in order:
    is estimated by expectation maximisation on the candidate pairs, each night
    on that night's data, so the model fits the municipality's own registers.
    A pair's match weight is the prior plus the sum of ``log2(m/u)`` over the
-   features the record has, in bits; its confidence is the match probability.
+   features the record has, in bits. Its confidence is the probability that the
+   record is this person rather than another candidate or someone outside the
+   BRP: a record is one person at most, and the share of records that concern a
+   resident is learned each night too.
 5. The best candidate is ``zeker`` when its probability reaches
    ``settings.certain``, the runner-up is at least ``settings.margin_bits``
-   weaker, and the link rests on more than a name (birth date or address
-   agrees). From ``settings.possible`` it is ``mogelijk``: kept for the analist,
-   never used by a rule. Namesakes and twins therefore never become certain by
-   guess.
+   weaker, the link rests on more than a name (birth date or address agrees)
+   and a name agrees (or else birth date and address both agree exactly). When
+   the candidates as good as the best together reach ``settings.possible``, it is
+   ``mogelijk``: kept for the analist, never used by a rule. Namesakes and twins
+   therefore never become certain by guess.
 
 An address that differs is no evidence against a person by default: a permit's
 or a report's address is a location, not where the person lives
@@ -105,6 +109,8 @@ _EM_SAMPLE = 400_000  # candidate pairs EM learns from; all pairs are scored
 _EM_MINIMUM = 50  # fewer pairs than this in a session: keep the starting values
 _U_SAMPLE = 30_000  # random pairs that estimate u of the common levels (the rare ones are exact)
 _U_FLOOR = 1e-7  # u of an agreement no random pair can have: very rare, not impossible
+_RESIDENT_SHARE = (0.05, 0.99)  # bounds of the learned share of records about a resident
+_SHARE_ITERATIONS = 100
 _SEED = 20_201  # fixed: the same data gives the same model, night after night
 
 
@@ -857,13 +863,54 @@ def _score(
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
     exact = _exact_u(rest, persons, agreement)
     model = MatchModel.estimate(levels, random_levels, persons.height, neutral, exact)
-    return levels.with_columns(model.weight_expr(frequencies=True).alias("weight")).with_columns(
-        _probability(pl.col("weight")).alias("probability")
+    weighted = levels.with_columns(model.weight_expr(frequencies=True).alias("weight"))
+    return _record_probability(weighted, rest.height)
+
+
+def _record_probability(weighted: pl.DataFrame, records: int) -> pl.DataFrame:
+    """Each pair's probability that the record is this person, rather than another
+    candidate or someone outside the BRP.
+
+    A record is one person at most. With ``o`` a pair's odds from its weight (prior 1 in
+    the number of persons) and ``share`` the share of records that concern someone in the
+    BRP, candidate j is the person with probability
+    ``share * o_j / ((1 - share) + share * sum(o))``. The share is learned each night by
+    expectation maximisation over all records, those without a candidate included, and
+    bounded (``_RESIDENT_SHARE``): it is never certain that a record concerns a resident.
+    A lone strong candidate thus counts for more when nearly every record has its person
+    in the BRP, and a close runner-up takes its share of the probability.
+    """
+    per_record = weighted.group_by("rec").agg(
+        (pl.col("weight").max() + pl.lit(2.0).pow(pl.col("weight") - pl.col("weight").max()).sum().log(2))
+        .clip(-1000, 1000)
+        .alias("_log_odds")
+    )
+    odds = np.exp2(per_record["_log_odds"].to_numpy())
+    share = 0.5
+    for _ in range(_SHARE_ITERATIONS):
+        found = share * odds / ((1 - share) + share * odds)
+        updated = float(np.clip(found.sum() / max(records, 1), *_RESIDENT_SHARE))
+        converged = abs(updated - share) < 1e-6
+        share = updated
+        if converged:
+            break
+    norm = np.logaddexp2(math.log2(1 - share), math.log2(share) + per_record["_log_odds"].to_numpy())
+    per_record = per_record.select("rec", pl.Series("_norm", norm))
+    return (
+        weighted.join(per_record, on="rec", how="left")
+        .with_columns(
+            pl.lit(2.0)
+            .pow(math.log2(share) + pl.col("weight") - pl.col("_norm"))
+            .clip(upper_bound=1.0)
+            .alias("probability")
+        )
+        .drop("_norm")
     )
 
 
 def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame:
     """Per record: the best candidate, and whether it is certain, possible or none."""
+    close = pl.col("weight") >= pl.col("weight").max() - settings.margin_bits
     ranked = (
         scored.sort(["rec", "weight", "persoon_id"], descending=[False, True, False])
         .group_by("rec", maintain_order=True)
@@ -872,6 +919,8 @@ def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame
             pl.col("probability").first(),
             pl.col("weight").first(),
             pl.col("weight").slice(1, 1).first().alias("runner_up"),
+            # The chance that the record is one of the candidates as good as the best.
+            pl.col("probability").filter(close).sum().alias("close"),
             pl.col("dob").first(),
             pl.col("address").first(),
             pl.col("surname").first(),
@@ -884,9 +933,16 @@ def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame
         settings.margin_bits
     )
     # A name must agree too: the surname, or else the first given name (a woman known by
-    # her partner's surname, with birth date and address agreeing, is still herself).
-    name_fits = (pl.col("surname").fill_null(0) >= 1) | (
-        pl.col("given").fill_null(0) >= FEATURES["given"].index("lijkt")
+    # her partner's surname, with birth date and address agreeing, is still herself). Only
+    # where the birth date and the address both agree exactly may the name differ: two of
+    # the three always agree in a certain link.
+    name_fits = (
+        (pl.col("surname").fill_null(0) >= 1)
+        | (pl.col("given").fill_null(0) >= FEATURES["given"].index("lijkt"))
+        | (
+            (pl.col("dob") == len(FEATURES["dob"]) - 1)
+            & (pl.col("address") == len(FEATURES["address"]) - 1)
+        )
     )
     probable = pl.col("probability") >= settings.certain
     certain = probable & distinct & corroborated & name_fits
@@ -900,6 +956,7 @@ def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame
             pl.when(pl.col("address") >= 2).then(pl.lit("_adres")).otherwise(pl.lit("")),
         ]
     )
+    possible = pl.col("close") >= settings.possible
     matched = ranked.select(
         "rec",
         "persoon_id",
@@ -907,17 +964,19 @@ def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame
         method.alias("method"),
         pl.when(certain)
         .then(pl.lit(CERTAIN))
-        .when(pl.col("probability") >= settings.possible)
+        .when(possible)
         .then(pl.lit(POSSIBLE))
         .otherwise(pl.lit(NONE))
         .alias("status"),
         pl.when(certain)
         .then(pl.lit(None, dtype=pl.String))
-        .when(probable & ~distinct)
+        .when(~distinct & possible)
         .then(pl.lit("meer personen komen (bijna) even goed in aanmerking"))
         .when(probable & ~corroborated)
         .then(pl.lit("alleen de naam komt overeen; geboortedatum of adres ontbreekt of verschilt"))
-        .when(pl.col("probability") >= settings.possible)
+        .when(probable & ~name_fits)
+        .then(pl.lit("geboortedatum of adres komt overeen, maar de naam niet"))
+        .when(possible)
         .then(pl.lit("overeenkomst onder de drempel voor een zekere koppeling"))
         .otherwise(pl.lit("geen persoon in de BRP gevonden met deze naam en geboortedatum"))
         .alias("reason"),
