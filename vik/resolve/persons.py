@@ -881,7 +881,10 @@ def _record_probability(weighted: pl.DataFrame, records: int) -> pl.DataFrame:
     in the BRP, and a close runner-up takes its share of the probability.
     """
     per_record = weighted.group_by("rec").agg(
-        (pl.col("weight").max() + pl.lit(2.0).pow(pl.col("weight") - pl.col("weight").max()).sum().log(2))
+        (
+            pl.col("weight").max()
+            + pl.lit(2.0).pow(pl.col("weight") - pl.col("weight").max()).sum().log(2)
+        )
         .clip(-1000, 1000)
         .alias("_log_odds")
     )
@@ -894,7 +897,9 @@ def _record_probability(weighted: pl.DataFrame, records: int) -> pl.DataFrame:
         share = updated
         if converged:
             break
-    norm = np.logaddexp2(math.log2(1 - share), math.log2(share) + per_record["_log_odds"].to_numpy())
+    norm = np.logaddexp2(
+        math.log2(1 - share), math.log2(share) + per_record["_log_odds"].to_numpy()
+    )
     per_record = per_record.select("rec", pl.Series("_norm", norm))
     return (
         weighted.join(per_record, on="rec", how="left")
