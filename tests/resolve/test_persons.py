@@ -234,20 +234,38 @@ def night_of_weights(weights: dict[int, list[float]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["rec", "persoon_id", "weight"], orient="row")
 
 
+def sources(**counts: int) -> pl.DataFrame:
+    """Records numbered from 0, in runs per source: sources(meldingen=10, vergunningen=5)."""
+    names = [name for name, count in counts.items() for _ in range(count)]
+    return pl.DataFrame({"rec": range(len(names)), "source": names})
+
+
 def test_evidence_counts_for_more_when_nearly_every_record_concerns_a_resident():
     # Record 0 has one candidate whose evidence is even (weight 0 bits: pairwise 50%).
     strong = {rec: [30.0] for rec in range(1, 200)}
-    residents = _record_probability(night_of_weights({0: [0.0], **strong}), records=200)
+    residents = _record_probability(night_of_weights({0: [0.0], **strong}), sources(meldingen=200))
     assert residents.filter(pl.col("rec") == 0)["probability"].item() >= 0.98
     # The same evidence in a night where most records name no resident at all.
     few = {rec: [30.0] for rec in range(1, 10)}
-    outsiders = _record_probability(night_of_weights({0: [0.0], **few}), records=200)
+    outsiders = _record_probability(night_of_weights({0: [0.0], **few}), sources(meldingen=200))
     assert outsiders.filter(pl.col("rec") == 0)["probability"].item() < 0.5
 
 
 def test_equally_good_candidates_share_the_probability():
     night = night_of_weights({0: [20.0, 20.0, -5.0], **{rec: [30.0] for rec in range(1, 50)}})
-    shares = _record_probability(night, records=50).filter(pl.col("rec") == 0)["probability"]
+    shares = _record_probability(night, sources(meldingen=50)).filter(pl.col("rec") == 0)[
+        "probability"
+    ]
     assert shares[0] == pytest.approx(shares[1])
     assert 0.49 < shares[0] <= 0.5
     assert shares.sum() <= 1.0
+
+
+def test_each_source_has_its_own_share_of_residents():
+    # Vergunningen (records 0-999) nearly all name a resident, meldingen (1000-1999) hardly.
+    strong = [*range(1, 1000), *range(1001, 1050)]
+    night = night_of_weights({0: [0.0], 1000: [0.0], **{rec: [30.0] for rec in strong}})
+    linked = _record_probability(night, sources(vergunningen=1000, meldingen=1000))
+    probability = dict(zip(linked["rec"], linked["probability"], strict=True))
+    assert probability[0] >= 0.95
+    assert probability[1000] < 0.5

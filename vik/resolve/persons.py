@@ -111,6 +111,7 @@ _U_SAMPLE = 30_000  # random pairs that estimate u of the common levels (the rar
 _U_FLOOR = 1e-7  # u of an agreement no random pair can have: very rare, not impossible
 _RESIDENT_SHARE = (0.05, 0.99)  # bounds of the learned share of records about a resident
 _SHARE_ITERATIONS = 100
+_SHARE_PRIOR_RECORDS = 50.0  # a source's share leans on all sources' as if this many
 _SEED = 20_201  # fixed: the same data gives the same model, night after night
 
 
@@ -864,21 +865,23 @@ def _score(
     exact = _exact_u(rest, persons, agreement)
     model = MatchModel.estimate(levels, random_levels, persons.height, neutral, exact)
     weighted = levels.with_columns(model.weight_expr(frequencies=True).alias("weight"))
-    return _record_probability(weighted, rest.height)
+    return _record_probability(weighted, rest.select("rec", "source"))
 
 
-def _record_probability(weighted: pl.DataFrame, records: int) -> pl.DataFrame:
+def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     """Each pair's probability that the record is this person, rather than another
     candidate or someone outside the BRP.
 
     A record is one person at most. With ``o`` a pair's odds from its weight (prior 1 in
-    the number of persons) and ``share`` the share of records that concern someone in the
-    BRP, candidate j is the person with probability
-    ``share * o_j / ((1 - share) + share * sum(o))``. The share is learned each night by
-    expectation maximisation over all records, those without a candidate included, and
-    bounded (``_RESIDENT_SHARE``): it is never certain that a record concerns a resident.
-    A lone strong candidate thus counts for more when nearly every record has its person
-    in the BRP, and a close runner-up takes its share of the probability.
+    the number of persons) and ``share`` the share of a source's records that concern
+    someone in the BRP, candidate j is the person with probability
+    ``share * o_j / ((1 - share) + share * sum(o))``. The share is learned each night per
+    source (`records`: rec, source), by expectation maximisation over all its records,
+    those without a candidate included; a small source leans on the share of all
+    sources (as if it had ``_SHARE_PRIOR_RECORDS`` records more), and the share is bounded
+    (``_RESIDENT_SHARE``): it is never certain that a record concerns a resident. A lone
+    strong candidate thus counts for more where nearly every record has its person in the
+    BRP, and a close runner-up takes its share of the probability.
     """
     per_record = weighted.group_by("rec").agg(
         (
@@ -888,28 +891,42 @@ def _record_probability(weighted: pl.DataFrame, records: int) -> pl.DataFrame:
         .clip(-1000, 1000)
         .alias("_log_odds")
     )
-    odds = np.exp2(per_record["_log_odds"].to_numpy())
-    share = 0.5
+    table = records.select(
+        "rec", (pl.col("source").rank("dense") - 1).cast(pl.Int64).alias("_source")
+    ).join(per_record, on="rec", how="left")
+    source = table["_source"].to_numpy()
+    log_odds = table["_log_odds"].fill_null(-1000.0).to_numpy()
+    odds = np.exp2(log_odds)
+    counts = np.bincount(source).astype(float)
+    share = np.full(counts.size, 0.5)
     for _ in range(_SHARE_ITERATIONS):
-        found = share * odds / ((1 - share) + share * odds)
-        updated = float(np.clip(found.sum() / max(records, 1), *_RESIDENT_SHARE))
-        converged = abs(updated - share) < 1e-6
+        own = share[source]
+        found = own * odds / ((1 - own) + own * odds)
+        pooled = np.clip(found.sum() / max(found.size, 1), *_RESIDENT_SHARE)
+        by_source = np.bincount(source, weights=found, minlength=counts.size)
+        updated = np.clip(
+            (by_source + _SHARE_PRIOR_RECORDS * pooled) / (counts + _SHARE_PRIOR_RECORDS),
+            *_RESIDENT_SHARE,
+        )
+        converged = np.abs(updated - share).max(initial=0.0) < 1e-6
         share = updated
         if converged:
             break
-    norm = np.logaddexp2(
-        math.log2(1 - share), math.log2(share) + per_record["_log_odds"].to_numpy()
+    own = share[source]
+    norm = table.select(
+        "rec",
+        pl.Series("_share", np.log2(own)),
+        pl.Series("_norm", np.logaddexp2(np.log2(1 - own), np.log2(own) + log_odds)),
     )
-    per_record = per_record.select("rec", pl.Series("_norm", norm))
     return (
-        weighted.join(per_record, on="rec", how="left")
+        weighted.join(norm, on="rec", how="left")
         .with_columns(
             pl.lit(2.0)
-            .pow(math.log2(share) + pl.col("weight") - pl.col("_norm"))
+            .pow(pl.col("_share") + pl.col("weight") - pl.col("_norm"))
             .clip(upper_bound=1.0)
             .alias("probability")
         )
-        .drop("_norm")
+        .drop("_share", "_norm")
     )
 
 
