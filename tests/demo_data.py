@@ -11,6 +11,7 @@ from pathlib import Path
 DEMO_ADDRESSES = 400
 DEMO_SEED = 11
 DEMO_AS_OF = date(2026, 11, 22)
+DEMO_DAY = DEMO_AS_OF.strftime("%d-%m-%Y")  # as the web pages write it
 
 
 def generate(directory: Path, addresses: int = DEMO_ADDRESSES, seed: int = DEMO_SEED) -> Path:

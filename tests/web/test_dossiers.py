@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import select
 
-from tests.demo_data import DEMO_AS_OF
+from tests.demo_data import DEMO_AS_OF, DEMO_DAY
 from tests.web.conftest import csrf_of, dossier_of, flags_where, make_app, nightly, sign_in
 from vik.store.db import connect, session_scope
 from vik.store.models import AuditLog, FlagEvidence, Link, LinkJudgement, Review, Snooze
@@ -40,7 +40,7 @@ def test_dossier_shows_why_each_flag_was_raised(signed_in, web_db):
     assert evidence
     for item in evidence:
         assert f"<code>{item.record_key}</code>" in page
-    assert "22-11-2026" in page  # extract date
+    assert DEMO_DAY in page  # extract date
     links = page[page.index('id="koppelingen"') :]
     for item in evidence:  # each evidence record with its link to this address
         assert f"<code>{item.record_key}</code>" in links

@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 
+from tests.demo_data import DEMO_DAY
 from tests.web.conftest import csrf_of, dossier_of, flags_where
 from tests.web.test_dossiers import audit
 
@@ -55,7 +56,7 @@ def test_agenda_lists_flags_passed_on_to_the_loo_by_priority(signed_in, web_db):
     assert rows[0][5] == high.explanation
     assert rows[0][8] == "Overbewoning: adresonderzoek afstemmen in het LOO."
     assert rows[0][6] == "Analist Team Ondermijning (demo)"
-    assert "22-11-2026" in rows[0][9]  # sources with their extract date
+    assert DEMO_DAY in rows[0][9]  # sources with their extract date
     about = {row[0].value: row[1].value for row in book["Toelichting"].iter_rows()}
     assert about["Afdeling"] == "Team Ondermijning (voorbereiding LOO)"
     assert "Vertrouwelijk" in about

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.demo_data import DEMO_AS_OF
+from tests.demo_data import DEMO_AS_OF, DEMO_DAY
 from tests.web.conftest import csrf_of, flags_where
 from vik.flags.priority import PriorityWeights
 from vik.web._queue import visible_priority
@@ -64,7 +64,7 @@ def test_filter_by_rule_theme_status_and_date(signed_in):
 
 
 def test_an_unreadable_filter_says_what_to_type(signed_in):
-    response = signed_in("analist.handhaving").get("/signalen?vanaf=22-11-2026")
+    response = signed_in("analist.handhaving").get(f"/signalen?vanaf={DEMO_DAY}")
     assert response.status_code == 400
     assert "gebruik jjjj-mm-dd" in response.text
 

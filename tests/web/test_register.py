@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import update
 
+from tests.demo_data import DEMO_DAY
 from tests.web.conftest import CONFIG, csrf_of, flags_where, nightly
 from vik.store.db import connect, session_scope
 from vik.store.models import RuleEvaluation, Run
@@ -44,7 +45,7 @@ def test_rule_page_has_the_full_doelbinding_and_version_history(signed_in):
     assert "M. de Boer, teamleider Burgerzaken" in versions  # who approved this version
     assert "15-09-2026" in versions  # when
     assert "Besluit college 2026-0915-04" in versions
-    assert "22-11-2026" in versions  # active since the demo's night
+    assert DEMO_DAY in versions  # active since the demo's night
 
 
 def test_hits_per_night_and_onbeslist(signed_in, web_db, demo_extracts, tmp_path):

@@ -14,9 +14,10 @@ changing one stage does not reshuffle the others.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -155,6 +156,9 @@ def generate_municipality(
                 stale.unlink()
         files[source] = out_dir / f"{source}.{fmt}"
         write_extract(public(source, frames[source]), files[source], fmt)
+        # The extract date is the file's date: the demo's extracts are the evening's of as_of.
+        evening = datetime.combine(as_of, time(20, 0)).timestamp()
+        os.utime(files[source], (evening, evening))
 
     process = ("vergunningen", "handhaving", "meldingen")
     manifest = DemoManifest(
