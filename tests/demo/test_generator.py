@@ -144,6 +144,15 @@ def test_ingest_puts_exactly_the_invalid_rows_in_quarantine(demo: Demo):
     assert set(demo.quarantine["column"]) >= {"postcode", "datum"}
 
 
+def test_the_extracts_are_dated_on_the_towns_peildatum(demo: Demo):
+    # The run report and the LOO agenda show each source's extract date: the demo's
+    # extracts are those of the evening of its peildatum, whatever day they were made.
+    extracts = ingest_extracts(demo.directory, PseudonymKey(b"demo-test-key-" + b"0" * 32))
+    assert {name: e.extract_date for name, e in extracts.items()} == {
+        name: AS_OF for name in SOURCE_NAMES
+    }
+
+
 def test_manifest_describes_the_run(demo: Demo):
     manifest = json.loads((demo.directory / "truth" / "manifest.json").read_text())
     assert manifest["seed"] == 11
