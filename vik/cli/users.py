@@ -144,11 +144,7 @@ def disable(
     username: str = typer.Argument(..., help="Gebruikersnaam."), db: str = DB_OPTION
 ) -> None:
     """Schakel een account uit (het blijft bestaan, want het toegangslog noemt het)."""
-    from vik.store.db import session_scope
-    from vik.web.users import set_active
-
-    with session_scope(_engine(db)) as session:
-        set_active(session, username, False, actor=_actor())
+    _set_active(username, db, False)
     typer.echo(f"Gebruiker {username} uitgeschakeld; aangemelde sessies zijn beëindigd.")
 
 
@@ -158,12 +154,16 @@ def enable(
     username: str = typer.Argument(..., help="Gebruikersnaam."), db: str = DB_OPTION
 ) -> None:
     """Schakel een uitgeschakeld (of geblokkeerd) account weer in."""
+    _set_active(username, db, True)
+    typer.echo(f"Gebruiker {username} ingeschakeld.")
+
+
+def _set_active(username: str, db: str, active: bool) -> None:
     from vik.store.db import session_scope
     from vik.web.users import set_active
 
     with session_scope(_engine(db)) as session:
-        set_active(session, username, True, actor=_actor())
-    typer.echo(f"Gebruiker {username} ingeschakeld.")
+        set_active(session, username, active, actor=_actor())
 
 
 @users_app.command("departments")

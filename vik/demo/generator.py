@@ -148,6 +148,8 @@ def generate_municipality(
     frames, invalid = spoil(rng["quarantine"], frames)
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    # The extract date is the file's date: the demo's extracts are the evening's of as_of.
+    evening = datetime.combine(as_of, time(20, 0)).timestamp()
     files = {}
     for source in SOURCE_NAMES:
         for other in FORMATS:  # an older run in another format would make ingest ambiguous
@@ -156,8 +158,6 @@ def generate_municipality(
                 stale.unlink()
         files[source] = out_dir / f"{source}.{fmt}"
         write_extract(public(source, frames[source]), files[source], fmt)
-        # The extract date is the file's date: the demo's extracts are the evening's of as_of.
-        evening = datetime.combine(as_of, time(20, 0)).timestamp()
         os.utime(files[source], (evening, evening))
 
     process = ("vergunningen", "handhaving", "meldingen")
