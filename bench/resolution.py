@@ -104,7 +104,7 @@ def _demo_worker(extracts: str, work: str) -> dict:
 
     links = resolved.links
     truth = folder / "truth"
-    _write_person_work(resolved.frames, folder / "truth" / "persons.csv", Path(work))
+    _write_person_work(resolved, folder / "truth" / "persons.csv", Path(work))
     process = ["belastingen", "vergunningen", "handhaving", "meldingen"]
     addresses = (
         pl.read_csv(truth / "addresses.csv", infer_schema=False)
@@ -151,7 +151,7 @@ def _demo_worker(extracts: str, work: str) -> dict:
     return result
 
 
-def _write_person_work(frames, truth_csv: Path, work: Path) -> None:  # type: ignore[no-untyped-def]
+def _write_person_work(resolved, truth_csv: Path, work: Path) -> None:  # type: ignore[no-untyped-def]
     """The name-based person linking of a night, for VIK and Splink alike: BRP rows,
     the process records without a BSN (with VIK's parsed name parts, which Splink
     needs and cannot make from free text), and the true person of each record."""
@@ -162,13 +162,14 @@ def _write_person_work(frames, truth_csv: Path, work: Path) -> None:  # type: ig
     from vik.resolve.persons import person_id
 
     work.mkdir(parents=True, exist_ok=True)
+    frames = resolved.frames
     brp = frames["brp"].select(
         "record_key", "bsn_pseudoniem", "voornamen", "voorvoegsel", "geslachtsnaam",
         "geboortedatum", "datum_aanvang_adreshouding", "nummeraanduiding_id", "postcode",
         "huisnummer", "straatnaam",
     )  # fmt: skip
     brp.write_parquet(work / "brp.parquet")
-    _, persons = subject_records(frames)
+    _, persons = subject_records(frames, resolved.streets)
     records = persons.filter(pl.col("bsn_pseudoniem").is_null() & pl.col("naam").is_not_null())
     records = pl.concat([records, parse_person_names(records["naam"])], how="horizontal")
     records.write_parquet(work / "records.parquet")
@@ -211,7 +212,7 @@ def _persons_vik(work: str) -> dict:
     brp = pl.read_parquet(folder / "brp.parquet")
     records = pl.read_parquet(folder / "records.parquet").select(
         "source", "record_key", "bsn_pseudoniem", "naam", "geboortedatum",
-        "nummeraanduiding_id", "postcode", "huisnummer", "straatnaam",
+        "nummeraanduiding_id", "postcode", "huisnummer", "straatnaam", "straat",
     )  # fmt: skip
     started = time.perf_counter()
     links = resolve_persons(brp, records)
@@ -379,14 +380,24 @@ def _febrl_truth_f1(pairs) -> dict:  # type: ignore[no-untyped-def]
     return {"precision": precision, "recall": recall, "f1": f1, "links": linked.height}
 
 
-def _febrl_vik(a_path: str, b_path: str) -> dict:
+def _febrl_vik(a_path: str, b_path: str, with_ssn: bool) -> dict:
     import polars as pl
 
+    from vik.connectors.pseudonyms import PseudonymKey, pseudonymise
     from vik.resolve.bag import build_index, resolve_addresses
     from vik.resolve.persons import PersonMatchSettings, resolve_persons
 
     a, b = pl.read_parquet(a_path), pl.read_parquet(b_path)
     started = time.perf_counter()
+    # soc_sec_id plays the BSN: pseudonymised as ingest does (FEBRL's numbers have no
+    # elfproef, so a corrupted one reaches VIK as a BSN the BRP does not know).
+    key = PseudonymKey(KEY.encode())
+    a = a.with_columns(pseudonymise(a["soc_sec_id"], key).alias("bsn"))
+    b = b.with_columns(
+        (pseudonymise(b["soc_sec_id"], key) if with_ssn else pl.lit(None, dtype=pl.String)).alias(
+            "bsn"
+        )
+    )
 
     def date_of_birth() -> pl.Expr:
         return pl.col("date_of_birth").str.to_date("%Y%m%d", strict=False).dt.strftime("%Y-%m-%d")
@@ -414,7 +425,7 @@ def _febrl_vik(a_path: str, b_path: str) -> dict:
         a_addresses.select(pl.col("key").alias("rec_id"), "nummeraanduiding_id"), on="rec_id"
     )
     brp = brp.select(
-        pl.col("rec_id").alias("bsn_pseudoniem"),
+        pl.col("bsn").alias("bsn_pseudoniem"),
         pl.col("given_name").alias("voornamen"),
         pl.lit(None, dtype=pl.String).alias("voorvoegsel"),
         pl.col("surname").alias("geslachtsnaam"),
@@ -426,11 +437,12 @@ def _febrl_vik(a_path: str, b_path: str) -> dict:
         pl.col("address_1").alias("straatnaam"),
     )
     records = b.join(
-        b_addresses.select(pl.col("key").alias("rec_id"), "nummeraanduiding_id"), on="rec_id"
+        b_addresses.select(pl.col("key").alias("rec_id"), "nummeraanduiding_id", "straat"),
+        on="rec_id",
     ).select(
         pl.lit("febrl4_b").alias("source"),
         pl.col("rec_id").alias("record_key"),
-        pl.lit(None, dtype=pl.String).alias("bsn_pseudoniem"),
+        pl.col("bsn").alias("bsn_pseudoniem"),
         pl.lit(None, dtype=pl.String).alias("naam"),
         pl.col("given_name").alias("voornamen"),
         pl.lit(None, dtype=pl.String).alias("voorvoegsel"),
@@ -440,17 +452,16 @@ def _febrl_vik(a_path: str, b_path: str) -> dict:
         "postcode",
         pl.col("street_number").cast(pl.Int64, strict=False).alias("huisnummer"),
         pl.col("address_1").alias("straatnaam"),
+        "straat",
     )
     # FEBRL's addresses are where people live: a different address is evidence.
     settings = PersonMatchSettings(address_disagreement_counts=True)
     links = resolve_persons(brp, records, settings=settings)
     seconds = time.perf_counter() - started
-    # Persons outside the register (PX ids) are no link to A.
-    certain = links.filter(
-        (pl.col("status") == "zeker") & ~pl.col("persoon_id").str.starts_with("PX")
-    )
+    # Persons outside the register (PX ids, or a BSN A does not have) are no link to A.
+    certain = links.filter(pl.col("status") == "zeker")
     a_ids = a.select(
-        pl.col("rec_id").alias("a"), ("P" + pl.col("rec_id").str.slice(0, 20)).alias("persoon_id")
+        pl.col("rec_id").alias("a"), ("P" + pl.col("bsn").str.slice(0, 20)).alias("persoon_id")
     )
     pairs = certain.join(a_ids, on="persoon_id").select("a", pl.col("record_key").alias("b"))
     return {**_febrl_truth_f1(pairs), "seconds": seconds, "peak_mib": _peak_mib()}
@@ -511,7 +522,10 @@ def febrl4() -> None:
         a_path, b_path = _febrl_files(Path(scratch))
         runs = {
             "VIK (names, birth date, address)": _in_subprocess(
-                "febrl-vik", str(a_path), str(b_path)
+                "febrl-vik", str(a_path), str(b_path), "0"
+            ),
+            "VIK (the same, soc_sec_id as BSN)": _in_subprocess(
+                "febrl-vik", str(a_path), str(b_path), "1"
             ),
             "Splink (same fields as VIK)": _in_subprocess(
                 "febrl-splink", str(a_path), str(b_path), "0"
@@ -540,7 +554,7 @@ def _worker(task: str, *args: str) -> None:
     elif task == "persons-splink":
         result = _persons_splink(args[0])
     elif task == "febrl-vik":
-        result = _febrl_vik(args[0], args[1])
+        result = _febrl_vik(args[0], args[1], args[2] == "1")
     elif task == "febrl-splink":
         result = _febrl_splink(args[0], args[1], args[2] == "1")
     else:

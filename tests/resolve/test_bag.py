@@ -175,3 +175,18 @@ def test_one_row_per_record_in_input_order():
     result = resolve_text(*texts)
     assert result["key"].to_list() == ["0", "1", "2", "3"]
     assert result["nummeraanduiding_id"].to_list() == [None, "K12A", "P1945", None]
+
+
+@pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        ("Kerstraat 12a", "kerkstraat"),  # resolved: its address's street
+        ("Lindelaan 3B, 1234AB", "lindenlaan"),  # open (the postcode contradicts)
+        ("Kerkstraat 99", "kerkstraat"),  # open: no such number
+        ("Burgemeester de Withstr 70", "burgemeesterdewithstraat"),
+        ("Kerckstraat 20", None),  # Kerkstraat or Kerkestraat: not guessed
+        ("Nergensstraat 1", None),
+    ],
+)
+def test_the_street_is_known_even_where_the_address_stays_open(text, street):
+    assert one(text)["straat"] == street

@@ -11,7 +11,7 @@ from vik.connectors.config import SourcesConfig
 from vik.connectors.ingest import ingest_source
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE
-from vik.resolve.persons import _record_probability, resolve_persons
+from vik.resolve.persons import FEATURES, _dob_level, _record_probability, resolve_persons
 
 # Crafted residents on top of the demo municipality's BRP (which gives the matcher a
 # realistic population to learn from). Pseudonyms are 64 hex characters, as ingest makes.
@@ -269,3 +269,108 @@ def test_each_source_has_its_own_share_of_residents():
     probability = dict(zip(linked["rec"], linked["probability"], strict=True))
     assert probability[0] >= 0.95
     assert probability[1000] < 0.5
+
+
+def unknown_bsn(i: int) -> str:
+    """A pseudonym the BRP does not know."""
+    return f"{i:x}".ljust(64, "f")
+
+
+def living_elsewhere(count: int) -> list[dict]:
+    """A night's permit applicants who live elsewhere: valid BSNs the BRP does not know."""
+    return [
+        {
+            "bsn_pseudoniem": unknown_bsn(i + 1),
+            "naam": "Lars Nyström",
+            "geboortedatum": f"19{40 + i % 50}-0{1 + i % 9}-1{i % 10}",
+        }
+        for i in range(count)
+    ]
+
+
+def residents(brp: pl.DataFrame, count: int) -> list[dict]:
+    """Records without a BSN about residents, named as the BRP names them."""
+    people = brp.filter(pl.col("voorvoegsel").is_null()).head(count)
+    return [
+        {
+            "naam": f"{row['voornamen']} {row['geslachtsnaam']}",
+            "geboortedatum": row["geboortedatum"],
+        }
+        for row in people.iter_rows(named=True)
+    ]
+
+
+def test_an_unknown_bsn_is_someone_living_elsewhere_even_with_a_namesake_resident(brp):
+    # Records without a BSN nearly all name residents; those with a BSN the BRP does not
+    # know name people living elsewhere. A namesake is no reason to doubt such a BSN.
+    namesake = {
+        "bsn_pseudoniem": unknown_bsn(999),
+        "naam": "Pieter Jan de Vries",
+        "geboortedatum": "1975-03-14",
+    }
+    night = records(*residents(brp, 300), *living_elsewhere(200), namesake)
+    result = resolve_persons(brp, night).row(-1, named=True)
+    assert result["persoon_id"] == "P" + unknown_bsn(999)[:20]
+    assert (result["method"], result["status"]) == ("bsn_buiten_brp", CERTAIN)
+
+
+def test_a_mistyped_bsn_gives_way_when_name_birth_date_and_address_all_fit(brp):
+    mistyped = {
+        "bsn_pseudoniem": unknown_bsn(999),
+        "naam": "Pieter de Vries",
+        "geboortedatum": "1975-03-14",
+        "nummeraanduiding_id": "ADDR-VRIES",
+    }
+    night = records(*residents(brp, 300), *living_elsewhere(200), mistyped)
+    result = resolve_persons(brp, night).row(-1, named=True)
+    assert (result["persoon_id"], result["status"]) == (VRIES, CERTAIN), result
+    assert result["method"].startswith("bsn_onbekend_")
+
+
+@pytest.mark.parametrize(
+    ("typed", "level"),
+    [
+        ("1975-03-14", "gelijk"),
+        ("1975-03-00", "deels bekend"),  # BRP knows year and month only
+        ("1975-03-15", "een cijfer, cijfers of dag/maand verwisseld"),
+        ("1975-03-41", "een cijfer, cijfers of dag/maand verwisseld"),  # neighbours swapped
+        ("1957-03-14", "een cijfer, cijfers of dag/maand verwisseld"),
+        ("1975-14-03", "een cijfer, cijfers of dag/maand verwisseld"),  # day and month
+        ("1975-03-25", "jaar of twee cijfers"),  # two digits wrong, not a swap
+        ("1975-08-19", "jaar of twee cijfers"),
+        ("1980-01-01", "anders"),
+    ],
+)
+def test_birth_dates_agree_as_far_as_a_typo_explains(typed, level):
+    number = pl.lit(int(typed.replace("-", "")), dtype=pl.Int32)
+    found = pl.select(_dob_level(number, pl.lit(19750314, dtype=pl.Int32))).item()
+    assert FEATURES["dob"][found] == level
+
+
+def test_the_bag_street_of_an_address_left_open_still_counts(brp):
+    resident = pl.DataFrame(
+        {
+            "record_key": ["crafted-zand"],
+            "bsn_pseudoniem": ["9" * 64],
+            "voornamen": ["Wilhelmina"],
+            "geslachtsnaam": ["Oosterhuis"],
+            "geboortedatum": ["1944-05-05"],
+            "nummeraanduiding_id": ["ADDR-ZAND"],
+            "datum_aanvang_adreshouding": ["2001-01-01"],
+            "straatnaam": ["Zandpad"],
+            "huisnummer": [17],
+            "postcode": ["9999XA"],
+        }
+    )
+    register = pl.concat([brp, resident], how="diagonal_relaxed")
+    # Typed 'Zandpd 17, 9999XB': the postcode contradicts, so the address stays open, but
+    # the resolver knows the street is Zandpad (column straat).
+    typed = records({"naam": "W. Oosterhuis"}).with_columns(
+        pl.lit("Zandpd").alias("straatnaam"),
+        pl.lit(17).alias("huisnummer"),
+        pl.lit("9999XB").alias("postcode"),
+    )
+    with_street = resolve_persons(register, typed.with_columns(pl.lit("zandpad").alias("straat")))
+    assert with_street.select("persoon_id", "status").row(0) == ("P" + "9" * 20, CERTAIN)
+    assert with_street["method"].item() == "naam_adres"
+    assert resolve_persons(register, typed)["status"].item() != CERTAIN

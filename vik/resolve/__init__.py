@@ -81,6 +81,9 @@ def load_resolve_settings(config_dir: Path | None) -> ResolveSettings:
 class Resolved:
     frames: dict[str, pl.DataFrame]
     links: pl.DataFrame
+    # source, record_key, straat: the BAG street each record's address names (see
+    # vik.resolve.bag), for the person matcher.
+    streets: pl.DataFrame
 
 
 def _link_rows(frame: pl.DataFrame, source: str, entity: str, id_column: str) -> pl.DataFrame:
@@ -142,9 +145,13 @@ def _address_records(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(pieces, how="vertical_relaxed")
 
 
-def subject_records(frames: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def subject_records(
+    frames: dict[str, pl.DataFrame], streets: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The records of the process sources that name a company and those that name a person,
-    in the shape resolve_companies and resolve_persons take (after address resolution)."""
+    in the shape resolve_companies and resolve_persons take (after address resolution).
+    `streets` (source, record_key, straat: ``Resolved.streets``) gives each person record
+    the BAG street its address names, also where the address itself stayed open."""
     company_records, person_records = [], []
     for source, columns in SUBJECTS.items():
         frame = frames[source]
@@ -183,7 +190,10 @@ def subject_records(frames: dict[str, pl.DataFrame]) -> tuple[pl.DataFrame, pl.D
                 "straatnaam",
             )
         )
-    return pl.concat(company_records), pl.concat(person_records)
+    persons = pl.concat(person_records)
+    if streets is not None:
+        persons = persons.join(streets, on=["source", "record_key"], how="left")
+    return pl.concat(company_records), persons
 
 
 def resolve_extracts(
@@ -238,7 +248,10 @@ def resolve_extracts(
     )
     frames["kvk"] = _attach(kvk, kvk_links, "bedrijf", "bedrijf_id")
     links.append(_link_rows(kvk_links, "kvk", "bedrijf", "bedrijf_id"))
-    company_records, person_records = subject_records(frames)
+    streets = addressed.filter(pl.col("straat").is_not_null()).select(
+        "source", "record_key", "straat"
+    )
+    company_records, person_records = subject_records(frames, streets)
     companies = resolve_companies(
         frames["kvk"],
         company_records,
@@ -264,7 +277,7 @@ def resolve_extracts(
         links.append(_link_rows(company_part, source, "bedrijf", "bedrijf_id"))
         links.append(_link_rows(person_part, source, "persoon", "persoon_id"))
     all_links = pl.concat([link.cast(LINKS_SCHEMA) for link in links])
-    return Resolved(frames=frames, links=all_links)
+    return Resolved(frames=frames, links=all_links, streets=streets)
 
 
 def _apply_address_judgements(

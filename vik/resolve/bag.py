@@ -3,7 +3,7 @@
     >>> index = build_index(bag)                       # the ingested BAG extract
     >>> resolved = resolve_addresses(records, index)   # doctest: +SKIP
     >>> resolved.columns
-    ['key', 'nummeraanduiding_id', 'confidence', 'method', 'reason']
+    ['key', 'nummeraanduiding_id', 'confidence', 'method', 'reason', 'straat']
 
 ``records`` has a ``key`` per record and the address as the extract gave it:
 ``straatnaam``, ``huisnummer``, ``huisletter``, ``huisnummertoevoeging``,
@@ -61,6 +61,10 @@ RESULT_SCHEMA = {
     "confidence": pl.Float64,
     "method": pl.String,
     "reason": pl.String,
+    # The BAG street (as street_key) the record names, also where the address stays
+    # open, when its typed street is exactly one BAG street: evidence for the person
+    # matcher ('Forbes treet 2' is Forbes Street 2 even with a contradicting postcode).
+    "straat": pl.String,
 }
 
 # Street matching: a typed street key must reach STREET_CUTOFF (rapidfuzz ratio,
@@ -499,6 +503,7 @@ def resolve_addresses(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
     return (
         records.select("rec", "key")
         .join(result, on="rec", how="left")
+        .join(_streets(result, readings, matches, index), on="rec", how="left")
         .sort("rec")
         .with_columns(
             pl.col("confidence").fill_null(0.0),
@@ -507,6 +512,33 @@ def resolve_addresses(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
         .select(list(RESULT_SCHEMA))
         .cast(RESULT_SCHEMA)
     )
+
+
+def _streets(
+    result: pl.DataFrame, readings: pl.DataFrame, matches: pl.DataFrame, index: BagIndex
+) -> pl.DataFrame:
+    """Per record, its BAG street: the resolved address's, or else the one BAG street its
+    readings' streets match (none where they match several: never guessed)."""
+    of_address = (
+        result.filter(pl.col("nummeraanduiding_id").is_not_null())
+        .select("rec", "nummeraanduiding_id")
+        .join(
+            index.addresses.select("nummeraanduiding_id", "b_street"),
+            on="nummeraanduiding_id",
+            how="left",
+        )
+        .select("rec", pl.col("b_street").alias("straat"))
+    )
+    named = (
+        readings.select("rec", "street")
+        .join(matches.select("street", "b_street"), on="street")
+        .group_by("rec")
+        .agg(pl.col("b_street").unique())
+        .filter(pl.col("b_street").list.len() == 1)
+        .select("rec", pl.col("b_street").list.first().alias("straat"))
+        .join(of_address, on="rec", how="anti")
+    )
+    return pl.concat([of_address, named])
 
 
 def _reasons(

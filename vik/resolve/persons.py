@@ -8,7 +8,13 @@ How, in order:
 
 1. A human judgement wins: ``is`` links (confidence 1, method ``oordeel``),
    ``is_niet`` removes that person from the candidates.
-2. A BSN pseudonym decides (method ``bsn``).
+2. A BSN pseudonym the BRP knows decides (method ``bsn``). A BSN it does not
+   know is someone living elsewhere (``bsn_buiten_brp``, that BSN's id), unless
+   steps 3-5 find a resident certain: then the BSN was mistyped, and the record
+   is that resident (method ``bsn_onbekend_`` and the matcher's method). Such
+   records have a share of residents of their own, which leans on "hardly ever":
+   a namesake is no reason to doubt a BSN; name, birth date and address together
+   can be.
 3. Otherwise candidates come from blocks, joined in polars: the same birth
    date; the same sound key of the surname, birth year and first initial; the same
    first given name and surname; every person ever registered at the record's resolved
@@ -16,7 +22,10 @@ How, in order:
    key and first initial.
 4. Each candidate pair is compared per feature into an agreement level
    (surname, given names, birth date, address): names with one rapidfuzz
-   ``process.cpdist`` batch call per feature, never a Python loop per record.
+   ``process.cpdist`` batch call per feature, never a Python loop per record;
+   an address agrees by its BAG id, or by house number with the postcode or the
+   street (the BAG street the address resolver recognised in what was typed,
+   also where the address itself stayed open).
    A Fellegi-Sunter model turns levels into evidence. For every level,
    ``u`` (how often it occurs between different persons) is counted on random
    record-person pairs and ``m`` (how often between records of the same person)
@@ -26,7 +35,7 @@ How, in order:
    features the record has, in bits. Its confidence is the probability that the
    record is this person rather than another candidate or someone outside the
    BRP: a record is one person at most, and the share of records that concern a
-   resident is learned each night too.
+   resident is learned each night too, per source.
 5. The best candidate is ``zeker`` when its probability reaches
    ``settings.certain``, the runner-up is at least ``settings.margin_bits``
    weaker, the link rests on more than a name (birth date or address agrees)
@@ -91,7 +100,13 @@ STRUCTURED_NAME = ("voornamen", "voorvoegsel", "geslachtsnaam")
 FEATURES: Mapping[str, tuple[str, ...]] = {
     "surname": ("anders", "lijkt", "lijkt sterk", "gelijk"),
     "given": ("anders", "eerste letter", "voorletters", "lijkt", "roepnaam gelijk", "gelijk"),
-    "dob": ("anders", "jaar of twee cijfers", "een cijfer of dag/maand", "deels bekend", "gelijk"),
+    "dob": (
+        "anders",
+        "jaar of twee cijfers",
+        "een cijfer, cijfers of dag/maand verwisseld",
+        "deels bekend",
+        "gelijk",
+    ),
     "address": ("anders", "postcode", "straat of postcode, en huisnummer", "gelijk"),
 }
 # m per level to start from, and the prior EM weighs the data against (as if
@@ -109,7 +124,11 @@ _EM_SAMPLE = 400_000  # candidate pairs EM learns from; all pairs are scored
 _EM_MINIMUM = 50  # fewer pairs than this in a session: keep the starting values
 _U_SAMPLE = 30_000  # random pairs that estimate u of the common levels (the rare ones are exact)
 _U_FLOOR = 1e-7  # u of an agreement no random pair can have: very rare, not impossible
-_RESIDENT_SHARE = (0.05, 0.99)  # bounds of the learned share of records about a resident
+_RESIDENT_SHARE = (0.05, 0.999)  # bounds of the learned share of records about a resident
+# Records whose BSN the BRP does not know are about a non-resident unless the BSN was
+# mistyped: their share of residents is learned apart, may fall much lower, and leans on
+# "hardly ever" rather than on the records without a BSN.
+_MISTYPED_SHARE = (0.001, 0.999)
 _SHARE_ITERATIONS = 100
 _SHARE_PRIOR_RECORDS = 50.0  # a source's share leans on all sources' as if this many
 _SEED = 20_201  # fixed: the same data gives the same model, night after night
@@ -146,7 +165,9 @@ def person_id(pseudonym: pl.Expr) -> pl.Expr:
 
 def _with_address_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with its ADDRESS_COLUMNS: absent ones empty, the street as a key (made
-    once per distinct street name: a million BRP rows have some thousands)."""
+    once per distinct street name: a million BRP rows have some thousands). A ``straat``
+    the frame carries (the BAG street the address resolver found) wins over the typed
+    ``straatnaam``."""
     if "straatnaam" in frame.columns:
         streets = (
             frame.select(pl.col("straatnaam").cast(pl.String))
@@ -156,6 +177,8 @@ def _with_address_columns(frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.with_columns(pl.col("straatnaam").cast(pl.String)).join(
             streets, on="straatnaam", how="left", nulls_equal=True, maintain_order="left"
         )
+        if "straat" in frame.columns:
+            frame = frame.with_columns(pl.coalesce("straat", "_straat").alias("_straat"))
         frame = frame.drop("straat", strict=False).rename({"_straat": "straat"})
     return frame.with_columns(
         (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
@@ -442,8 +465,9 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
 
 def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     """Birth dates as jjjjmmdd numbers (00 = unknown month or day): 4 equal; 3 one side
-    partial (BRP 00) and the known parts agree; 2 one digit apart or day and month
-    swapped; 1 same year or two digits apart; 0 different; null unknown."""
+    partial (BRP 00) and the known parts agree; 2 one digit apart, two neighbouring
+    digits swapped, or day and month swapped; 1 same year or two digits apart; 0
+    different; null unknown."""
     year_a, year_b = a // 10_000, b // 10_000
     month_a, month_b = (a // 100) % 100, (b // 100) % 100
     day_a, day_b = a % 100, b % 100
@@ -453,8 +477,17 @@ def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
         (month_a == 0) | (month_b == 0) | ((month_a == month_b) & ((day_a == 0) | (day_b == 0)))
     )
     swapped = same_year & (month_a == day_b) & (day_a == month_b)
+    digits_a = [(a // 10**i) % 10 for i in range(8)]
+    digits_b = [(b // 10**i) % 10 for i in range(8)]
     differing = pl.sum_horizontal(
-        [((a // 10**i) % 10 != (b // 10**i) % 10).cast(pl.Int8) for i in range(8)]
+        [(da != db).cast(pl.Int8) for da, db in zip(digits_a, digits_b, strict=True)]
+    )
+    # Two neighbouring digits typed in the wrong order (1910-01-20 as 1910-02-10).
+    transposed = (differing == 2) & pl.any_horizontal(
+        (digits_a[i] != digits_b[i])
+        & (digits_a[i] == digits_b[i + 1])
+        & (digits_a[i + 1] == digits_b[i])
+        for i in range(7)
     )
     return (
         pl.when(a.is_null() | b.is_null())
@@ -463,7 +496,7 @@ def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
         .then(4)
         .when(partial & known_equal)
         .then(3)
-        .when(~partial & (swapped | (differing == 1)))
+        .when(~partial & (swapped | (differing == 1) | transposed))
         .then(2)
         .when(same_year | (~partial & (differing == 2)))
         .then(1)
@@ -865,7 +898,7 @@ def _score(
     exact = _exact_u(rest, persons, agreement)
     model = MatchModel.estimate(levels, random_levels, persons.height, neutral, exact)
     weighted = levels.with_columns(model.weight_expr(frequencies=True).alias("weight"))
-    return _record_probability(weighted, rest.select("rec", "source"))
+    return _record_probability(weighted, rest.select("rec", "source", "bsn_onbekend"))
 
 
 def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
@@ -873,15 +906,19 @@ def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.Dat
     candidate or someone outside the BRP.
 
     A record is one person at most. With ``o`` a pair's odds from its weight (prior 1 in
-    the number of persons) and ``share`` the share of a source's records that concern
+    the number of persons) and ``share`` the share of a group's records that concern
     someone in the BRP, candidate j is the person with probability
-    ``share * o_j / ((1 - share) + share * sum(o))``. The share is learned each night per
-    source (`records`: rec, source), by expectation maximisation over all its records,
-    those without a candidate included; a small source leans on the share of all
-    sources (as if it had ``_SHARE_PRIOR_RECORDS`` records more), and the share is bounded
-    (``_RESIDENT_SHARE``): it is never certain that a record concerns a resident. A lone
-    strong candidate thus counts for more where nearly every record has its person in the
-    BRP, and a close runner-up takes its share of the probability.
+    ``share * o_j / ((1 - share) + share * sum(o))``. A group is a source, apart for the
+    records whose BSN the BRP does not know (column ``bsn_onbekend``, optional). The
+    share is learned each night per group (`records`: rec, source), by expectation
+    maximisation over all its records, those without a candidate included; a small
+    group leans on the share of all groups of its kind (as if it had
+    ``_SHARE_PRIOR_RECORDS`` records more), and the share is bounded (``_RESIDENT_SHARE``):
+    it is never certain that a record concerns a resident. A lone strong candidate thus
+    counts for more where nearly every record has its person in the BRP, and a close
+    runner-up takes its share of the probability. For records with an unknown BSN the
+    kind's share itself leans on the lower bound: an unknown BSN is a non-resident's
+    unless the night shows that this source's BSNs are often mistyped.
     """
     per_record = weighted.group_by("rec").agg(
         (
@@ -891,28 +928,52 @@ def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.Dat
         .clip(-1000, 1000)
         .alias("_log_odds")
     )
+    unknown_bsn = (
+        pl.col("bsn_onbekend").fill_null(False)
+        if "bsn_onbekend" in records.columns
+        else pl.lit(False)
+    )
     table = records.select(
-        "rec", (pl.col("source").rank("dense") - 1).cast(pl.Int64).alias("_source")
+        "rec",
+        (pl.col("source") + pl.when(unknown_bsn).then(pl.lit("\x1f?")).otherwise(pl.lit("")))
+        .rank("dense")
+        .sub(1)
+        .cast(pl.Int64)
+        .alias("_group"),
+        unknown_bsn.alias("_unknown"),
     ).join(per_record, on="rec", how="left")
-    source = table["_source"].to_numpy()
+    group = table["_group"].to_numpy()
     log_odds = table["_log_odds"].fill_null(-1000.0).to_numpy()
     odds = np.exp2(log_odds)
-    counts = np.bincount(source).astype(float)
-    share = np.full(counts.size, 0.5)
+    counts = np.bincount(group).astype(float)
+    # Per group: its kind (0 no BSN, 1 unknown BSN) and bounds.
+    kind = np.zeros(counts.size, dtype=np.int64)
+    kind[group] = table["_unknown"].to_numpy().astype(np.int64)
+    lower = np.where(kind == 1, _MISTYPED_SHARE[0], _RESIDENT_SHARE[0])
+    upper = np.where(kind == 1, _MISTYPED_SHARE[1], _RESIDENT_SHARE[1])
+    share = np.where(kind == 1, _MISTYPED_SHARE[0], 0.5)
+    record_kind = kind[group]
     for _ in range(_SHARE_ITERATIONS):
-        own = share[source]
+        own = share[group]
         found = own * odds / ((1 - own) + own * odds)
-        pooled = np.clip(found.sum() / max(found.size, 1), *_RESIDENT_SHARE)
-        by_source = np.bincount(source, weights=found, minlength=counts.size)
+        pooled = np.empty(2)
+        for k, (floor, ceiling) in enumerate((_RESIDENT_SHARE, _MISTYPED_SHARE)):
+            mine = found[record_kind == k]
+            lean = _SHARE_PRIOR_RECORDS if k == 1 else 0.0  # unknown BSN: "hardly ever"
+            pooled[k] = np.clip(
+                (mine.sum() + lean * floor) / max(mine.size + lean, 1), floor, ceiling
+            )
+        by_group = np.bincount(group, weights=found, minlength=counts.size)
         updated = np.clip(
-            (by_source + _SHARE_PRIOR_RECORDS * pooled) / (counts + _SHARE_PRIOR_RECORDS),
-            *_RESIDENT_SHARE,
+            (by_group + _SHARE_PRIOR_RECORDS * pooled[kind]) / (counts + _SHARE_PRIOR_RECORDS),
+            lower,
+            upper,
         )
         converged = np.abs(updated - share).max(initial=0.0) < 1e-6
         share = updated
         if converged:
             break
-    own = share[source]
+    own = share[group]
     norm = table.select(
         "rec",
         pl.Series("_share", np.log2(own)),
@@ -1037,23 +1098,25 @@ def resolve_persons(
     forced = judged.filter(pl.col("verdict") == "is").unique(["rec"], keep="last")
     rejected = judged.filter(pl.col("verdict") == "is_niet").select("rec", "persoon_id")
 
-    # 2. The BSN decides.
-    by_bsn = (
-        records.filter(pl.col("bsn_pseudoniem").is_not_null())
-        .select(
-            "rec",
-            person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"),
-            *certain_link(
-                pl.when(pl.col("bsn_pseudoniem").is_in(known_pseudonyms.implode()))
-                .then(pl.lit("bsn"))
-                .otherwise(pl.lit("bsn_buiten_brp"))
-            ),
-        )
-        .join(rejected, on=["rec", "persoon_id"], how="anti")
+    # 2. The BSN decides: a BSN the BRP knows is that resident. A BSN it does not know is
+    # a non-resident's, unless name, birth date and address show that it was mistyped.
+    known_bsn = pl.col("bsn_pseudoniem").is_in(known_pseudonyms.implode())
+    with_bsn = records.filter(pl.col("bsn_pseudoniem").is_not_null()).select(
+        "rec",
+        person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"),
+        *certain_link(pl.when(known_bsn).then(pl.lit("bsn")).otherwise(pl.lit("bsn_buiten_brp"))),
+    )
+    by_bsn = with_bsn.filter(pl.col("method") == "bsn").join(
+        rejected, on=["rec", "persoon_id"], how="anti"
+    )
+    outside_by_bsn = with_bsn.filter(pl.col("method") != "bsn").join(
+        rejected, on=["rec", "persoon_id"], how="anti"
     )
 
     # 3-5. Name, birth date and address for the rest.
-    rest = records.join(by_bsn.select("rec"), on="rec", how="anti")
+    rest = records.join(by_bsn.select("rec"), on="rec", how="anti").with_columns(
+        pl.col("bsn_pseudoniem").is_not_null().alias("bsn_onbekend")
+    )
     named = pl.col("naam").is_not_null()
     for column in STRUCTURED_NAME:
         if column in rest.columns:
@@ -1066,6 +1129,18 @@ def resolve_persons(
     )
     scored = _score(rest, persons, addresses, rejected, settings)
     matched = _decide(scored, settings) if scored.height else _empty_matches()
+
+    # A record with an unknown BSN that no resident certainly fits is that non-resident.
+    mistyped = matched.filter(pl.col("status") == CERTAIN).join(
+        outside_by_bsn.select("rec"), on="rec", how="semi"
+    )
+    matched = pl.concat(
+        [
+            matched.join(outside_by_bsn.select("rec"), on="rec", how="anti"),
+            mistyped.with_columns((pl.lit("bsn_onbekend_") + pl.col("method")).alias("method")),
+            outside_by_bsn.join(mistyped.select("rec"), on="rec", how="anti"),
+        ]
+    )
 
     # Records with a full birth date and no BRP candidate at all: a person outside the BRP.
     unmatched = rest.join(
