@@ -11,7 +11,13 @@ from vik.connectors.config import SourcesConfig
 from vik.connectors.ingest import ingest_source
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE
-from vik.resolve.persons import FEATURES, _dob_level, _record_probability, resolve_persons
+from vik.resolve.persons import (
+    FEATURES,
+    PersonMatchSettings,
+    _dob_level,
+    _record_probability,
+    resolve_persons,
+)
 
 # Crafted residents on top of the demo municipality's BRP (which gives the matcher a
 # realistic population to learn from). Pseudonyms are 64 hex characters, as ingest makes.
@@ -347,7 +353,8 @@ def test_birth_dates_agree_as_far_as_a_typo_explains(typed, level):
     assert FEATURES["dob"][found] == level
 
 
-def test_the_bag_street_of_an_address_left_open_still_counts(brp):
+def zandpad(brp: pl.DataFrame) -> pl.DataFrame:
+    """The register with Wilhelmina Oosterhuis at Zandpad 17, 9999XA (id P999...)."""
     resident = pl.DataFrame(
         {
             "record_key": ["crafted-zand"],
@@ -362,7 +369,11 @@ def test_the_bag_street_of_an_address_left_open_still_counts(brp):
             "postcode": ["9999XA"],
         }
     )
-    register = pl.concat([brp, resident], how="diagonal_relaxed")
+    return pl.concat([brp, resident], how="diagonal_relaxed")
+
+
+def test_the_bag_street_of_an_address_left_open_still_counts(brp):
+    register = zandpad(brp)
     # Typed 'Zandpd 17, 9999XB': the postcode contradicts, so the address stays open, but
     # the resolver knows the street is Zandpad (column straat).
     typed = records({"naam": "W. Oosterhuis"}).with_columns(
@@ -374,3 +385,35 @@ def test_the_bag_street_of_an_address_left_open_still_counts(brp):
     assert with_street.select("persoon_id", "status").row(0) == ("P" + "9" * 20, CERTAIN)
     assert with_street["method"].item() == "naam_adres"
     assert resolve_persons(register, typed)["status"].item() != CERTAIN
+
+
+def test_a_house_on_the_same_street_is_nearer_than_one_elsewhere(brp):
+    # Where the source's address is where people live, another address counts against
+    # a person; another house on her own street counts against her less.
+    settings = PersonMatchSettings(address_disagreement_counts=True)
+    willem = pl.DataFrame(
+        {
+            "record_key": ["crafted-willem"],
+            "bsn_pseudoniem": ["7" * 64],
+            "voornamen": ["Willem"],
+            "geslachtsnaam": ["Oosterhuis"],
+            "geboortedatum": ["1950-01-01"],
+            "nummeraanduiding_id": ["ADDR-DIJK"],
+            "datum_aanvang_adreshouding": ["2001-01-01"],
+            "straatnaam": ["Dijkweg"],
+            "huisnummer": [4],
+            "postcode": ["9999XD"],
+        }
+    )
+    register = pl.concat([zandpad(brp), willem], how="diagonal_relaxed")
+
+    def best(street: str) -> dict:
+        typed = records({"naam": "W. Oosterhuis"}).with_columns(
+            pl.lit(street).alias("straatnaam"), pl.lit(21).alias("huisnummer")
+        )
+        return resolve_persons(register, typed, settings=settings).row(0, named=True)
+
+    # W. Oosterhuis at Heideweg 21: Wilhelmina and Willem fit equally.
+    elsewhere, same_street = best("Heideweg"), best("Zandpad")
+    assert same_street["persoon_id"] == "P" + "9" * 20
+    assert same_street["confidence"] > elsewhere["confidence"]

@@ -107,7 +107,7 @@ FEATURES: Mapping[str, tuple[str, ...]] = {
         "deels bekend",
         "gelijk",
     ),
-    "address": ("anders", "postcode", "straat of postcode, en huisnummer", "gelijk"),
+    "address": ("anders", "straat of postcode", "straat of postcode, en huisnummer", "gelijk"),
 }
 # m per level to start from, and the prior EM weighs the data against (as if
 # _M_PRIOR_PAIRS matches had been seen): what a large demo municipality taught EM.
@@ -507,13 +507,15 @@ def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
 
 @dataclass(frozen=True)
 class _AddressAgreement:
-    """Per person, the addresses they ever had, four ways: BAG id, postcode and number,
-    street and number, postcode. Built once a night, joined to every batch of pairs."""
+    """Per person, the addresses they ever had, five ways: BAG id, postcode and number,
+    street and number, postcode, street. Built once a night, joined to every batch of
+    pairs."""
 
     same: pl.DataFrame
     number: pl.DataFrame
     street_number: pl.DataFrame
     postcode: pl.DataFrame
+    street: pl.DataFrame
 
     @classmethod
     def of(cls, addresses: pl.DataFrame) -> _AddressAgreement:
@@ -526,6 +528,7 @@ class _AddressAgreement:
             known(["postcode", "huisnummer"], "_number"),
             known(["straat", "huisnummer"], "_street_number"),
             known(["postcode"], "_postcode"),
+            known(["straat"], "_street"),
         )
 
 
@@ -537,6 +540,7 @@ def _levels(pairs: pl.DataFrame, agreement: _AddressAgreement) -> pl.DataFrame:
         .join(agreement.number, on=["persoon_id", "postcode", "huisnummer"], how="left")
         .join(agreement.street_number, on=["persoon_id", "straat", "huisnummer"], how="left")
         .join(agreement.postcode, on=["persoon_id", "postcode"], how="left")
+        .join(agreement.street, on=["persoon_id", "straat"], how="left")
     )
     known = (
         pl.col("nummeraanduiding_id").is_not_null()
@@ -549,14 +553,14 @@ def _levels(pairs: pl.DataFrame, agreement: _AddressAgreement) -> pl.DataFrame:
         .then(3)
         .when(pl.col("_number").fill_null(False) | pl.col("_street_number").fill_null(False))
         .then(2)
-        .when(pl.col("_postcode").fill_null(False))
+        .when(pl.col("_postcode").fill_null(False) | pl.col("_street").fill_null(False))
         .then(1)
         .when(known)
         .then(0)
         .otherwise(None)
         .cast(pl.Int8)
         .alias("address"),
-    ).drop("_same", "_number", "_street_number", "_postcode")
+    ).drop("_same", "_number", "_street_number", "_postcode", "_street")
 
 
 # The person-side columns a comparison reads (prefixed b_ in a pair).
@@ -752,7 +756,10 @@ def _agreement_share(records: pl.Series, persons: pl.Series) -> float:
 
 
 def _exact_u(
-    rest: pl.DataFrame, persons: pl.DataFrame, agreement: _AddressAgreement
+    rest: pl.DataFrame,
+    persons: pl.DataFrame,
+    addresses: pl.DataFrame,
+    agreement: _AddressAgreement,
 ) -> dict[str, dict[int, float]]:
     """u of the rare agreement levels, exactly rather than by sampling (an exact birth
     date agrees in about 1 of 30,000 random pairs: a sample would hardly see it)."""
@@ -788,9 +795,17 @@ def _exact_u(
         person_share(agreement.street_number, ["straat", "huisnummer"]),
     )
     same_number = max(same_number - same_address, 0.0)
-    same_postcode = max(
-        person_share(agreement.postcode, ["postcode"]) - same_number - same_address, 0.0
+    # Same postcode or same street (another house): both, less what they share.
+    both = person_share(
+        addresses.select("persoon_id", "postcode", "straat").drop_nulls().unique(),
+        ["postcode", "straat"],
     )
+    same_area = (
+        person_share(agreement.postcode, ["postcode"])
+        + person_share(agreement.street, ["straat"])
+        - both
+    )
+    same_postcode = max(same_area - same_number - same_address, 0.0)
     return {
         "surname": {
             len(FEATURES["surname"]) - 1: _agreement_share(rest["glued"], persons["glued"])
@@ -895,7 +910,7 @@ def _score(
         )
     random_levels = _random_levels(rest, persons, addresses, agreement)
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
-    exact = _exact_u(rest, persons, agreement)
+    exact = _exact_u(rest, persons, addresses, agreement)
     model = MatchModel.estimate(levels, random_levels, persons.height, neutral, exact)
     weighted = levels.with_columns(model.weight_expr(frequencies=True).alias("weight"))
     return _record_probability(weighted, rest.select("rec", "source", "bsn_onbekend"))
