@@ -124,11 +124,11 @@ _EM_SAMPLE = 400_000  # candidate pairs EM learns from; all pairs are scored
 _EM_MINIMUM = 50  # fewer pairs than this in a session: keep the starting values
 _U_SAMPLE = 30_000  # random pairs that estimate u of the common levels (the rare ones are exact)
 _U_FLOOR = 1e-7  # u of an agreement no random pair can have: very rare, not impossible
-_RESIDENT_SHARE = (0.05, 0.999)  # bounds of the learned share of records about a resident
+_RESIDENT_SHARE = (0.05, 0.99)  # bounds of the learned share of records about a resident
 # Records whose BSN the BRP does not know are about a non-resident unless the BSN was
 # mistyped: their share of residents is learned apart, may fall much lower, and leans on
 # "hardly ever" rather than on the records without a BSN.
-_MISTYPED_SHARE = (0.001, 0.999)
+_MISTYPED_SHARE = (0.001, 0.99)
 _SHARE_ITERATIONS = 100
 _SHARE_PRIOR_RECORDS = 50.0  # a source's share leans on all sources' as if this many
 _SEED = 20_201  # fixed: the same data gives the same model, night after night
