@@ -179,14 +179,22 @@ def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         latest = latest.sort("persoon_id", *STRUCTURED_NAME, "geboortedatum", nulls_last=True)
     latest = latest.unique("persoon_id", keep="first", maintain_order=True)
     names = latest.select("voornamen", "voorvoegsel", "geslachtsnaam").unique()
-    parts = _name_keys(brp_name_parts(names))  # once per distinct name, not per person
+    # Once per distinct name, not per person; joined back on the voorvoegsel as written
+    # (brp_name_parts normalises it: 'Van der' becomes 'van der').
+    parts = _name_keys(brp_name_parts(names)).with_columns(names["voorvoegsel"].alias("_written"))
     persons = latest.select(
         "persoon_id",
         "voornamen",
         "voorvoegsel",
         "geslachtsnaam",
         pl.col("geboortedatum").alias("dob"),
-    ).join(parts, on=["voornamen", "voorvoegsel", "geslachtsnaam"], how="left", nulls_equal=True)
+    ).join(
+        parts.drop("voorvoegsel"),
+        left_on=["voornamen", "voorvoegsel", "geslachtsnaam"],
+        right_on=["voornamen", "_written", "geslachtsnaam"],
+        how="left",
+        nulls_equal=True,
+    )
     addresses = _with_address_columns(rows).select("persoon_id", *ADDRESS_COLUMNS).unique()
     # Sorted: the model samples persons by position, and the same data must give the
     # same model (and the same links) every night.
