@@ -60,7 +60,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from vik.connectors.ingest import stable_hashes
+from vik.connectors.keys import stable_hashes
 from vik.resolve.bag import street_key
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
 from vik.resolve.names import brp_name_parts, parse_person_names
