@@ -40,6 +40,12 @@ or a report's address is a location, not where the person lives
 (``settings.address_disagreement_counts`` turns that on for sources whose
 address is the residence).
 
+Inside, the matcher works on numbers: persons are numbered in the order of their
+persoon_id, and every name, birth date and address value is numbered once, so
+that blocks, comparisons and the model join, group and sort integers. A name is
+text again only where it is compared (Jaro-Winkler, once per distinct pair of
+names), a persoon_id only in the links that come out.
+
 Entity ids are derived, not numbered, so they are stable from night to night: a
 BRP person is ``P`` + the first 20 hex characters of the BSN pseudonym (the
 pseudonym itself is a keyed HMAC); a person known only from process records,
@@ -63,7 +69,13 @@ from rapidfuzz.distance import JaroWinkler
 from vik.connectors.keys import stable_hashes
 from vik.resolve.bag import street_key
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
-from vik.resolve.names import brp_name_parts, parse_person_names
+from vik.resolve.names import (
+    brp_given_names,
+    brp_name_parts,
+    brp_surnames,
+    brp_voorvoegsels,
+    parse_person_names,
+)
 
 RESULT_SCHEMA = {
     "source": pl.String,
@@ -141,6 +153,50 @@ def person_id(pseudonym: pl.Expr) -> pl.Expr:
     return pl.lit("P") + pseudonym.str.slice(0, 20)
 
 
+# --- numbering ----------------------------------------------------------------------------
+
+
+def _lookup(values: pl.Series, distinct: pl.Series) -> pl.Series:
+    """The number of each value in `distinct` (its position; UInt32), null where a value
+    is null or not among them."""
+    numbered = distinct.rename("value").to_frame().with_row_index("code")
+    joined = (
+        values.rename("value")
+        .to_frame()
+        .join(numbered, on="value", how="left", maintain_order="left")
+    )
+    return joined["code"].rename(values.name)
+
+
+def _codes(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Each value as a number (UInt32; null stays null) and the distinct values, value i
+    numbered i. Sorted: numbers order as the values do, and the numbering does not depend
+    on the order of the rows."""
+    distinct = values.drop_nulls().unique().sort()
+    return _lookup(values, distinct), distinct
+
+
+def _shared_codes(columns: list[pl.Series]) -> tuple[list[pl.Series], pl.Series]:
+    """Several columns numbered as one: a value has the same number in each of them."""
+    codes, distinct = _codes(pl.concat([c.rename("value") for c in columns]))
+    parts, start = [], 0
+    for column in columns:
+        parts.append(codes.slice(start, column.len()).rename(column.name))
+        start += column.len()
+    return parts, distinct
+
+
+def _person_numbers(pseudonyms: pl.Series) -> pl.Series:
+    """Per BRP row the number of its person (UInt32): persons are numbered 0, 1, ... in
+    the order of their persoon_id, so that ordering by number is ordering by persoon_id."""
+    prefix = pseudonyms.str.slice(0, 20)
+    if prefix.str.contains(r"^[0-9a-f]{20}$").all():
+        # A keyed-hash pseudonym is hexadecimal: read as a number it sorts as its
+        # persoon_id does, and a million numbers rank many times faster than strings.
+        prefix = prefix.str.to_integer(base=16, dtype=pl.Int128)
+    return (prefix.rank("dense") - 1).cast(pl.UInt32)
+
+
 # --- the two sides ------------------------------------------------------------------------
 
 
@@ -163,48 +219,27 @@ def _with_address_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One row per BRP person (name from the latest address period) and their addresses."""
-    rows = brp.with_columns(
-        person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"),
-        *[pl.col(c).cast(pl.String) for c in (*STRUCTURED_NAME, "geboortedatum")],
+def _latest_rows(brp: pl.DataFrame, persons: pl.Series) -> pl.Series:
+    """Per BRP row whether it is the one whose name counts for its person (`persons`: the
+    person number per row): their latest address period."""
+    start, _ = _codes(brp["datum_aanvang_adreshouding"].cast(pl.String).fill_null(""))
+    rows = pl.DataFrame({"pid": persons, "start": start}).with_row_index("row")
+    latest = rows.filter(
+        pl.col("pid").is_not_null() & (pl.col("start") == pl.col("start").max().over("pid"))
     )
-    # The latest address period's name; a window max is cheaper than sorting a million rows.
-    start = pl.col("datum_aanvang_adreshouding").cast(pl.String).fill_null("")
-    latest = rows.select(
-        "persoon_id", *STRUCTURED_NAME, "geboortedatum", start.alias("_start")
-    ).filter(pl.col("_start") == pl.col("_start").max().over("persoon_id"))
-    if latest.height != latest["persoon_id"].n_unique():
+    tied = latest.filter(pl.col("pid").is_duplicated())
+    if tied.height:
         # Two periods starting on one day: the same choice every night, whatever the order.
-        latest = latest.sort("persoon_id", *STRUCTURED_NAME, "geboortedatum", nulls_last=True)
-    latest = latest.unique("persoon_id", keep="first", maintain_order=True)
-    names = latest.select("voornamen", "voorvoegsel", "geslachtsnaam").unique()
-    # Once per distinct name, not per person; joined back on the voorvoegsel as written
-    # (brp_name_parts normalises it: 'Van der' becomes 'van der').
-    parts = _name_keys(brp_name_parts(names)).with_columns(names["voorvoegsel"].alias("_written"))
-    persons = latest.select(
-        "persoon_id",
-        "voornamen",
-        "voorvoegsel",
-        "geslachtsnaam",
-        pl.col("geboortedatum").alias("dob"),
-    ).join(
-        parts.drop("voorvoegsel"),
-        left_on=["voornamen", "voorvoegsel", "geslachtsnaam"],
-        right_on=["voornamen", "_written", "geslachtsnaam"],
-        how="left",
-        nulls_equal=True,
-    )
-    addresses = _with_address_columns(rows).select("persoon_id", *ADDRESS_COLUMNS).unique()
-    # Sorted: the model samples persons by position, and the same data must give the
-    # same model (and the same links) every night.
-    prepared = _dob_keys(
-        persons.drop("voornamen", "geslachtsnaam").sort("persoon_id")
-    ).with_columns(
-        (pl.len().over("glued") / pl.len()).alias("tf_surname"),
-        (pl.len().over("first_given") / pl.len()).alias("tf_given"),
-    )
-    return prepared, addresses
+        names = brp.select(pl.col(c).cast(pl.String) for c in (*STRUCTURED_NAME, "geboortedatum"))
+        chosen = (
+            pl.concat([tied, names[tied["row"]]], how="horizontal")
+            .sort("pid", *STRUCTURED_NAME, "geboortedatum", nulls_last=True)
+            .unique("pid", keep="first", maintain_order=True)
+        )
+        latest = pl.concat(
+            [latest.filter(~pl.col("pid").is_duplicated()), chosen.select(latest.columns)]
+        )
+    return pl.Series(np.zeros(brp.height, dtype=bool)).scatter(latest["row"], True)
 
 
 def _record_names(rest: pl.DataFrame) -> pl.DataFrame:
@@ -235,18 +270,31 @@ def _record_names(rest: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _glued(voorvoegsel: pl.Expr, surname: pl.Expr) -> pl.Expr:
+    """The surname glued to its voorvoegsel ('vanderberg'); null when empty."""
+    glued = pl.concat_str([voorvoegsel, surname], ignore_nulls=True).str.replace_all(r"[\s'\-]", "")
+    return pl.when(glued == "").then(None).otherwise(glued)
+
+
+# Keys both sides derive from their name parts: the first initial and given name, the
+# surname without spaces and its first letter.
+_GIVEN_KEYS = {
+    "initial": pl.col("initials").str.slice(0, 1),
+    "initials_long": pl.col("initials").str.len_chars() >= 2,
+    "first_given": pl.col("given").str.split(" ").list.first(),
+}
+_SURNAME_KEYS = {
+    "surname_nospace": pl.col("surname").str.replace_all(r"[\s'\-]", ""),
+    "surname_initial": pl.col("surname").str.slice(0, 1),
+}
+
+
 def _name_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """Name keys both sides share: first initial and given name, the surname glued to its
-    voorvoegsel ('vanderberg')."""
+    """Name keys both sides share (_GIVEN_KEYS, _SURNAME_KEYS) and the surname glued to
+    its voorvoegsel."""
     return frame.with_columns(
-        pl.col("initials").str.slice(0, 1).alias("initial"),
-        pl.col("given").str.split(" ").list.first().alias("first_given"),
-        pl.concat_str([pl.col("voorvoegsel"), pl.col("surname")], ignore_nulls=True)
-        .str.replace_all(r"[\s'\-]", "")
-        .alias("glued"),
-        pl.col("surname").str.replace_all(r"[\s'\-]", "").alias("surname_nospace"),
-    ).with_columns(
-        pl.when(pl.col("glued") == "").then(None).otherwise(pl.col("glued")).alias("glued")
+        *[key.alias(name) for name, key in (_GIVEN_KEYS | _SURNAME_KEYS).items()],
+        _glued(pl.col("voorvoegsel"), pl.col("surname")).alias("glued"),
     )
 
 
@@ -272,63 +320,232 @@ def _prepared(frame: pl.DataFrame) -> pl.DataFrame:
     return _dob_keys(_name_keys(frame))
 
 
+# Name columns both sides carry as numbers (one numbering for all of them: a name is the
+# same number in every column), birth-date columns, and the address columns of a record.
+_NAMES = (
+    "given", "initials", "initial", "first_given", "surname", "surname_last",
+    "surname_nospace", "surname_initial", "glued", "phonetic",
+)  # fmt: skip
+_DATES = ("dob", "dob_full", "dob_year", "dob_num")
+_ADDRESSES = ("nummeraanduiding_id", "postcode", "straat", "number", "street")
+# Addresses compared as a pair of columns: postcode and number, street and number.
+_NUMBERED = {"number": "postcode", "street": "straat"}
+
+
+@dataclass(frozen=True)
+class _Night:
+    """The night's two sides as numbers.
+
+    ``records``: rec, the _NAMES and _DATES numbers, initials_long, has_address and the
+    _ADDRESSES numbers, one row per record to match, in rec order. ``persons``: pid and
+    the same name and date columns, tf_surname and tf_given (the share of persons with
+    the person's glued surname, first given name), row i being person i.
+    ``addresses``: pid and the _ADDRESSES numbers, each address of a person once.
+    ``names``: the text of each name number.
+    """
+
+    records: pl.DataFrame
+    persons: pl.DataFrame
+    addresses: pl.DataFrame
+    names: pl.Series
+    pseudonyms: pl.Series  # the BRP's column
+    rows: pl.Series  # per person, the BRP row their name comes from
+    row_persons: pl.Series  # per BRP row, the person number
+
+    def ids(self, persons: pl.Series) -> pl.Series:
+        """persoon_id of person numbers."""
+        pseudonyms = self.pseudonyms.gather(self.rows.gather(persons))
+        return pl.select(person_id(pl.lit(pseudonyms))).to_series().rename("persoon_id")
+
+    def numbers(self, ids: pl.Series) -> pl.DataFrame:
+        """persoon_id → pid, for the ids among the BRP's."""
+        every = pl.select(person_id(pl.lit(self.pseudonyms))).to_series()
+        found = every.is_in(ids.implode())
+        return (
+            pl.DataFrame({"persoon_id": every.filter(found), "pid": self.row_persons.filter(found)})
+            .drop_nulls()
+            .unique()
+        )
+
+
+def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
+    """Number the BRP and the records to match (``rest``: _prepared, with address columns)."""
+    row_persons = _person_numbers(brp["bsn_pseudoniem"])
+    latest = _latest_rows(brp, row_persons)
+    pids = row_persons.filter(latest)
+    # Names once per distinct value: a million BRP rows have some hundred thousand
+    # first-name strings and far fewer surnames.
+    v, voornamen = _codes(brp["voornamen"].cast(pl.String).filter(latest))
+    p, voorvoegsels = _codes(brp["voorvoegsel"].cast(pl.String).filter(latest))
+    g, geslachtsnamen = _codes(brp["geslachtsnaam"].cast(pl.String).filter(latest))
+    d, dobs = _codes(brp["geboortedatum"].cast(pl.String).filter(latest))
+    given = brp_given_names(voornamen).with_columns(
+        key.alias(name) for name, key in _GIVEN_KEYS.items()
+    )
+    surnames = brp_surnames(geslachtsnamen).with_columns(
+        key.alias(name) for name, key in _SURNAME_KEYS.items()
+    )
+    combinations = pl.DataFrame({"p": p, "g": g}).unique()
+    glued = _glued(
+        pl.lit(brp_voorvoegsels(voorvoegsels)).gather(pl.col("p")),
+        pl.lit(surnames["surname"]).gather(pl.col("g")),
+    )
+    combinations = combinations.with_columns(glued.alias("glued"))
+    from_given = [c for c in _NAMES if c in given.columns]
+    from_surname = [c for c in _NAMES if c in surnames.columns]
+    numbered, names = _shared_codes(
+        [
+            *[given[c] for c in from_given],
+            *[surnames[c] for c in from_surname],
+            combinations["glued"],
+            *[rest[c] for c in _NAMES],
+            pl.Series([""]),  # a missing name, as Jaro-Winkler sees it
+        ]
+    )
+    given = given.with_columns(numbered[: len(from_given)])
+    numbered = numbered[len(from_given) :]
+    surnames = surnames.with_columns(numbered[: len(from_surname)])
+    numbered = numbered[len(from_surname) :]
+    combinations = combinations.with_columns(numbered[0])
+    record_names = numbered[1 : 1 + len(_NAMES)]
+
+    # Birth dates numbered once, their keys (_dob_keys) made once per distinct date.
+    (dobs, record_dates), dates = _shared_codes([dobs.rename("dob"), rest["dob"]])
+    dates = _dob_keys(pl.DataFrame({"dob": dates})).with_row_index("code")
+    dates = dates.select(
+        pl.when(pl.col("dob").is_not_null()).then(pl.col("code")).alias("dob"),
+        pl.when(pl.col("dob_full").is_not_null()).then(pl.col("code")).alias("dob_full"),
+        _codes(dates["dob_year"])[0].alias("dob_year"),
+        "dob_num",
+    )
+    person_dates = dobs.gather(d)
+
+    persons = pl.DataFrame(
+        {
+            "pid": pids,
+            **{c: given[c].gather(v) for c in (*from_given, "initials_long")},
+            **{c: surnames[c].gather(g) for c in from_surname},
+            "glued": pl.DataFrame({"p": p, "g": g}).join(
+                combinations, on=["p", "g"], how="left", nulls_equal=True, maintain_order="left"
+            )["glued"],
+            **{c: dates[c].gather(person_dates) for c in _DATES},
+        }
+    ).sort("pid")
+    persons = persons.with_columns(
+        (pl.len().over("glued") / pl.len()).alias("tf_surname"),
+        (pl.len().over("first_given") / pl.len()).alias("tf_given"),
+    )
+    # Per person the BRP row their name comes from, for their persoon_id.
+    rows = pl.Series(np.flatnonzero(latest.to_numpy()), dtype=pl.UInt32).gather(pids.arg_sort())
+
+    # Persons stand in for records when a night has too few records (_random_levels):
+    # then the BRP's addresses are numbered as a record's are.
+    as_records = rest.height * persons.height < _U_SAMPLE
+    record_addresses, addresses = _addresses(rest, brp, row_persons, as_records)
+    records = pl.DataFrame(
+        [
+            rest["rec"],
+            *record_names,
+            *[dates[c].gather(record_dates) for c in _DATES],
+            rest["initials_long"],
+            *record_addresses,
+        ]
+    )
+    return _Night(records, persons, addresses, names, brp["bsn_pseudoniem"], rows, row_persons)
+
+
+def _has_address() -> pl.Expr:
+    """Whether a record has an address at all (values or their numbers)."""
+    return (
+        pl.col("nummeraanduiding_id").is_not_null()
+        | pl.col("postcode").is_not_null()
+        | pl.col("straat").is_not_null()
+    ).alias("has_address")
+
+
+def _addresses(
+    rest: pl.DataFrame, brp: pl.DataFrame, row_persons: pl.Series, include_brp: bool
+) -> tuple[list[pl.Series], pl.DataFrame]:
+    """The records' addresses (has_address and the _ADDRESSES numbers, record for record)
+    and each person's (pid and the numbers, every address of a person once).
+
+    The numbering is the records' values: a BRP address that no record has can agree
+    with no record, and a million BRP rows are only looked up, never numbered. With
+    `include_brp` the BRP's own values are numbered too."""
+    records = rest.select("nummeraanduiding_id", "postcode", "straat", "huisnummer", _has_address())
+    register = (
+        row_persons.rename("pid")
+        .to_frame()
+        .with_columns(
+            (brp[c] if c in brp.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in ADDRESS_COLUMNS.items()
+            if c != "straat"
+        )
+    )
+    if "straatnaam" in brp.columns:
+        # The street as a key, made once per distinct street name.
+        written, streets = _codes(brp["straatnaam"].cast(pl.String))
+        keys = pl.select(street_key(pl.lit(streets))).to_series()
+    else:
+        written = pl.Series(range(brp.height), dtype=pl.UInt32)
+        keys = (
+            brp["straat"].cast(pl.String)
+            if "straat" in brp.columns
+            else pl.repeat(None, brp.height, dtype=pl.String, eager=True)
+        )
+    for column in ("nummeraanduiding_id", "postcode", "straat"):
+        values = [records[column]]
+        if include_brp:
+            values.append(keys if column == "straat" else register[column])
+        distinct = pl.concat(values).drop_nulls().unique().sort()
+        records = records.with_columns(_lookup(records[column], distinct))
+        if column == "straat":
+            register = register.with_columns(_lookup(keys, distinct).gather(written).alias(column))
+        else:
+            register = register.with_columns(_lookup(register[column], distinct))
+    for name, first in _NUMBERED.items():
+        pair = [first, "huisnummer"]
+        sides = [records.select(pair)] + ([register.select(pair)] if include_brp else [])
+        distinct = pl.concat(sides).drop_nulls().unique().sort(pair).with_row_index(name)
+        records = records.join(distinct, on=pair, how="left", maintain_order="left")
+        register = register.join(distinct, on=pair, how="left", maintain_order="left")
+    addresses = (
+        register.select("pid", *_ADDRESSES)
+        .filter(pl.col("pid").is_not_null() & pl.any_horizontal(pl.col(_ADDRESSES).is_not_null()))
+        .unique()
+    )
+    return [records[c] for c in ("has_address", *_ADDRESSES)], addresses
+
+
 # --- blocking -----------------------------------------------------------------------------
 
 
-def _candidates(
-    records: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame
-) -> pl.DataFrame:
-    """Record-person pairs worth comparing: the union of the blocks."""
-    key = ["rec", "persoon_id"]
+def _candidates(night: _Night) -> pl.DataFrame:
+    """Record-person pairs worth comparing (rec, pid): the union of the blocks."""
+    records, persons, addresses = night.records, night.persons, night.addresses
+    key = ["rec", "pid"]
 
-    def block(left: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    def block(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
         return (
             left.select("rec", *on)
             .drop_nulls()
-            .join(persons.select("persoon_id", *on).drop_nulls(), on=on)
+            .join(right.select("pid", *on).drop_nulls(), on=on)
             .select(key)
         )
 
     no_dob_no_address = records.filter(
         pl.col("dob").is_null() & pl.col("nummeraanduiding_id").is_null()
     )
-    by_address = (
-        records.select("rec", "nummeraanduiding_id")
-        .drop_nulls()
-        .join(
-            addresses.select("persoon_id", "nummeraanduiding_id").drop_nulls(),
-            on="nummeraanduiding_id",
-        )
-        .select(key)
-    )
-    by_number = (
-        records.select("rec", "postcode", "huisnummer")
-        .drop_nulls()
-        .join(
-            addresses.select("persoon_id", "postcode", "huisnummer").drop_nulls(),
-            on=["postcode", "huisnummer"],
-        )
-        .select(key)
-    )
-    by_street = (
-        records.select("rec", "straat", "huisnummer")
-        .drop_nulls()
-        .join(
-            addresses.select("persoon_id", "straat", "huisnummer").drop_nulls(),
-            on=["straat", "huisnummer"],
-        )
-        .select(key)
-    )
     return (
         pl.concat(
             [
-                block(records, ["dob_full"]),
-                block(records, ["phonetic", "dob_year", "initial"]),
-                block(records, ["first_given", "surname_last"]),
-                block(no_dob_no_address, ["phonetic", "initial"]),
-                by_address,
-                by_number,
-                by_street,
+                block(records, persons, ["dob_full"]),
+                block(records, persons, ["phonetic", "dob_year", "initial"]),
+                block(records, persons, ["first_given", "surname_last"]),
+                block(no_dob_no_address, persons, ["phonetic", "initial"]),
+                block(records, addresses, ["nummeraanduiding_id"]),
+                block(records, addresses, ["number"]),
+                block(records, addresses, ["street"]),
             ]
         )
         .unique()
@@ -339,41 +556,54 @@ def _candidates(
 # --- comparison ---------------------------------------------------------------------------
 
 
-def _similarity(pairs: pl.DataFrame, left: str, right: str) -> pl.Series:
-    """Jaro-Winkler similarity of two columns of aligned pairs: one batched call over the
-    distinct value pairs (blocks repeat the same names many times), joined back."""
-    aligned = pairs.select(
-        pl.col(left).fill_null("").alias("a"), pl.col(right).fill_null("").alias("b")
-    )
-    distinct = aligned.unique()
+def _distinct_pairs(pairs: pl.DataFrame, left: str, right: str) -> tuple[np.ndarray, ...]:
+    """The distinct (left, right) number pairs of aligned pairs, a missing name as the
+    empty one (number 0: '' sorts first), and where each pair is among them."""
+    a = pairs[left].fill_null(0).cast(pl.UInt64).to_numpy()
+    b = pairs[right].fill_null(0).cast(pl.UInt64).to_numpy()
+    distinct, where = np.unique((a << np.uint64(32)) | b, return_inverse=True)
+    return distinct >> np.uint64(32), distinct & np.uint64(0xFFFFFFFF), where
+
+
+def _similarity(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -> pl.Series:
+    """Jaro-Winkler similarity of two name columns of aligned pairs: one batched call over
+    the distinct pairs of names (blocks repeat the same names many times)."""
+    a, b, where = _distinct_pairs(pairs, left, right)
     scores = process.cpdist(
-        distinct["a"].to_list(),
-        distinct["b"].to_list(),
+        names.gather(a).to_list(),
+        names.gather(b).to_list(),
         scorer=JaroWinkler.normalized_similarity,
         workers=-1,
     )
-    distinct = distinct.with_columns(pl.Series("s", scores, dtype=pl.Float64))
-    return aligned.join(distinct, on=["a", "b"], how="left", maintain_order="left")["s"]
+    return pl.Series(scores, dtype=pl.Float64).gather(where)
 
 
-def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
+def _starts_with(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -> pl.Series:
+    """Whether the right name starts with the left one, per aligned pair."""
+    a, b, where = _distinct_pairs(pairs, left, right)
+    starts = names.gather(b).str.starts_with(names.gather(a))
+    return starts.gather(where)
+
+
+def _name_levels(pairs: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
     """Surname and given-name levels, in the orientation that fits best
     (given name and surname swapped is a common clerk's error)."""
     surname = pl.max_horizontal(
-        _similarity(pairs, "surname", "b_surname"),
-        _similarity(pairs, "surname_last", "b_surname_last"),
-        _similarity(pairs, "glued", "b_glued"),
-        _similarity(pairs, "surname_nospace", "b_glued"),
+        _similarity(pairs, "surname", "b_surname", names),
+        _similarity(pairs, "surname_last", "b_surname_last", names),
+        _similarity(pairs, "glued", "b_glued", names),
+        _similarity(pairs, "surname_nospace", "b_glued", names),
     )
-    given = _similarity(pairs, "first_given", "b_first_given")
+    given = _similarity(pairs, "first_given", "b_first_given", names)
     # Swapped: the record's given name holds the surname, and its surname the given name.
-    swapped_surname = _similarity(pairs, "given", "b_surname")
-    swapped_given = _similarity(pairs, "surname", "b_given")
+    swapped_surname = _similarity(pairs, "given", "b_surname", names)
+    swapped_given = _similarity(pairs, "surname", "b_given", names)
     pairs = pairs.with_columns(
         surname.alias("s_surname"),
         given.alias("s_given"),
         swapped_surname.alias("s_swapped_surname"),
         swapped_given.alias("s_swapped_given"),
+        _starts_with(pairs, "initials", "b_initials", names).alias("initials_start"),
     )
     has_surname = pl.col("surname").is_not_null() & pl.col("b_surname").is_not_null()
     has_given = pl.col("first_given").is_not_null() & pl.col("b_first_given").is_not_null()
@@ -419,7 +649,7 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
             .then(4)
             .when(s_given >= 0.9)
             .then(3)
-            .when(pl.col("surname").str.slice(0, 1) == b_initials.str.slice(0, 1))
+            .when(pl.col("surname_initial") == pl.col("b_initial"))
             .then(1)
             .otherwise(0)
         )
@@ -431,13 +661,10 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
         .then(3)
         .when(
             pl.col("given").is_null()
-            & (
-                (initials == b_initials)
-                | ((initials.str.len_chars() >= 2) & b_initials.str.starts_with(initials))
-            )
+            & ((initials == b_initials) | (pl.col("initials_long") & pl.col("initials_start")))
         )
         .then(2)
-        .when(initials.str.slice(0, 1) == b_initials.str.slice(0, 1))
+        .when(pl.col("initial") == pl.col("b_initial"))
         .then(1)
         .otherwise(0)
     )
@@ -480,72 +707,95 @@ def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     )
 
 
+def _pair_key(person: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """A (person, address) pair as one integer: the person's number in the high 32 bits."""
+    return person.cast(pl.UInt64) * (1 << 32) + value.cast(pl.UInt64)
+
+
 @dataclass(frozen=True)
 class _AddressAgreement:
     """Per person, the addresses they ever had, four ways: BAG id, postcode and number,
-    street and number, postcode. Built once a night, joined to every batch of pairs."""
+    street and number, postcode; each (person, address) pair as one integer (_pair_key).
+    Built once a night, looked up by every batch of pairs."""
 
-    same: pl.DataFrame
-    number: pl.DataFrame
-    street_number: pl.DataFrame
-    postcode: pl.DataFrame
+    known: Mapping[str, pl.Series]
+
+    WAYS = ("nummeraanduiding_id", "number", "street", "postcode")
 
     @classmethod
     def of(cls, addresses: pl.DataFrame) -> _AddressAgreement:
-        def known(on: list[str], name: str) -> pl.DataFrame:
-            frame = addresses.select("persoon_id", *on).drop_nulls().unique()
-            return frame.with_columns(pl.lit(True).alias(name))
-
         return cls(
-            known(["nummeraanduiding_id"], "_same"),
-            known(["postcode", "huisnummer"], "_number"),
-            known(["straat", "huisnummer"], "_street_number"),
-            known(["postcode"], "_postcode"),
+            {
+                way: addresses.select(_pair_key(pl.col("pid"), pl.col(way)))
+                .to_series()
+                .drop_nulls()
+                .unique()
+                for way in cls.WAYS
+            }
         )
 
+    def has(self, way: str) -> pl.Expr:
+        """Whether the pair's person ever had the record's address (columns pid and `way`)."""
+        key = _pair_key(pl.col("pid"), pl.col(way))
+        return key.is_in(self.known[way].implode()).fill_null(False)
 
-def _levels(pairs: pl.DataFrame, agreement: _AddressAgreement) -> pl.DataFrame:
-    """Agreement levels of aligned (record, person) pairs; columns as in FEATURES."""
-    pairs = (
-        _name_levels(pairs)
-        .join(agreement.same, on=["persoon_id", "nummeraanduiding_id"], how="left")
-        .join(agreement.number, on=["persoon_id", "postcode", "huisnummer"], how="left")
-        .join(agreement.street_number, on=["persoon_id", "straat", "huisnummer"], how="left")
-        .join(agreement.postcode, on=["persoon_id", "postcode"], how="left")
-    )
-    known = (
-        pl.col("nummeraanduiding_id").is_not_null()
-        | pl.col("postcode").is_not_null()
-        | pl.col("straat").is_not_null()
-    )
-    return pairs.with_columns(
+    def persons_per_value(self, way: str) -> pl.DataFrame:
+        """How many persons ever had each value (columns `way`, persons)."""
+        values = (self.known[way] % (1 << 32)).cast(pl.UInt32).rename(way)
+        return values.value_counts(name="persons")
+
+
+def _levels(pairs: pl.DataFrame, names: pl.Series, agreement: _AddressAgreement) -> pl.DataFrame:
+    """Agreement levels of aligned (record, person) pairs; columns as in FEATURES, with
+    rec, pid, swapped and the person's name frequencies."""
+    pairs = _name_levels(pairs, names)
+    return pairs.select(
+        "rec",
+        "pid",
+        "surname",
+        "given",
         _dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob"),
-        pl.when(pl.col("_same").fill_null(False))
+        pl.when(agreement.has("nummeraanduiding_id"))
         .then(3)
-        .when(pl.col("_number").fill_null(False) | pl.col("_street_number").fill_null(False))
+        .when(agreement.has("number") | agreement.has("street"))
         .then(2)
-        .when(pl.col("_postcode").fill_null(False))
+        .when(agreement.has("postcode"))
         .then(1)
-        .when(known)
+        .when(pl.col("has_address"))
         .then(0)
         .otherwise(None)
         .cast(pl.Int8)
         .alias("address"),
-    ).drop("_same", "_number", "_street_number", "_postcode")
+        "swapped",
+        "b_tf_surname",
+        "b_tf_given",
+    )
 
 
+# The record-side columns a comparison reads.
+_RECORD_SIDE = (
+    "rec", "given", "initials", "initial", "initials_long", "first_given", "surname",
+    "surname_last", "surname_nospace", "surname_initial", "glued", "dob_num", "has_address",
+    "nummeraanduiding_id", "number", "street", "postcode",
+)  # fmt: skip
 # The person-side columns a comparison reads (prefixed b_ in a pair).
 _PERSON_SIDE = (
-    "given", "initials", "surname", "surname_last", "glued", "first_given", "dob", "dob_num",
-    "tf_surname", "tf_given",
+    "given", "initials", "initial", "surname", "surname_last", "glued", "first_given",
+    "dob_num", "tf_surname", "tf_given",
 )  # fmt: skip
 
 
 def _pairs(candidates: pl.DataFrame, records: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
-    """Candidate pairs with the columns the comparison reads, and no more."""
+    """Candidate pairs (rec, pid) with the columns the comparison reads, and no more."""
     record_side = records.select(*_RECORD_SIDE, *[c for c in ("_self",) if c in records.columns])
-    person_side = persons.select("persoon_id", *[pl.col(c).alias(f"b_{c}") for c in _PERSON_SIDE])
-    return candidates.join(record_side, on="rec").join(person_side, on="persoon_id")
+    person_side = persons.select(pl.col(c).alias(f"b_{c}") for c in _PERSON_SIDE)
+    return pl.concat(
+        [
+            candidates.join(record_side, on="rec", how="left", maintain_order="left"),
+            person_side[candidates["pid"]],
+        ],
+        how="horizontal",
+    )
 
 
 # --- the Fellegi-Sunter model -------------------------------------------------------------
@@ -656,7 +906,7 @@ class MatchModel:
         m = {feature: list(_M_DEFAULT[feature]) for feature in FEATURES}
         # A record is one person at most: of all record-person pairs, 1 in `persons` matches.
         model = cls(m, u, 1 / max(persons, 2), neutral)
-        levels = levels.sort("rec", "persoon_id")  # EM may sample: the same pairs every night
+        levels = levels.sort("rec", "pid")  # EM may sample: the same pairs every night
         same_dob = levels.filter(pl.col("dob") == len(FEATURES["dob"]) - 1)
         same_name = levels.filter(
             (pl.col("surname") == len(FEATURES["surname"]) - 1)
@@ -682,6 +932,10 @@ def _em(
         return m  # too little to learn from: keep the starting values
     if sample.height > _EM_SAMPLE:
         sample = sample.sample(_EM_SAMPLE, seed=_SEED)
+    # A pair's weight depends on its levels alone: EM goes over the distinct combinations
+    # of levels (a few hundred at most), each counted as often as pairs have it.
+    pairs = sample.height
+    sample = sample.group_by(sample.columns).len("_pairs")
     m = {f: list(v) for f, v in m.items()}
     prior = 0.5
     for _ in range(_EM_ITERATIONS):
@@ -689,8 +943,10 @@ def _em(
             feature: [math.log2(a / b) for a, b in zip(levels, u[feature], strict=True)]
             for feature, levels in m.items()
         }
-        weighted = sample.with_columns(_probability(_weight(prior, bits)).alias("_p"))
-        new_prior = min(max(weighted["_p"].mean(), 1e-6), 1 - 1e-6)
+        weighted = sample.with_columns(
+            (_probability(_weight(prior, bits)) * pl.col("_pairs")).alias("_p")
+        )
+        new_prior = min(max(weighted["_p"].sum() / pairs, 1e-6), 1 - 1e-6)
         for feature, levels in m.items():
             sums = (
                 weighted.filter(pl.col(feature).is_not_null())
@@ -726,98 +982,88 @@ def _agreement_share(records: pl.Series, persons: pl.Series) -> float:
     return float((joined["a"] * joined["b"]).sum())
 
 
+_NO_NAME = 2**32 - 1  # a name number no person has
+
+
 def _exact_u(
-    rest: pl.DataFrame, persons: pl.DataFrame, agreement: _AddressAgreement
+    records: pl.DataFrame, persons: pl.DataFrame, agreement: _AddressAgreement
 ) -> dict[str, dict[int, float]]:
     """u of the rare agreement levels, exactly rather than by sampling (an exact birth
     date agrees in about 1 of 30,000 random pairs: a sample would hardly see it)."""
     given = FEATURES["given"]
-    has_initials = rest["initials"].is_not_null()
+    has_initials = records["initials"].is_not_null()
     full_given = _agreement_share(
-        rest.filter(has_initials)["given"].fill_null("\x00"), persons["given"]
+        records.filter(has_initials)["given"].fill_null(_NO_NAME), persons["given"]
     )
     first_given = _agreement_share(
-        rest.filter(has_initials)["first_given"].fill_null("\x00"), persons["first_given"]
+        records.filter(has_initials)["first_given"].fill_null(_NO_NAME), persons["first_given"]
     )
 
-    with_address = rest.filter(
-        pl.col("nummeraanduiding_id").is_not_null()
-        | pl.col("postcode").is_not_null()
-        | pl.col("straat").is_not_null()
-    )
+    with_address = records.filter(pl.col("has_address"))
     n_persons = max(persons.height, 1)
 
-    def person_share(known: pl.DataFrame, columns: list[str]) -> float:
-        """P(a random record's address value is one a random person ever had); `known`
-        holds each person once per value, however often they lived there."""
+    def person_share(way: str) -> float:
+        """P(a random record's address value is one a random person ever had), counting
+        each person once per value, however often they lived there."""
         if with_address.height == 0:
             return 0.0
-        people = known.group_by(columns).len()
-        records = with_address.select(columns).drop_nulls().group_by(columns).len("n")
-        shares = records.join(people, on=columns)
-        return float((shares["n"] * shares["len"]).sum()) / with_address.height / n_persons
+        people = agreement.persons_per_value(way)
+        values = with_address[way].drop_nulls().value_counts(name="n")
+        shares = values.join(people, on=way)
+        return (
+            float((shares["n"].cast(pl.Float64) * shares["persons"]).sum())
+            / with_address.height
+            / n_persons
+        )
 
-    same_address = person_share(agreement.same, ["nummeraanduiding_id"])
-    same_number = max(
-        person_share(agreement.number, ["postcode", "huisnummer"]),
-        person_share(agreement.street_number, ["straat", "huisnummer"]),
-    )
+    same_address = person_share("nummeraanduiding_id")
+    same_number = max(person_share("number"), person_share("street"))
     same_number = max(same_number - same_address, 0.0)
-    same_postcode = max(
-        person_share(agreement.postcode, ["postcode"]) - same_number - same_address, 0.0
-    )
+    same_postcode = max(person_share("postcode") - same_number - same_address, 0.0)
     return {
         "surname": {
-            len(FEATURES["surname"]) - 1: _agreement_share(rest["glued"], persons["glued"])
+            len(FEATURES["surname"]) - 1: _agreement_share(records["glued"], persons["glued"])
         },
         "given": {
             given.index("gelijk"): full_given,
             given.index("roepnaam gelijk"): max(first_given - full_given, 0.0),
         },
-        "dob": {len(FEATURES["dob"]) - 1: _agreement_share(rest["dob"], persons["dob"])},
+        "dob": {len(FEATURES["dob"]) - 1: _agreement_share(records["dob"], persons["dob"])},
         "address": {3: same_address, 2: same_number, 1: same_postcode},
     }
 
 
-# The record-side columns a comparison reads.
-_RECORD_SIDE = (
-    "rec", "given", "initials", "voorvoegsel", "surname", "surname_last", "glued",
-    "surname_nospace", "first_given", "dob", "dob_num", *ADDRESS_COLUMNS,
-)  # fmt: skip
-
-
-def _random_levels(
-    rest: pl.DataFrame,
-    persons: pl.DataFrame,
-    addresses: pl.DataFrame,
-    agreement: _AddressAgreement,
-) -> pl.DataFrame:
+def _random_levels(night: _Night, agreement: _AddressAgreement) -> pl.DataFrame:
     """Levels of random pairs of different people, to count u on: records against persons,
     topped up with persons against persons (as the BRP writes them) when a night has so
     few records that u would otherwise rest on too few pairs."""
+    records, persons = night.records, night.persons
     rng = np.random.default_rng(_SEED)
-    from_records = min(_U_SAMPLE, rest.height * persons.height)
+    from_records = min(_U_SAMPLE, records.height * persons.height)
     pairs = [
         pl.DataFrame(
             {
-                "rec": rest["rec"].gather(rng.integers(0, rest.height, from_records)),
-                "persoon_id": persons["persoon_id"].gather(
-                    rng.integers(0, persons.height, from_records)
-                ),
+                "rec": records["rec"].gather(rng.integers(0, records.height, from_records)),
+                "pid": pl.Series(rng.integers(0, persons.height, from_records), dtype=pl.UInt32),
             }
         )
     ]
-    sides = [rest.select(_RECORD_SIDE).with_columns(pl.lit(None, dtype=pl.String).alias("_self"))]
+    sides = [
+        records.select(_RECORD_SIDE).with_columns(pl.lit(None, dtype=pl.UInt32).alias("_self"))
+    ]
     top_up = _U_SAMPLE - from_records
     if top_up > 0 and persons.height > 1:
-        first_address = addresses.sort("persoon_id", "nummeraanduiding_id", nulls_last=True).unique(
-            "persoon_id", keep="first", maintain_order=True
+        # Addresses are numbered in the order of their values (_codes): the first is the
+        # smallest BAG id, as the BRP's own order would have it.
+        first_address = night.addresses.sort("pid", "nummeraanduiding_id", nulls_last=True).unique(
+            "pid", keep="first", maintain_order=True
         )
         as_records = (
-            persons.join(first_address, on="persoon_id", how="left")
+            persons.join(first_address, on="pid", how="left", maintain_order="left")
+            .with_columns(_has_address())
             .with_row_index("_i")
             .with_columns(
-                (-1 - pl.col("_i").cast(pl.Int64)).alias("rec"), pl.col("persoon_id").alias("_self")
+                (-1 - pl.col("_i").cast(pl.Int64)).alias("rec"), pl.col("pid").alias("_self")
             )
         )
         sides.append(as_records.select(*_RECORD_SIDE, "_self"))
@@ -825,17 +1071,14 @@ def _random_levels(
             pl.DataFrame(
                 {
                     "rec": as_records["rec"].gather(rng.integers(0, as_records.height, top_up)),
-                    "persoon_id": persons["persoon_id"].gather(
-                        rng.integers(0, persons.height, top_up)
-                    ),
+                    "pid": pl.Series(rng.integers(0, persons.height, top_up), dtype=pl.UInt32),
                 }
             )
         )
-    records = pl.concat(sides, how="vertical_relaxed")
-    random = _pairs(pl.concat(pairs), records, persons).filter(
-        pl.col("_self").is_null() | (pl.col("_self") != pl.col("persoon_id"))
+    random = _pairs(pl.concat(pairs), pl.concat(sides, how="vertical_relaxed"), persons).filter(
+        pl.col("_self").is_null() | (pl.col("_self") != pl.col("pid"))
     )
-    return _levels(random, agreement)
+    return _levels(random, night.names, agreement)
 
 
 # --- resolving ----------------------------------------------------------------------------
@@ -851,29 +1094,27 @@ def _outside_brp_id(records: pl.DataFrame) -> pl.Series:
 
 
 def _score(
-    rest: pl.DataFrame,
-    persons: pl.DataFrame,
-    addresses: pl.DataFrame,
+    night: _Night,
+    sources: pl.DataFrame,
     rejected: pl.DataFrame,
     settings: PersonMatchSettings,
 ) -> pl.DataFrame:
-    """Every candidate pair with its levels, match weight and probability."""
-    candidates = _candidates(rest, persons, addresses).join(
-        rejected, on=["rec", "persoon_id"], how="anti"
-    )
-    agreement = _AddressAgreement.of(addresses)
-    levels = _levels(_pairs(candidates, rest, persons), agreement)
+    """Every candidate pair (rec, pid) with its levels, match weight and probability;
+    `sources`: rec and source of the records."""
+    candidates = _candidates(night).join(rejected, on=["rec", "pid"], how="anti")
+    agreement = _AddressAgreement.of(night.addresses)
+    levels = _levels(_pairs(candidates, night.records, night.persons), night.names, agreement)
     if levels.height == 0:
         return levels.with_columns(
             pl.lit(None, dtype=pl.Float64).alias("weight"),
             pl.lit(None, dtype=pl.Float64).alias("probability"),
         )
-    random_levels = _random_levels(rest, persons, addresses, agreement)
+    random_levels = _random_levels(night, agreement)
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
-    exact = _exact_u(rest, persons, agreement)
-    model = MatchModel.estimate(levels, random_levels, persons.height, neutral, exact)
+    exact = _exact_u(night.records, night.persons, agreement)
+    model = MatchModel.estimate(levels, random_levels, night.persons.height, neutral, exact)
     weighted = levels.with_columns(model.weight_expr(frequencies=True).alias("weight"))
-    return _record_probability(weighted, rest.select("rec", "source"))
+    return _record_probability(weighted, sources)
 
 
 def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
@@ -938,14 +1179,14 @@ def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.Dat
     )
 
 
-def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame:
+def _decide(scored: pl.DataFrame, settings: PersonMatchSettings, night: _Night) -> pl.DataFrame:
     """Per record: the best candidate, and whether it is certain, possible or none."""
     close = pl.col("weight") >= pl.col("weight").max() - settings.margin_bits
     ranked = (
-        scored.sort(["rec", "weight", "persoon_id"], descending=[False, True, False])
+        scored.sort(["rec", "weight", "pid"], descending=[False, True, False])
         .group_by("rec", maintain_order=True)
         .agg(
-            pl.col("persoon_id").first(),
+            pl.col("pid").first(),
             pl.col("probability").first(),
             pl.col("weight").first(),
             pl.col("weight").slice(1, 1).first().alias("runner_up"),
@@ -989,7 +1230,7 @@ def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame
     possible = pl.col("close") >= settings.possible
     matched = ranked.select(
         "rec",
-        "persoon_id",
+        night.ids(ranked["pid"]),
         pl.col("probability").round(4).alias("confidence"),
         method.alias("method"),
         pl.when(certain)
@@ -1038,8 +1279,10 @@ def resolve_persons(
         .with_row_index("rec")
     ).with_columns(pl.col("rec").cast(pl.Int64))
     records = _with_address_columns(records)
-    persons, addresses = _persons(brp)
-    known_pseudonyms = brp["bsn_pseudoniem"].unique().drop_nulls()
+    pseudonyms = brp["bsn_pseudoniem"]
+    known_pseudonyms = pseudonyms.filter(
+        pseudonyms.is_in(records["bsn_pseudoniem"].drop_nulls().implode())
+    )
 
     judged = _judgements(judgements, records)
     forced = judged.filter(pl.col("verdict") == "is").unique(["rec"], keep="last")
@@ -1072,8 +1315,17 @@ def resolve_persons(
             [rest.drop(STRUCTURED_NAME, strict=False), _record_names(rest)], how="horizontal"
         ).rename({"geboortedatum": "dob"})
     )
-    scored = _score(rest, persons, addresses, rejected, settings)
-    matched = _decide(scored, settings) if scored.height else _empty_matches()
+    matched = _empty_matches()
+    if rest.height:
+        night = _night(brp, rest)
+        excluded = pl.DataFrame(schema={"rec": pl.Int64, "pid": pl.UInt32})
+        if rejected.height:
+            excluded = rejected.join(night.numbers(rejected["persoon_id"]), on="persoon_id")
+        scored = _score(
+            night, rest.select("rec", "source"), excluded.select("rec", "pid"), settings
+        )
+        if scored.height:
+            matched = _decide(scored, settings, night)
 
     # Records with a full birth date and no BRP candidate at all: a person outside the BRP.
     unmatched = rest.join(
