@@ -164,6 +164,15 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
     voorvoegsel), ``surname_last`` (its last word, for double names) and
     ``phonetic`` (sound key of surname_last). Unparseable input gives nulls.
     """
+    # Parsed once per distinct text: sources repeat a name in many records.
+    raw = names.rename("raw").to_frame()
+    parsed = _parse_person_names(raw["raw"].unique())
+    return raw.join(parsed, on="raw", how="left", nulls_equal=True, maintain_order="left").drop(
+        "raw"
+    )
+
+
+def _parse_person_names(names: pl.Series) -> pl.DataFrame:
     frame = pl.DataFrame({"raw": names})
     text = _squash(_expand_abbreviated_prefixes(fold(pl.col("raw")).str.replace(_TITLES, "")))
     frame = frame.with_columns(text.alias("t"))
@@ -227,8 +236,11 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
     is_prefix = surname_tokens.list.eval(pl.element().is_in(_PREFIX_WORDS))
     # Voorvoegsel words before the surname (de vries) or after it (vries de, as
     # sorted lists write it) are split off; the words in between are the surname.
-    leading = is_prefix.list.eval(pl.element().cum_min()).list.sum()
-    trailing = is_prefix.list.reverse().list.eval(pl.element().cum_min()).list.sum()
+    frame = frame.with_columns(
+        is_prefix.list.eval(pl.element().cum_min()).list.sum().alias("_leading"),
+        is_prefix.list.reverse().list.eval(pl.element().cum_min()).list.sum().alias("_trailing"),
+    )
+    leading, trailing = pl.col("_leading"), pl.col("_trailing")
     all_prefix = leading == surname_tokens.list.len()
     trailing = pl.when(all_prefix).then(0).otherwise(trailing)
     # A surname that is itself a voorvoegsel word (Le, De, Van, as many Vietnamese and
@@ -259,7 +271,8 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
         for c in ("given", "initials", "voorvoegsel", "surname")
     ]
     frame = frame.with_columns(empty_to_null)
-    return frame.select(
+    frame = frame.select(
+        "raw",
         "given",
         "initials",
         "voorvoegsel",
@@ -270,7 +283,11 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
         .str.split("-")
         .list.last()
         .alias("surname_last"),
-    ).with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))
+    )
+    # The sound key once per distinct surname: many names share one.
+    keys = frame.select("surname_last").unique()
+    keys = keys.with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))
+    return frame.join(keys, on="surname_last", how="left", nulls_equal=True, maintain_order="left")
 
 
 def _empty_to_null(columns: tuple[str, ...]) -> list[pl.Expr]:
