@@ -340,7 +340,7 @@ class _Night:
     _ADDRESSES numbers, one row per record to match, in rec order. ``persons``: pid and
     the same name and date columns, tf_surname and tf_given (the share of persons with
     the person's glued surname, first given name), row i being person i.
-    ``addresses``: pid and the _ADDRESSES numbers, each address of a person once.
+    ``addresses``: pid and the _ADDRESSES numbers of every BRP row with an address.
     ``names``: the text of each name number.
     """
 
@@ -467,52 +467,47 @@ def _addresses(
     rest: pl.DataFrame, brp: pl.DataFrame, row_persons: pl.Series, include_brp: bool
 ) -> tuple[list[pl.Series], pl.DataFrame]:
     """The records' addresses (has_address and the _ADDRESSES numbers, record for record)
-    and each person's (pid and the numbers, every address of a person once).
+    and the persons' (pid and the numbers, one row per BRP row that has any).
 
     The numbering is the records' values: a BRP address that no record has can agree
     with no record, and a million BRP rows are only looked up, never numbered. With
     `include_brp` the BRP's own values are numbered too."""
+
+    def brp_column(name: str, dtype: type[pl.DataType]) -> pl.Series:
+        if name in brp.columns:
+            return brp[name].cast(dtype)
+        return pl.repeat(None, brp.height, dtype=dtype, eager=True)
+
     records = rest.select("nummeraanduiding_id", "postcode", "straat", "huisnummer", _has_address())
-    register = (
-        row_persons.rename("pid")
-        .to_frame()
-        .with_columns(
-            (brp[c] if c in brp.columns else pl.lit(None)).cast(t).alias(c)
-            for c, t in ADDRESS_COLUMNS.items()
-            if c != "straat"
-        )
-    )
+    persons = {
+        "pid": row_persons,
+        "nummeraanduiding_id": brp_column("nummeraanduiding_id", pl.String),
+        "postcode": brp_column("postcode", pl.String),
+        "straat": brp_column("straat", pl.String),
+        "huisnummer": brp_column("huisnummer", pl.Int64),
+    }
+    written = None
     if "straatnaam" in brp.columns:
         # The street as a key, made once per distinct street name.
         written, streets = _codes(brp["straatnaam"].cast(pl.String))
-        keys = pl.select(street_key(pl.lit(streets))).to_series()
-    else:
-        written = pl.Series(range(brp.height), dtype=pl.UInt32)
-        keys = (
-            brp["straat"].cast(pl.String)
-            if "straat" in brp.columns
-            else pl.repeat(None, brp.height, dtype=pl.String, eager=True)
-        )
+        persons["straat"] = pl.select(street_key(pl.lit(streets))).to_series()
     for column in ("nummeraanduiding_id", "postcode", "straat"):
-        values = [records[column]]
-        if include_brp:
-            values.append(keys if column == "straat" else register[column])
+        values = [records[column], *([persons[column]] if include_brp else [])]
         distinct = pl.concat(values).drop_nulls().unique().sort()
         records = records.with_columns(_lookup(records[column], distinct))
-        if column == "straat":
-            register = register.with_columns(_lookup(keys, distinct).gather(written).alias(column))
-        else:
-            register = register.with_columns(_lookup(register[column], distinct))
+        persons[column] = _lookup(persons[column], distinct).rename(column)
+    if written is not None:
+        persons["straat"] = persons["straat"].gather(written)
+    register = pl.DataFrame(persons)
     for name, first in _NUMBERED.items():
         pair = [first, "huisnummer"]
-        sides = [records.select(pair)] + ([register.select(pair)] if include_brp else [])
+        sides = [records.select(pair), *([register.select(pair)] if include_brp else [])]
         distinct = pl.concat(sides).drop_nulls().unique().sort(pair).with_row_index(name)
         records = records.join(distinct, on=pair, how="left", maintain_order="left")
         register = register.join(distinct, on=pair, how="left", maintain_order="left")
-    addresses = (
-        register.select("pid", *_ADDRESSES)
-        .filter(pl.col("pid").is_not_null() & pl.any_horizontal(pl.col(_ADDRESSES).is_not_null()))
-        .unique()
+    # Not made unique: whoever reads them (blocks, agreement) takes each value once.
+    addresses = register.select("pid", *_ADDRESSES).filter(
+        pl.col("pid").is_not_null() & pl.any_horizontal(pl.col(_ADDRESSES).is_not_null())
     )
     return [records[c] for c in ("has_address", *_ADDRESSES)], addresses
 
@@ -1053,9 +1048,9 @@ def _random_levels(night: _Night, agreement: _AddressAgreement) -> pl.DataFrame:
     ]
     top_up = _U_SAMPLE - from_records
     if top_up > 0 and persons.height > 1:
-        # Addresses are numbered in the order of their values (_codes): the first is the
-        # smallest BAG id, as the BRP's own order would have it.
-        first_address = night.addresses.sort("pid", "nummeraanduiding_id", nulls_last=True).unique(
+        # Numbers order as the values do (_codes): a person's first address is the one
+        # with the smallest BAG id (then postcode, street), whatever the BRP's row order.
+        first_address = night.addresses.sort("pid", *_ADDRESSES, nulls_last=True).unique(
             "pid", keep="first", maintain_order=True
         )
         as_records = (
