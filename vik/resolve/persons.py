@@ -186,17 +186,6 @@ def _shared_codes(columns: list[pl.Series]) -> tuple[list[pl.Series], pl.Series]
     return parts, distinct
 
 
-def _person_numbers(pseudonyms: pl.Series) -> pl.Series:
-    """Per BRP row the number of its person (UInt32): persons are numbered 0, 1, ... in
-    the order of their persoon_id, so that ordering by number is ordering by persoon_id."""
-    prefix = pseudonyms.str.slice(0, 20)
-    if prefix.str.contains(r"^[0-9a-f]{20}$").all():
-        # A keyed-hash pseudonym is hexadecimal: read as a number it sorts as its
-        # persoon_id does, and a million numbers rank many times faster than strings.
-        prefix = prefix.str.to_integer(base=16, dtype=pl.Int128)
-    return (prefix.rank("dense") - 1).cast(pl.UInt32)
-
-
 # --- the two sides ------------------------------------------------------------------------
 
 
@@ -219,15 +208,40 @@ def _with_address_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _latest_rows(brp: pl.DataFrame, persons: pl.Series) -> pl.Series:
-    """Per BRP row whether it is the one whose name counts for its person (`persons`: the
-    person number per row): their latest address period."""
+def _person_rows(brp: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """Per BRP row the number of its person (UInt32), and whether it is the row whose name
+    counts for the person: the one of their latest address period.
+
+    Persons are numbered 0, 1, ... in the order of their persoon_id, so that ordering by
+    number is ordering by persoon_id."""
+    key = brp["bsn_pseudoniem"].str.slice(0, 20)
+    if key.str.contains(r"^[0-9a-f]{20}$").all():
+        # A keyed-hash pseudonym is hexadecimal: read as a number it sorts as its
+        # persoon_id does, and a million numbers sort many times faster than strings.
+        key = key.str.to_integer(base=16, dtype=pl.Int128)
     start, _ = _codes(brp["datum_aanvang_adreshouding"].cast(pl.String).fill_null(""))
-    rows = pl.DataFrame({"pid": persons, "start": start}).with_row_index("row")
-    latest = rows.filter(
-        pl.col("pid").is_not_null() & (pl.col("start") == pl.col("start").max().over("pid"))
+    # Sorted by person and start: each person's rows in a run, the latest last.
+    last_of_run = (pl.col("pid") != pl.col("pid").shift(-1)).fill_null(True)
+    rows = (
+        pl.DataFrame({"key": key, "start": start})
+        .with_row_index("row")
+        .filter(pl.col("key").is_not_null())
+        .sort("key", "start")
+        .select(
+            "row",
+            "start",
+            ((pl.col("key") != pl.col("key").shift(1)).fill_null(True).cum_sum() - 1)
+            .cast(pl.UInt32)
+            .alias("pid"),
+        )
     )
-    tied = latest.filter(pl.col("pid").is_duplicated())
+    latest = rows.filter(
+        pl.col("start") == pl.when(last_of_run).then(pl.col("start")).backward_fill()
+    ).select("row", "pid")
+    # Sorted by person: a person with two latest rows has them next to each other.
+    tied = latest.filter(
+        (pl.col("pid") == pl.col("pid").shift(1)) | (pl.col("pid") == pl.col("pid").shift(-1))
+    )
     if tied.height:
         # Two periods starting on one day: the same choice every night, whatever the order.
         names = brp.select(pl.col(c).cast(pl.String) for c in (*STRUCTURED_NAME, "geboortedatum"))
@@ -236,10 +250,15 @@ def _latest_rows(brp: pl.DataFrame, persons: pl.Series) -> pl.Series:
             .sort("pid", *STRUCTURED_NAME, "geboortedatum", nulls_last=True)
             .unique("pid", keep="first", maintain_order=True)
         )
-        latest = pl.concat(
-            [latest.filter(~pl.col("pid").is_duplicated()), chosen.select(latest.columns)]
-        )
-    return pl.Series(np.zeros(brp.height, dtype=bool)).scatter(latest["row"], True)
+        latest = pl.concat([latest.join(tied, on="row", how="anti"), chosen.select(latest.columns)])
+    persons = np.zeros(brp.height, dtype=np.uint32)
+    persons[rows["row"].to_numpy()] = rows["pid"].to_numpy()
+    named = np.zeros(brp.height, dtype=bool)
+    named[latest["row"].to_numpy()] = True
+    persons = pl.Series(persons)
+    if key.null_count():
+        persons = persons.set(key.is_null(), None)
+    return persons, pl.Series(named)
 
 
 def _record_names(rest: pl.DataFrame) -> pl.DataFrame:
@@ -370,8 +389,7 @@ class _Night:
 
 def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
     """Number the BRP and the records to match (``rest``: _prepared, with address columns)."""
-    row_persons = _person_numbers(brp["bsn_pseudoniem"])
-    latest = _latest_rows(brp, row_persons)
+    row_persons, latest = _person_rows(brp)
     pids = row_persons.filter(latest)
     # Names once per distinct value: a million BRP rows have some hundred thousand
     # first-name strings and far fewer surnames.
@@ -518,20 +536,19 @@ def _addresses(
 def _candidates(night: _Night) -> pl.DataFrame:
     """Record-person pairs worth comparing (rec, pid): the union of the blocks."""
     records, persons, addresses = night.records, night.persons, night.addresses
-    key = ["rec", "pid"]
 
     def block(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
         return (
             left.select("rec", *on)
             .drop_nulls()
             .join(right.select("pid", *on).drop_nulls(), on=on)
-            .select(key)
+            .select(_pair_key(pl.col("rec"), pl.col("pid")).alias("pair"))
         )
 
     no_dob_no_address = records.filter(
         pl.col("dob").is_null() & pl.col("nummeraanduiding_id").is_null()
     )
-    return (
+    pairs = (
         pl.concat(
             [
                 block(records, persons, ["dob_full"]),
@@ -543,21 +560,25 @@ def _candidates(night: _Night) -> pl.DataFrame:
                 block(records, addresses, ["street"]),
             ]
         )
+        .to_series()
         .unique()
-        .sort(key)
+        .sort()
+    )
+    return pl.DataFrame(
+        {"rec": (pairs // (1 << 32)).cast(pl.Int64), "pid": (pairs % (1 << 32)).cast(pl.UInt32)}
     )
 
 
 # --- comparison ---------------------------------------------------------------------------
 
 
-def _distinct_pairs(pairs: pl.DataFrame, left: str, right: str) -> tuple[np.ndarray, ...]:
-    """The distinct (left, right) number pairs of aligned pairs, a missing name as the
-    empty one (number 0: '' sorts first), and where each pair is among them."""
-    a = pairs[left].fill_null(0).cast(pl.UInt64).to_numpy()
-    b = pairs[right].fill_null(0).cast(pl.UInt64).to_numpy()
-    distinct, where = np.unique((a << np.uint64(32)) | b, return_inverse=True)
-    return distinct >> np.uint64(32), distinct & np.uint64(0xFFFFFFFF), where
+def _distinct_pairs(pairs: pl.DataFrame, left: str, right: str) -> tuple[pl.Series, ...]:
+    """The distinct (left, right) name-number pairs of aligned pairs, a missing name as
+    the empty one (number 0: '' sorts first), and where each pair is among them."""
+    key = pairs.select(_pair_key(pl.col(left).fill_null(0), pl.col(right).fill_null(0)))
+    key = key.to_series()
+    distinct = key.unique().sort()
+    return distinct // (1 << 32), distinct % (1 << 32), key.rank("dense") - 1
 
 
 def _similarity(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -> pl.Series:
@@ -702,15 +723,17 @@ def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     )
 
 
-def _pair_key(person: pl.Expr, value: pl.Expr) -> pl.Expr:
-    """A (person, address) pair as one integer: the person's number in the high 32 bits."""
-    return person.cast(pl.UInt64) * (1 << 32) + value.cast(pl.UInt64)
+def _pair_key(high: pl.Expr, low: pl.Expr) -> pl.Expr:
+    """Two numbers below 2**32 as one integer, `high` in the high 32 bits: a pair is then
+    one value to make unique, sort or look up."""
+    return high.cast(pl.UInt64) * (1 << 32) + low.cast(pl.UInt64)
 
 
 @dataclass(frozen=True)
 class _AddressAgreement:
     """Per person, the addresses they ever had, four ways: BAG id, postcode and number,
-    street and number, postcode; each (person, address) pair as one integer (_pair_key).
+    street and number, postcode; each (person, address) pair as one integer (_pair_key,
+    the person in the high bits).
     Built once a night, looked up by every batch of pairs."""
 
     known: Mapping[str, pl.Series]
