@@ -752,20 +752,26 @@ class _AddressAgreement:
             }
         )
 
-    def has(self, way: str) -> pl.Expr:
-        """Whether the pair's person ever had the record's address (columns pid and `way`)."""
-        key = _pair_key(pl.col("pid"), pl.col(way))
-        return key.is_in(self.known[way].implode()).fill_null(False)
+    def agrees(self, pairs: pl.DataFrame, way: str) -> pl.Series:
+        """Per pair whether its person ever had the record's address (columns pid and
+        `way`): a semi join, which hashes the smaller side."""
+        keys = pairs.select(_pair_key(pl.col("pid"), pl.col(way)).alias("key"))
+        found = keys.with_row_index("pair").join(
+            self.known[way].to_frame("key"), on="key", how="semi"
+        )
+        agrees = np.zeros(pairs.height, dtype=bool)
+        agrees[found["pair"].to_numpy()] = True
+        return pl.Series(way, agrees)
 
-    def persons_per_value(self, way: str) -> pl.DataFrame:
-        """How many persons ever had each value (columns `way`, persons)."""
-        values = (self.known[way] % (1 << 32)).cast(pl.UInt32).rename(way)
-        return values.value_counts(name="persons")
+    def persons_per_value(self, way: str) -> np.ndarray:
+        """How many persons ever had each value, by value number."""
+        return np.bincount((self.known[way] % (1 << 32)).to_numpy())
 
 
 def _levels(pairs: pl.DataFrame, names: pl.Series, agreement: _AddressAgreement) -> pl.DataFrame:
     """Agreement levels of aligned (record, person) pairs; columns as in FEATURES, with
     rec, pid, swapped and the person's name frequencies."""
+    same, number, street, postcode = (agreement.agrees(pairs, way) for way in agreement.WAYS)
     pairs = _name_levels(pairs, names)
     return pairs.select(
         "rec",
@@ -773,11 +779,11 @@ def _levels(pairs: pl.DataFrame, names: pl.Series, agreement: _AddressAgreement)
         "surname",
         "given",
         _dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob"),
-        pl.when(agreement.has("nummeraanduiding_id"))
+        pl.when(pl.lit(same))
         .then(3)
-        .when(agreement.has("number") | agreement.has("street"))
+        .when(pl.lit(number) | pl.lit(street))
         .then(2)
-        .when(agreement.has("postcode"))
+        .when(pl.lit(postcode))
         .then(1)
         .when(pl.col("has_address"))
         .then(0)
@@ -994,10 +1000,17 @@ def _agreement_share(records: pl.Series, persons: pl.Series) -> float:
     right = persons.drop_nulls()
     if left.len() == 0 or right.len() == 0:
         return 0.0
-    a = left.value_counts(name="a").with_columns(pl.col("a") / left.len())
-    b = right.value_counts(name="b").with_columns(pl.col("b") / right.len())
-    joined = a.join(b, left_on=left.name, right_on=right.name)
-    return float((joined["a"] * joined["b"]).sum())
+    return _shared(left.value_counts(name="n"), np.bincount(right.to_numpy())) / (
+        left.len() * right.len()
+    )
+
+
+def _shared(counts: pl.DataFrame, per_value: np.ndarray) -> float:
+    """Sum over values of `counts` (value number, n) of n times `per_value` of the value
+    (a count by value number; numbers beyond it have none)."""
+    counts = counts.filter(pl.col(counts.columns[0]) < per_value.size)
+    n = counts["n"].to_numpy().astype(np.float64)
+    return float(np.sum(n * per_value[counts[counts.columns[0]].to_numpy()]))
 
 
 _NO_NAME = 2**32 - 1  # a name number no person has
@@ -1025,14 +1038,8 @@ def _exact_u(
         each person once per value, however often they lived there."""
         if with_address.height == 0:
             return 0.0
-        people = agreement.persons_per_value(way)
-        values = with_address[way].drop_nulls().value_counts(name="n")
-        shares = values.join(people, on=way)
-        return (
-            float((shares["n"].cast(pl.Float64) * shares["persons"]).sum())
-            / with_address.height
-            / n_persons
-        )
+        counts = with_address[way].drop_nulls().value_counts(name="n")
+        return _shared(counts, agreement.persons_per_value(way)) / with_address.height / n_persons
 
     same_address = person_share("nummeraanduiding_id")
     same_number = max(person_share("number"), person_share("street"))
@@ -1051,10 +1058,10 @@ def _exact_u(
     }
 
 
-def _random_levels(night: _Night, agreement: _AddressAgreement) -> pl.DataFrame:
-    """Levels of random pairs of different people, to count u on: records against persons,
-    topped up with persons against persons (as the BRP writes them) when a night has so
-    few records that u would otherwise rest on too few pairs."""
+def _random_pairs(night: _Night) -> pl.DataFrame:
+    """Random pairs of different people, to count u on (as _pairs makes them): records
+    against persons, topped up with persons against persons (as the BRP writes them) when
+    a night has so few records that u would otherwise rest on too few pairs."""
     records, persons = night.records, night.persons
     rng = np.random.default_rng(_SEED)
     from_records = min(_U_SAMPLE, records.height * persons.height)
@@ -1093,10 +1100,10 @@ def _random_levels(night: _Night, agreement: _AddressAgreement) -> pl.DataFrame:
                 }
             )
         )
-    random = _pairs(pl.concat(pairs), pl.concat(sides, how="vertical_relaxed"), persons).filter(
-        pl.col("_self").is_null() | (pl.col("_self") != pl.col("pid"))
+    random = _pairs(pl.concat(pairs), pl.concat(sides, how="vertical_relaxed"), persons)
+    return random.filter(pl.col("_self").is_null() | (pl.col("_self") != pl.col("pid"))).drop(
+        "_self"
     )
-    return _levels(random, night.names, agreement)
 
 
 # --- resolving ----------------------------------------------------------------------------
@@ -1120,14 +1127,14 @@ def _score(
     """Every candidate pair (rec, pid) with its levels, match weight and probability;
     `sources`: rec and source of the records."""
     candidates = _candidates(night).join(rejected, on=["rec", "pid"], how="anti")
+    if candidates.height == 0:
+        return pl.DataFrame(schema={"rec": pl.Int64, "pid": pl.UInt32})
+    # The candidates' levels and the random pairs' in one go: each distinct pair of
+    # names is compared once, and the address lookups hash their tables once.
+    pairs = _pairs(candidates, night.records, night.persons)
     agreement = _AddressAgreement.of(night.addresses)
-    levels = _levels(_pairs(candidates, night.records, night.persons), night.names, agreement)
-    if levels.height == 0:
-        return levels.with_columns(
-            pl.lit(None, dtype=pl.Float64).alias("weight"),
-            pl.lit(None, dtype=pl.Float64).alias("probability"),
-        )
-    random_levels = _random_levels(night, agreement)
+    levels = _levels(pl.concat([pairs, _random_pairs(night)]), night.names, agreement)
+    levels, random_levels = levels.head(pairs.height), levels.slice(pairs.height)
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
     exact = _exact_u(night.records, night.persons, agreement)
     model = MatchModel.estimate(levels, random_levels, night.persons.height, neutral, exact)
@@ -1150,13 +1157,17 @@ def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.Dat
     strong candidate thus counts for more where nearly every record has its person in the
     BRP, and a close runner-up takes its share of the probability.
     """
-    per_record = weighted.group_by("rec").agg(
-        (
-            pl.col("weight").max()
-            + pl.lit(2.0).pow(pl.col("weight") - pl.col("weight").max()).sum().log(2)
+    # log2(sum(o)) per record, from the best weight so that 2**weight cannot overflow.
+    best = pl.col("weight").max().over("rec")
+    per_record = (
+        weighted.select(
+            "rec", best.alias("_best"), pl.lit(2.0).pow(pl.col("weight") - best).alias("_odds")
         )
-        .clip(-1000, 1000)
-        .alias("_log_odds")
+        .group_by("rec")
+        .agg(pl.col("_best").first(), pl.col("_odds").sum())
+        .select(
+            "rec", (pl.col("_best") + pl.col("_odds").log(2)).clip(-1000, 1000).alias("_log_odds")
+        )
     )
     table = records.select(
         "rec", (pl.col("source").rank("dense") - 1).cast(pl.Int64).alias("_source")
