@@ -602,8 +602,8 @@ def _starts_with(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -
 
 
 def _name_levels(pairs: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
-    """Surname and given-name levels, in the orientation that fits best
-    (given name and surname swapped is a common clerk's error)."""
+    """Surname and given-name levels (columns surname, given, swapped), in the orientation
+    that fits best (given name and surname swapped is a common clerk's error)."""
     surname = pl.max_horizontal(
         _similarity(pairs, "surname", "b_surname", names),
         _similarity(pairs, "surname_last", "b_surname_last", names),
@@ -634,8 +634,20 @@ def _name_levels(pairs: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
         )
         & (pl.max_horizontal("s_swapped_surname", "s_swapped_given") >= 0.92)
     )
-    s_surname = pl.when(swapped).then(pl.col("s_swapped_surname")).otherwise(pl.col("s_surname"))
-    s_given = pl.when(swapped).then(pl.col("s_swapped_given")).otherwise(pl.col("s_given"))
+    # Made once as columns: the levels below read them many times over.
+    pairs = pairs.with_columns(swapped.alias("swapped"))
+    swapped = pl.col("swapped")
+    pairs = pairs.with_columns(
+        pl.when(swapped)
+        .then(pl.col("s_swapped_surname"))
+        .otherwise(pl.col("s_surname"))
+        .alias("s_surname"),
+        pl.when(swapped)
+        .then(pl.col("s_swapped_given"))
+        .otherwise(pl.col("s_given"))
+        .alias("s_given"),
+    )
+    s_surname, s_given = pl.col("s_surname"), pl.col("s_given")
     exact_surname = ~swapped & (
         (pl.col("glued") == pl.col("b_glued")) | (pl.col("surname") == pl.col("b_surname"))
     )
@@ -684,7 +696,7 @@ def _name_levels(pairs: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
         .then(1)
         .otherwise(0)
     )
-    return pairs.with_columns(
+    return pairs.select(
         surname_level.cast(pl.Int8).alias("surname"),
         given_level.cast(pl.Int8).alias("given"),
         swapped.alias("swapped"),
@@ -768,17 +780,51 @@ class _AddressAgreement:
         return np.bincount((self.known[way] % (1 << 32)).to_numpy())
 
 
-def _levels(pairs: pl.DataFrame, names: pl.Series, agreement: _AddressAgreement) -> pl.DataFrame:
-    """Agreement levels of aligned (record, person) pairs; columns as in FEATURES, with
-    rec, pid, swapped and the person's name frequencies."""
-    same, number, street, postcode = (agreement.agrees(pairs, way) for way in agreement.WAYS)
-    pairs = _name_levels(pairs, names)
-    return pairs.select(
-        "rec",
-        "pid",
-        "surname",
-        "given",
-        _dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob"),
+# The columns a comparison reads: the names of record and person (b_ in a pair), and the
+# record's side as a whole (persons standing in for records carry the same).
+_NAME_RECORD = (
+    "given", "initials", "initial", "initials_long", "first_given", "surname", "surname_last",
+    "surname_nospace", "surname_initial", "glued",
+)  # fmt: skip
+_NAME_PERSON = ("given", "initials", "initial", "surname", "surname_last", "glued", "first_given")
+_RECORD_SIDE = ("rec", *_NAME_RECORD, "dob_num", "has_address", *_AddressAgreement.WAYS)
+
+
+def _levels(
+    pairs: pl.DataFrame,
+    records: pl.DataFrame,
+    persons: pl.DataFrame,
+    names: pl.Series,
+    agreement: _AddressAgreement,
+) -> pl.DataFrame:
+    """Agreement levels of (record, person) pairs (rec, pid); columns rec, pid, the
+    FEATURES and swapped. `records` has the _RECORD_SIDE of every rec in the pairs.
+
+    Each feature gathers the columns it reads for the pairs, no more: a wide frame of
+    every column for a million pairs would be the night's largest."""
+    at = pairs.join(
+        records.select("rec").with_row_index("_at"), on="rec", how="left", maintain_order="left"
+    )["_at"]
+
+    def compared(record: tuple[str, ...], person: tuple[str, ...]) -> pl.DataFrame:
+        return pl.concat(
+            [
+                records.select(record)[at],
+                persons.select(pl.col(c).alias(f"b_{c}") for c in person)[pairs["pid"]],
+            ],
+            how="horizontal",
+        )
+
+    name_levels = _name_levels(compared(_NAME_RECORD, _NAME_PERSON), names)
+    dob = compared(("dob_num",), ("dob_num",)).select(
+        _dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob")
+    )
+    addresses = pl.concat(
+        [pairs.select("pid"), records.select("has_address", *agreement.WAYS)[at]],
+        how="horizontal",
+    )
+    same, number, street, postcode = (agreement.agrees(addresses, way) for way in agreement.WAYS)
+    address = addresses.select(
         pl.when(pl.lit(same))
         .then(3)
         .when(pl.lit(number) | pl.lit(street))
@@ -790,33 +836,14 @@ def _levels(pairs: pl.DataFrame, names: pl.Series, agreement: _AddressAgreement)
         .otherwise(None)
         .cast(pl.Int8)
         .alias("address"),
-        "swapped",
-        "b_tf_surname",
-        "b_tf_given",
     )
-
-
-# The record-side columns a comparison reads.
-_RECORD_SIDE = (
-    "rec", "given", "initials", "initial", "initials_long", "first_given", "surname",
-    "surname_last", "surname_nospace", "surname_initial", "glued", "dob_num", "has_address",
-    "nummeraanduiding_id", "number", "street", "postcode",
-)  # fmt: skip
-# The person-side columns a comparison reads (prefixed b_ in a pair).
-_PERSON_SIDE = (
-    "given", "initials", "initial", "surname", "surname_last", "glued", "first_given",
-    "dob_num", "tf_surname", "tf_given",
-)  # fmt: skip
-
-
-def _pairs(candidates: pl.DataFrame, records: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
-    """Candidate pairs (rec, pid) with the columns the comparison reads, and no more."""
-    record_side = records.select(*_RECORD_SIDE, *[c for c in ("_self",) if c in records.columns])
-    person_side = persons.select(pl.col(c).alias(f"b_{c}") for c in _PERSON_SIDE)
     return pl.concat(
         [
-            candidates.join(record_side, on="rec", how="left", maintain_order="left"),
-            person_side[candidates["pid"]],
+            pairs.select("rec", "pid"),
+            name_levels.select("surname", "given"),
+            dob,
+            address,
+            name_levels.select("swapped"),
         ],
         how="horizontal",
     )
@@ -1058,10 +1085,11 @@ def _exact_u(
     }
 
 
-def _random_pairs(night: _Night) -> pl.DataFrame:
-    """Random pairs of different people, to count u on (as _pairs makes them): records
-    against persons, topped up with persons against persons (as the BRP writes them) when
-    a night has so few records that u would otherwise rest on too few pairs."""
+def _random_pairs(night: _Night) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Random pairs (rec, pid) of different people, to count u on: records against
+    persons, topped up with persons against persons (as the BRP writes them) when a night
+    has so few records that u would otherwise rest on too few pairs; and the record side
+    (_RECORD_SIDE) of those persons."""
     records, persons = night.records, night.persons
     rng = np.random.default_rng(_SEED)
     from_records = min(_U_SAMPLE, records.height * persons.height)
@@ -1073,9 +1101,7 @@ def _random_pairs(night: _Night) -> pl.DataFrame:
             }
         )
     ]
-    sides = [
-        records.select(_RECORD_SIDE).with_columns(pl.lit(None, dtype=pl.UInt32).alias("_self"))
-    ]
+    stand_ins = records.select(_RECORD_SIDE).clear()
     top_up = _U_SAMPLE - from_records
     if top_up > 0 and persons.height > 1:
         # Numbers order as the values do (_codes): a person's first address is the one
@@ -1083,27 +1109,22 @@ def _random_pairs(night: _Night) -> pl.DataFrame:
         first_address = night.addresses.sort("pid", *_ADDRESSES, nulls_last=True).unique(
             "pid", keep="first", maintain_order=True
         )
-        as_records = (
+        # Person i stands in as record -1 - i.
+        stand_ins = (
             persons.join(first_address, on="pid", how="left", maintain_order="left")
-            .with_columns(_has_address())
-            .with_row_index("_i")
-            .with_columns(
-                (-1 - pl.col("_i").cast(pl.Int64)).alias("rec"), pl.col("pid").alias("_self")
-            )
+            .with_columns(_has_address(), (-1 - pl.col("pid").cast(pl.Int64)).alias("rec"))
+            .select(_RECORD_SIDE)
         )
-        sides.append(as_records.select(*_RECORD_SIDE, "_self"))
         pairs.append(
             pl.DataFrame(
                 {
-                    "rec": as_records["rec"].gather(rng.integers(0, as_records.height, top_up)),
+                    "rec": stand_ins["rec"].gather(rng.integers(0, stand_ins.height, top_up)),
                     "pid": pl.Series(rng.integers(0, persons.height, top_up), dtype=pl.UInt32),
                 }
             )
         )
-    random = _pairs(pl.concat(pairs), pl.concat(sides, how="vertical_relaxed"), persons)
-    return random.filter(pl.col("_self").is_null() | (pl.col("_self") != pl.col("pid"))).drop(
-        "_self"
-    )
+    different = (pl.col("rec") >= 0) | (-1 - pl.col("rec") != pl.col("pid").cast(pl.Int64))
+    return pl.concat(pairs).filter(different), stand_ins
 
 
 # --- resolving ----------------------------------------------------------------------------
@@ -1131,10 +1152,26 @@ def _score(
         return pl.DataFrame(schema={"rec": pl.Int64, "pid": pl.UInt32})
     # The candidates' levels and the random pairs' in one go: each distinct pair of
     # names is compared once, and the address lookups hash their tables once.
-    pairs = _pairs(candidates, night.records, night.persons)
+    random, stand_ins = _random_pairs(night)
     agreement = _AddressAgreement.of(night.addresses)
-    levels = _levels(pl.concat([pairs, _random_pairs(night)]), night.names, agreement)
-    levels, random_levels = levels.head(pairs.height), levels.slice(pairs.height)
+    levels = _levels(
+        pl.concat([candidates, random]),
+        pl.concat([night.records.select(_RECORD_SIDE), stand_ins], how="vertical_relaxed"),
+        night.persons,
+        night.names,
+        agreement,
+    )
+    levels, random_levels = levels.head(candidates.height), levels.slice(candidates.height)
+    # The person's name frequencies, for the weights (MatchModel.weight_expr).
+    levels = pl.concat(
+        [
+            levels,
+            night.persons.select(
+                pl.col("tf_surname").alias("b_tf_surname"), pl.col("tf_given").alias("b_tf_given")
+            )[levels["pid"]],
+        ],
+        how="horizontal",
+    )
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
     exact = _exact_u(night.records, night.persons, agreement)
     model = MatchModel.estimate(levels, random_levels, night.persons.height, neutral, exact)
