@@ -390,13 +390,17 @@ class _Night:
 def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
     """Number the BRP and the records to match (``rest``: _prepared, with address columns)."""
     row_persons, latest = _person_rows(brp)
-    pids = row_persons.filter(latest)
     # Names once per distinct value: a million BRP rows have some hundred thousand
-    # first-name strings and far fewer surnames.
+    # first-name strings and far fewer surnames. Numbered in the BRP's row order, then
+    # put in person order (position i is person i).
     v, voornamen = _codes(brp["voornamen"].cast(pl.String).filter(latest))
     p, voorvoegsels = _codes(brp["voorvoegsel"].cast(pl.String).filter(latest))
     g, geslachtsnamen = _codes(brp["geslachtsnaam"].cast(pl.String).filter(latest))
     d, dobs = _codes(brp["geboortedatum"].cast(pl.String).filter(latest))
+    order = row_persons.filter(latest).arg_sort()
+    v, p, g, d = (column.gather(order) for column in (v, p, g, d))
+    # Per person the BRP row their name comes from, for their persoon_id.
+    rows = pl.Series(np.flatnonzero(latest.to_numpy()), dtype=pl.UInt32).gather(order)
     given = brp_given_names(voornamen).with_columns(
         key.alias(name) for name, key in _GIVEN_KEYS.items()
     )
@@ -440,7 +444,7 @@ def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
 
     persons = pl.DataFrame(
         {
-            "pid": pids,
+            "pid": pl.int_range(order.len(), dtype=pl.UInt32, eager=True),
             **{c: given[c].gather(v) for c in (*from_given, "initials_long")},
             **{c: surnames[c].gather(g) for c in from_surname},
             "glued": pl.DataFrame({"p": p, "g": g}).join(
@@ -448,13 +452,10 @@ def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
             )["glued"],
             **{c: dates[c].gather(person_dates) for c in _DATES},
         }
-    ).sort("pid")
-    persons = persons.with_columns(
+    ).with_columns(
         (pl.len().over("glued") / pl.len()).alias("tf_surname"),
         (pl.len().over("first_given") / pl.len()).alias("tf_given"),
     )
-    # Per person the BRP row their name comes from, for their persoon_id.
-    rows = pl.Series(np.flatnonzero(latest.to_numpy()), dtype=pl.UInt32).gather(pids.arg_sort())
 
     # Persons stand in for records when a night has too few records (_random_levels):
     # then the BRP's addresses are numbered as a record's are.
@@ -611,18 +612,27 @@ def _name_levels(pairs: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
         _similarity(pairs, "surname_nospace", "b_glued", names),
     )
     given = _similarity(pairs, "first_given", "b_first_given", names)
-    # Swapped: the record's given name holds the surname, and its surname the given name.
-    swapped_surname = _similarity(pairs, "given", "b_surname", names)
-    swapped_given = _similarity(pairs, "surname", "b_given", names)
     pairs = pairs.with_columns(
         surname.alias("s_surname"),
         given.alias("s_given"),
-        swapped_surname.alias("s_swapped_surname"),
-        swapped_given.alias("s_swapped_given"),
         _starts_with(pairs, "initials", "b_initials", names).alias("initials_start"),
     )
     has_surname = pl.col("surname").is_not_null() & pl.col("b_surname").is_not_null()
     has_given = pl.col("first_given").is_not_null() & pl.col("b_first_given").is_not_null()
+    # Swapped: the record's given name holds the surname, and its surname the given name.
+    # Two similarities add up to 2 at most, so a swap can only fit clearly better (below)
+    # where the names as written add up to less than 1.7: elsewhere they stay 0.
+    could_swap = pairs.select(
+        has_surname & has_given & (pl.col("s_surname") + pl.col("s_given") + 0.3 < 2.0)
+    ).to_series()
+    swappable = pairs.filter(could_swap)
+    for name, (left, right) in {
+        "s_swapped_surname": ("given", "b_surname"),
+        "s_swapped_given": ("surname", "b_given"),
+    }.items():
+        similarity = np.zeros(pairs.height)
+        similarity[could_swap.to_numpy()] = _similarity(swappable, left, right, names).to_numpy()
+        pairs = pairs.with_columns(pl.Series(name, similarity))
     # Read swapped when that fits clearly better and at least one name then agrees
     # ('Stronach Ethan' for Emily Stronach: the surname sits in the given-name field).
     swapped = (
@@ -696,10 +706,16 @@ def _name_levels(pairs: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
         .then(1)
         .otherwise(0)
     )
-    return pairs.select(
-        surname_level.cast(pl.Int8).alias("surname"),
-        given_level.cast(pl.Int8).alias("given"),
-        swapped.alias("swapped"),
+    # Lazily: polars then evaluates the conditions the levels share once (eager select
+    # does not eliminate common subexpressions).
+    return (
+        pairs.lazy()
+        .select(
+            surname_level.cast(pl.Int8).alias("surname"),
+            given_level.cast(pl.Int8).alias("given"),
+            swapped.alias("swapped"),
+        )
+        .collect()
     )
 
 
@@ -816,8 +832,11 @@ def _levels(
         )
 
     name_levels = _name_levels(compared(_NAME_RECORD, _NAME_PERSON), names)
-    dob = compared(("dob_num",), ("dob_num",)).select(
-        _dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob")
+    dob = (
+        compared(("dob_num",), ("dob_num",))
+        .lazy()  # the digits of the dates are taken once (see _name_levels)
+        .select(_dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob"))
+        .collect()
     )
     addresses = pl.concat(
         [pairs.select("pid"), records.select("has_address", *agreement.WAYS)[at]],
