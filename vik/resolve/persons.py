@@ -1266,17 +1266,26 @@ def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.Dat
 
 def _decide(scored: pl.DataFrame, settings: PersonMatchSettings, night: _Night) -> pl.DataFrame:
     """Per record: the best candidate, and whether it is certain, possible or none."""
-    close = pl.col("weight") >= pl.col("weight").max() - settings.margin_bits
+    # Only a record's candidates about as good as its best are ranked; of the others the
+    # best weight is kept, the runner-up where no other candidate is close.
+    close = pl.col("weight") >= pl.col("weight").max().over("rec") - settings.margin_bits
     ranked = (
-        scored.sort(["rec", "weight", "pid"], descending=[False, True, False])
+        scored.with_columns(close.alias("_close"))
+        .with_columns(
+            pl.when(~pl.col("_close")).then(pl.col("weight")).max().over("rec").alias("_below")
+        )
+        .filter("_close")
+        .sort(["rec", "weight", "pid"], descending=[False, True, False])
         .group_by("rec", maintain_order=True)
         .agg(
             pl.col("pid").first(),
             pl.col("probability").first(),
             pl.col("weight").first(),
-            pl.col("weight").slice(1, 1).first().alias("runner_up"),
+            pl.coalesce(pl.col("weight").slice(1, 1).first(), pl.col("_below").first()).alias(
+                "runner_up"
+            ),
             # The chance that the record is one of the candidates as good as the best.
-            pl.col("probability").filter(close).sum().alias("close"),
+            pl.col("probability").sum().alias("close"),
             pl.col("dob").first(),
             pl.col("address").first(),
             pl.col("surname").first(),
