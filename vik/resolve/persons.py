@@ -1009,34 +1009,33 @@ def _em(
     if sample.height > _EM_SAMPLE:
         sample = sample.sample(_EM_SAMPLE, seed=_SEED)
     # A pair's weight depends on its levels alone: EM goes over the distinct combinations
-    # of levels (a few hundred at most), each counted as often as pairs have it.
+    # of levels (a few hundred at most) as numpy arrays, each counted as often as pairs
+    # have it; a missing level (-1) adds nothing.
     pairs = sample.height
-    sample = sample.group_by(sample.columns).len("_pairs")
+    combinations = sample.group_by(sample.columns).len("_pairs")
+    count = combinations["_pairs"].to_numpy().astype(np.float64)
+    level = {f: combinations[f].fill_null(-1).to_numpy().astype(np.int64) for f in m}
     m = {f: list(v) for f, v in m.items()}
     prior = 0.5
     for _ in range(_EM_ITERATIONS):
-        bits = {
-            feature: [math.log2(a / b) for a, b in zip(levels, u[feature], strict=True)]
-            for feature, levels in m.items()
-        }
-        weighted = sample.with_columns(
-            (_probability(_weight(prior, bits)) * pl.col("_pairs")).alias("_p")
-        )
-        new_prior = min(max(weighted["_p"].sum() / pairs, 1e-6), 1 - 1e-6)
+        weight = np.full(count.size, math.log2(prior / (1 - prior)))
         for feature, levels in m.items():
-            sums = (
-                weighted.filter(pl.col(feature).is_not_null())
-                .group_by(feature)
-                .agg(pl.col("_p").sum())
+            bits = np.log2(np.array(levels) / np.array(u[feature]))
+            known = level[feature] >= 0
+            weight = weight + np.where(known, bits[np.where(known, level[feature], 0)], 0.0)
+        matched = count / (1 + np.exp2(-weight))
+        new_prior = min(max(matched.sum() / pairs, 1e-6), 1 - 1e-6)
+        for feature, levels in m.items():
+            known = level[feature] >= 0
+            by_level = np.bincount(
+                level[feature][known], weights=matched[known], minlength=len(levels)
             )
-            by_level = dict(zip(sums[feature].to_list(), sums["_p"].to_list(), strict=True))
             # Weighed against the defaults: a level EM has hardly seen among matches is
             # unlikely, not impossible (a clerk can replace a first name altogether).
-            total = sum(by_level.values()) + _M_PRIOR_PAIRS
+            total = by_level.sum() + _M_PRIOR_PAIRS
             default = _M_DEFAULT[feature]
             m[feature] = [
-                (by_level.get(i, 0.0) + _M_PRIOR_PAIRS * default[i]) / total
-                for i in range(len(levels))
+                (by_level[i] + _M_PRIOR_PAIRS * default[i]) / total for i in range(len(levels))
             ]
         converged = abs(new_prior - prior) < 1e-5
         prior = new_prior
