@@ -57,7 +57,7 @@ surname, first initial and birth date (status ``zeker``, method
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -362,20 +362,41 @@ class _Night:
     """The night's two sides as numbers.
 
     ``records``: rec, the _NAMES and _DATES numbers, initials_long, has_address and the
-    _ADDRESSES numbers, one row per record to match, in rec order. ``persons``: pid and
-    the same name and date columns, tf_surname and tf_given (the share of persons with
-    the person's glued surname, first given name), row i being person i.
+    _ADDRESSES numbers, one row per record to match, in rec order.
+    ``persons``: per person (row i is person i) the row of their given names in
+    ``given_names``, of their voorvoegsel and geslachtsnaam in ``surnames`` and of their
+    birth date in ``dates``, which hold the name and date columns once per distinct
+    value (``columns`` gathers them); and tf_surname and tf_given, the share of persons
+    with the person's glued surname, first given name.
     ``addresses``: pid and the _ADDRESSES numbers of every BRP row with an address.
     ``names``: the text of each name number.
     """
 
     records: pl.DataFrame
     persons: pl.DataFrame
+    given_names: pl.DataFrame
+    surnames: pl.DataFrame
+    dates: pl.DataFrame
     addresses: pl.DataFrame
     names: pl.Series
     pseudonyms: pl.Series  # the BRP's column
     rows: pl.Series  # per person, the BRP row their name comes from
     row_persons: pl.Series  # per BRP row, the person number
+
+    def columns(self, columns: Sequence[str], persons: pl.Series | None = None) -> pl.DataFrame:
+        """Name and date columns of every person (row i is person i), or of `persons`."""
+        rows = self.persons if persons is None else self.persons[persons]
+        gathered = {
+            column: table[column].gather(rows[key])
+            for key, table in (
+                ("given_names", self.given_names),
+                ("surnames", self.surnames),
+                ("dates", self.dates),
+            )
+            for column in columns
+            if column in table.columns
+        }
+        return pl.DataFrame([gathered[column] for column in columns])
 
     def ids(self, persons: pl.Series) -> pl.Series:
         """persoon_id of person numbers."""
@@ -407,35 +428,45 @@ def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
     v, p, g, d = (column.gather(order) for column in (v, p, g, d))
     # Per person the BRP row their name comes from, for their persoon_id.
     rows = pl.Series(np.flatnonzero(latest.to_numpy()), dtype=pl.UInt32).gather(order)
-    given = brp_given_names(voornamen).with_columns(
+
+    given_names = brp_given_names(voornamen).with_columns(
         key.alias(name) for name, key in _GIVEN_KEYS.items()
     )
-    surnames = brp_surnames(geslachtsnamen).with_columns(
+    # A surname is a voorvoegsel with a geslachtsnaam: its parts come from the latter,
+    # the glued surname from both.
+    surname_of = pl.DataFrame({"p": p, "g": g})
+    surnames = surname_of.unique().sort("p", "g").with_row_index("surname")
+    surname_of = surname_of.join(
+        surnames, on=["p", "g"], how="left", nulls_equal=True, maintain_order="left"
+    )
+    parts = brp_surnames(geslachtsnamen).with_columns(
         key.alias(name) for name, key in _SURNAME_KEYS.items()
     )
-    combinations = pl.DataFrame({"p": p, "g": g}).unique()
-    glued = _glued(
-        pl.lit(brp_voorvoegsels(voorvoegsels)).gather(pl.col("p")),
-        pl.lit(surnames["surname"]).gather(pl.col("g")),
+    surnames = pl.concat(
+        [
+            pl.DataFrame([parts[c].gather(surnames["g"]) for c in _NAMES if c in parts.columns]),
+            surnames.select(
+                _glued(
+                    pl.lit(brp_voorvoegsels(voorvoegsels)).gather(pl.col("p")),
+                    pl.lit(parts["surname"]).gather(pl.col("g")),
+                ).alias("glued")
+            ),
+        ],
+        how="horizontal",
     )
-    combinations = combinations.with_columns(glued.alias("glued"))
-    from_given = [c for c in _NAMES if c in given.columns]
-    from_surname = [c for c in _NAMES if c in surnames.columns]
+    given_columns = [c for c in _NAMES if c in given_names.columns]
     numbered, names = _shared_codes(
         [
-            *[given[c] for c in from_given],
-            *[surnames[c] for c in from_surname],
-            combinations["glued"],
+            *[given_names[c] for c in given_columns],
+            *[surnames[c] for c in surnames.columns],
             *[rest[c] for c in _NAMES],
             pl.Series([""]),  # a missing name, as Jaro-Winkler sees it
         ]
     )
-    given = given.with_columns(numbered[: len(from_given)])
-    numbered = numbered[len(from_given) :]
-    surnames = surnames.with_columns(numbered[: len(from_surname)])
-    numbered = numbered[len(from_surname) :]
-    combinations = combinations.with_columns(numbered[0])
-    record_names = numbered[1 : 1 + len(_NAMES)]
+    given_names = given_names.select(*numbered[: len(given_columns)], "initials_long")
+    numbered = numbered[len(given_columns) :]
+    surnames = pl.DataFrame(numbered[: surnames.width])
+    record_names = numbered[surnames.width : surnames.width + len(_NAMES)]
 
     # Birth dates numbered once, their keys (_dob_keys) made once per distinct date.
     (dobs, record_dates), dates = _shared_codes([dobs.rename("dob"), rest["dob"]])
@@ -446,22 +477,20 @@ def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
         _codes(dates["dob_year"])[0].alias("dob_year"),
         "dob_num",
     )
-    person_dates = dobs.gather(d)
 
     persons = pl.DataFrame(
+        {"given_names": v, "surnames": surname_of["surname"], "dates": dobs.gather(d)}
+    )
+    tf = pl.DataFrame(
         {
-            "pid": pl.int_range(order.len(), dtype=pl.UInt32, eager=True),
-            **{c: given[c].gather(v) for c in (*from_given, "initials_long")},
-            **{c: surnames[c].gather(g) for c in from_surname},
-            "glued": pl.DataFrame({"p": p, "g": g}).join(
-                combinations, on=["p", "g"], how="left", nulls_equal=True, maintain_order="left"
-            )["glued"],
-            **{c: dates[c].gather(person_dates) for c in _DATES},
+            "glued": surnames["glued"].gather(persons["surnames"]),
+            "first_given": given_names["first_given"].gather(persons["given_names"]),
         }
-    ).with_columns(
+    ).select(
         (pl.len().over("glued") / pl.len()).alias("tf_surname"),
         (pl.len().over("first_given") / pl.len()).alias("tf_given"),
     )
+    persons = pl.concat([persons, tf], how="horizontal")
 
     # Persons stand in for records when a night has too few records (_random_levels):
     # then the BRP's addresses are numbered as a record's are.
@@ -476,7 +505,18 @@ def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
             *record_addresses,
         ]
     )
-    return _Night(records, persons, addresses, names, brp["bsn_pseudoniem"], rows, row_persons)
+    return _Night(
+        records,
+        persons,
+        given_names,
+        surnames,
+        dates,
+        addresses,
+        names,
+        brp["bsn_pseudoniem"],
+        rows,
+        row_persons,
+    )
 
 
 def _has_address() -> pl.Expr:
@@ -542,7 +582,10 @@ def _addresses(
 
 def _candidates(night: _Night) -> pl.DataFrame:
     """Record-person pairs worth comparing (rec, pid): the union of the blocks."""
-    records, persons, addresses = night.records, night.persons, night.addresses
+    records, addresses = night.records, night.addresses
+    persons = night.columns(
+        ["dob_full", "phonetic", "dob_year", "initial", "first_given", "surname_last"]
+    ).with_row_index("pid")
 
     def block(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
         return (
@@ -813,11 +856,7 @@ _RECORD_SIDE = ("rec", *_NAME_RECORD, "dob_num", "has_address", *_AddressAgreeme
 
 
 def _levels(
-    pairs: pl.DataFrame,
-    records: pl.DataFrame,
-    persons: pl.DataFrame,
-    names: pl.Series,
-    agreement: _AddressAgreement,
+    pairs: pl.DataFrame, records: pl.DataFrame, night: _Night, agreement: _AddressAgreement
 ) -> pl.DataFrame:
     """Agreement levels of (record, person) pairs (rec, pid); columns rec, pid, the
     FEATURES and swapped. `records` has the _RECORD_SIDE of every rec in the pairs.
@@ -832,12 +871,12 @@ def _levels(
         return pl.concat(
             [
                 records.select(record)[at],
-                persons.select(pl.col(c).alias(f"b_{c}") for c in person)[pairs["pid"]],
+                night.columns(person, pairs["pid"]).select(pl.all().name.prefix("b_")),
             ],
             how="horizontal",
         )
 
-    name_levels = _name_levels(compared(_NAME_RECORD, _NAME_PERSON), names)
+    name_levels = _name_levels(compared(_NAME_RECORD, _NAME_PERSON), night.names)
     dob = (
         compared(("dob_num",), ("dob_num",))
         .lazy()  # the digits of the dates are taken once (see _name_levels)
@@ -1067,11 +1106,11 @@ def _shared(counts: pl.DataFrame, per_value: np.ndarray) -> float:
 _NO_NAME = 2**32 - 1  # a name number no person has
 
 
-def _exact_u(
-    records: pl.DataFrame, persons: pl.DataFrame, agreement: _AddressAgreement
-) -> dict[str, dict[int, float]]:
+def _exact_u(night: _Night, agreement: _AddressAgreement) -> dict[str, dict[int, float]]:
     """u of the rare agreement levels, exactly rather than by sampling (an exact birth
     date agrees in about 1 of 30,000 random pairs: a sample would hardly see it)."""
+    records = night.records
+    persons = night.columns(["given", "first_given", "glued", "dob"])
     given = FEATURES["given"]
     has_initials = records["initials"].is_not_null()
     full_given = _agreement_share(
@@ -1135,7 +1174,9 @@ def _random_pairs(night: _Night) -> tuple[pl.DataFrame, pl.DataFrame]:
         )
         # Person i stands in as record -1 - i.
         stand_ins = (
-            persons.join(first_address, on="pid", how="left", maintain_order="left")
+            night.columns([*_NAME_RECORD, "dob_num"])
+            .with_row_index("pid")
+            .join(first_address, on="pid", how="left", maintain_order="left")
             .with_columns(_has_address(), (-1 - pl.col("pid").cast(pl.Int64)).alias("rec"))
             .select(_RECORD_SIDE)
         )
@@ -1181,8 +1222,7 @@ def _score(
     levels = _levels(
         pl.concat([candidates, random]),
         pl.concat([night.records.select(_RECORD_SIDE), stand_ins], how="vertical_relaxed"),
-        night.persons,
-        night.names,
+        night,
         agreement,
     )
     levels, random_levels = levels.head(candidates.height), levels.slice(candidates.height)
@@ -1197,7 +1237,7 @@ def _score(
         how="horizontal",
     )
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
-    exact = _exact_u(night.records, night.persons, agreement)
+    exact = _exact_u(night, agreement)
     model = MatchModel.estimate(levels, random_levels, night.persons.height, neutral, exact)
     weighted = levels.with_columns(model.weight_expr(frequencies=True).alias("weight"))
     return _record_probability(weighted, sources)
