@@ -1021,7 +1021,8 @@ class MatchModel:
         m = {feature: list(_M_DEFAULT[feature]) for feature in FEATURES}
         # A record is one person at most: of all record-person pairs, 1 in `persons` matches.
         model = cls(m, u, 1 / max(persons, 2), neutral)
-        levels = levels.sort("rec", "pid")  # EM may sample: the same pairs every night
+        # EM may sample: the same pairs every night.
+        levels = levels.select("rec", "pid", *FEATURES).sort("rec", "pid")
         same_dob = levels.filter(pl.col("dob") == len(FEATURES["dob"]) - 1)
         same_name = levels.filter(
             (pl.col("surname") == len(FEATURES["surname"]) - 1)
@@ -1297,15 +1298,16 @@ def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.Dat
         pl.Series("_share", np.log2(own)),
         pl.Series("_norm", np.logaddexp2(np.log2(1 - own), np.log2(own) + log_odds)),
     )
-    return (
-        weighted.join(norm, on="rec", how="left")
-        .with_columns(
+    per_pair = weighted.select("rec", "weight").join(
+        norm, on="rec", how="left", maintain_order="left"
+    )
+    return weighted.with_columns(
+        per_pair.select(
             pl.lit(2.0)
             .pow(pl.col("_share") + pl.col("weight") - pl.col("_norm"))
             .clip(upper_bound=1.0)
             .alias("probability")
-        )
-        .drop("_share", "_norm")
+        ).to_series()
     )
 
 
