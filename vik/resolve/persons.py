@@ -225,7 +225,8 @@ def _person_rows(brp: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         # A keyed-hash pseudonym is hexadecimal: read as a number it sorts as its
         # persoon_id does, and a million numbers sort many times faster than strings.
         key = key.str.to_integer(base=16, dtype=pl.Int128)
-    start, _ = _codes(brp["datum_aanvang_adreshouding"].cast(pl.String).fill_null(""))
+    start = brp["datum_aanvang_adreshouding"].cast(pl.String)
+    start, _ = _codes(start.fill_null("") if start.null_count() else start)
     # Sorted by person and start: each person's rows in a run, the latest last.
     last_of_run = (pl.col("pid") != pl.col("pid").shift(-1)).fill_null(True)
     rows = (
@@ -301,8 +302,8 @@ def _glued(voorvoegsel: pl.Expr, surname: pl.Expr) -> pl.Expr:
     return pl.when(glued == "").then(None).otherwise(glued)
 
 
-# Keys both sides derive from their name parts: the first initial and given name, the
-# surname without spaces and its first letter.
+# Keys both sides derive from their name parts: the first initial, whether there are more
+# initials, the first given name; the surname without spaces and its first letter.
 _GIVEN_KEYS = {
     "initial": pl.col("initials").str.slice(0, 1),
     "initials_long": pl.col("initials").str.len_chars() >= 2,
@@ -544,7 +545,7 @@ def _addresses(
         return pl.repeat(None, brp.height, dtype=dtype, eager=True)
 
     records = rest.select("nummeraanduiding_id", "postcode", "straat", "huisnummer", _has_address())
-    persons = {
+    columns = {
         "pid": row_persons,
         "nummeraanduiding_id": brp_column("nummeraanduiding_id", pl.String),
         "postcode": brp_column("postcode", pl.String),
@@ -555,15 +556,15 @@ def _addresses(
     if "straatnaam" in brp.columns:
         # The street as a key, made once per distinct street name.
         written, streets = _codes(brp["straatnaam"].cast(pl.String))
-        persons["straat"] = pl.select(street_key(pl.lit(streets))).to_series()
+        columns["straat"] = pl.select(street_key(pl.lit(streets))).to_series()
     for column in ("nummeraanduiding_id", "postcode", "straat"):
-        values = [records[column], *([persons[column]] if include_brp else [])]
+        values = [records[column], *([columns[column]] if include_brp else [])]
         distinct = pl.concat(values).drop_nulls().unique().sort()
         records = records.with_columns(_lookup(records[column], distinct))
-        persons[column] = _lookup(persons[column], distinct).rename(column)
+        columns[column] = _lookup(columns[column], distinct).rename(column)
     if written is not None:
-        persons["straat"] = persons["straat"].gather(written)
-    register = pl.DataFrame(persons)
+        columns["straat"] = columns["straat"].gather(written)
+    register = pl.DataFrame(columns)
     for name, first in _NUMBERED.items():
         pair = [first, "huisnummer"]
         sides = [records.select(pair), *([register.select(pair)] if include_brp else [])]
