@@ -274,14 +274,18 @@ def _record_names(rest: pl.DataFrame) -> pl.DataFrame:
     structured = "geslachtsnaam" in rest.columns
     if not structured:
         return parse_person_names(rest["naam"])
-    parsed = parse_person_names(rest["naam"])
     given = rest.select(
         *[
             (pl.col(c) if c in rest.columns else pl.lit(None, dtype=pl.String)).alias(c)
             for c in STRUCTURED_NAME
         ]
     )
-    parts = brp_name_parts(given).select(parsed.columns)
+    parts = brp_name_parts(given).select(
+        "given", "initials", "voorvoegsel", "surname", "surname_last", "phonetic"
+    )
+    if rest["naam"].is_null().all():
+        return parts  # no free text to parse (and the parts of no name are empty too)
+    parsed = parse_person_names(rest["naam"])
     use_parts = rest.select(
         (
             pl.col("naam").is_null()
