@@ -58,7 +58,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -422,6 +423,28 @@ class _Night:
 def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
     """Number the BRP and the records to match (``rest``: _prepared, with address columns)."""
     row_persons, latest = _person_rows(brp)
+    # Persons stand in for records when a night has too few records (_random_levels):
+    # then the BRP's addresses are numbered as a record's are.
+    persons = 0 if row_persons.null_count() == brp.height else row_persons.max() + 1
+    as_records = rest.height * persons < _U_SAMPLE
+    # The addresses are numbered on a second thread while the names are: both mostly
+    # wait on polars, which runs without the GIL, and one string column at a time keeps
+    # only one core busy.
+    with ThreadPoolExecutor(max_workers=1) as second:
+        numbered = second.submit(_addresses, rest, brp, row_persons, as_records)
+        night = _named(brp, rest, row_persons, latest)
+        record_addresses, addresses = numbered.result()
+    return replace(
+        night,
+        records=pl.concat([night.records, pl.DataFrame(record_addresses)], how="horizontal"),
+        addresses=addresses,
+    )
+
+
+def _named(
+    brp: pl.DataFrame, rest: pl.DataFrame, row_persons: pl.Series, latest: pl.Series
+) -> _Night:
+    """The night's names and dates as numbers (a _Night without addresses)."""
     # Names once per distinct value: a million BRP rows have some hundred thousand
     # first-name strings and far fewer surnames. Numbered in the BRP's row order, then
     # put in person order (position i is person i).
@@ -496,18 +519,12 @@ def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
         (pl.len().over("first_given") / pl.len()).alias("tf_given"),
     )
     persons = pl.concat([persons, tf], how="horizontal")
-
-    # Persons stand in for records when a night has too few records (_random_levels):
-    # then the BRP's addresses are numbered as a record's are.
-    as_records = rest.height * persons.height < _U_SAMPLE
-    record_addresses, addresses = _addresses(rest, brp, row_persons, as_records)
     records = pl.DataFrame(
         [
             rest["rec"],
             *record_names,
             *[dates[c].gather(record_dates) for c in _DATES],
             rest["initials_long"],
-            *record_addresses,
         ]
     )
     return _Night(
@@ -516,7 +533,7 @@ def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
         given_names,
         surnames,
         dates,
-        addresses,
+        pl.DataFrame(),
         names,
         brp["bsn_pseudoniem"],
         rows,
