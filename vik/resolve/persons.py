@@ -648,9 +648,11 @@ def _distinct_pairs(pairs: pl.DataFrame, left: str, right: str) -> tuple[pl.Seri
     """The distinct (left, right) name-number pairs of aligned pairs, a missing name as
     the empty one (number 0: '' sorts first), and where each pair is among them."""
     key = pairs.select(_pair_key(pl.col(left).fill_null(0), pl.col(right).fill_null(0)))
-    key = key.to_series()
-    distinct = key.unique().sort()
-    return distinct // (1 << 32), distinct % (1 << 32), key.rank("dense") - 1
+    key = key.to_series().rename("key")
+    distinct = key.unique().to_frame().with_row_index("where")
+    where = key.to_frame().join(distinct, on="key", how="left", maintain_order="left")["where"]
+    distinct = distinct["key"]
+    return distinct // (1 << 32), distinct % (1 << 32), where
 
 
 def _similarity(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -> pl.Series:
