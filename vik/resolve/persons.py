@@ -40,11 +40,11 @@ or a report's address is a location, not where the person lives
 (``settings.address_disagreement_counts`` turns that on for sources whose
 address is the residence).
 
-Inside, the matcher works on numbers: persons are numbered in the order of their
-persoon_id, and every name, birth date and address value is numbered once, so
-that blocks, comparisons and the model join, group and sort integers. A name is
-text again only where it is compared (Jaro-Winkler, once per distinct pair of
-names), a persoon_id only in the links that come out.
+Inside, the matcher works on numbers that last one night: persons are numbered
+in the order of their persoon_id, and every name, birth date and address value is
+numbered once, so that blocks, comparisons and the model join, group and sort
+integers. A name is text again only where it is compared (Jaro-Winkler, once per
+distinct pair of names), a persoon_id only in the links that come out.
 
 Entity ids are derived, not numbered, so they are stable from night to night: a
 BRP person is ``P`` + the first 20 hex characters of the BSN pseudonym (the
