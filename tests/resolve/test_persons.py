@@ -135,6 +135,27 @@ def test_a_name_alone_is_never_certain(brp):
     assert result["persoon_id"] in (BOOTH, None)
 
 
+def test_a_voorvoegsel_the_brp_writes_with_a_capital_still_links(brp):
+    # BRP's table writes voorvoegsels in lower case; an export may not ('Van der').
+    capital = pl.DataFrame(
+        {
+            "record_key": ["crafted-capital"],
+            "bsn_pseudoniem": ["9" * 64],
+            "voornamen": ["Gerrit"],
+            "voorvoegsel": ["Van der"],
+            "geslachtsnaam": ["Zwaluwstaart"],
+            "geboortedatum": ["1970-05-05"],
+            "nummeraanduiding_id": ["ADDR-GERRIT"],
+            "datum_aanvang_adreshouding": ["2020-01-01"],
+        }
+    )
+    result = link(
+        pl.concat([brp, capital.select(brp.columns)]),
+        {"naam": "G. van der Zwaluwstaart", "geboortedatum": "1970-05-05"},
+    )
+    assert (result["persoon_id"], result["status"]) == ("P" + "9" * 20, CERTAIN)
+
+
 @pytest.mark.parametrize("typed", ["Le, T.T.", "T.T. LE", "Thanh Tuan Le"])
 def test_a_surname_that_is_a_voorvoegsel_word_still_links(brp, typed):
     result = link(brp, {"naam": typed, "geboortedatum": "1988-02-02"})

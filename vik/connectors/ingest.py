@@ -12,7 +12,6 @@ Every row read ends either in ``frame`` or in ``quarantine`` with its reasons:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ import polars as pl
 from vik.connectors.config import SourceConfig, SourcesConfig, mapping_key
 from vik.connectors.files import ROW_NUMBER, RawExtract, read_extract
 from vik.connectors.guards import check_volume
+from vik.connectors.keys import stable_hashes
 from vik.connectors.pseudonyms import PseudonymKey, pseudonymise
 from vik.connectors.schemas import SOURCES, Kind, SourceSchema
 from vik.connectors.values import check
@@ -168,24 +168,6 @@ def _apply_value_maps(frame: pl.DataFrame, config: SourceConfig) -> pl.DataFrame
         if column in frame.columns:
             exprs.append(pl.col(column).replace(mapping))
     return frame.with_columns(exprs) if exprs else frame
-
-
-def stable_hashes(values: pl.Series, prefix: str, digest_size: int) -> pl.Series:
-    """prefix + a hex digest of each value: ids that stay the same night after night.
-
-    A cryptographic hash, not polars' own (which may change between versions):
-    record keys and entity ids are cited as evidence and must survive upgrades.
-
-        >>> stable_hashes(pl.Series(["a|b"]), "h", 10)[0]  # doctest: +SKIP
-        'h3c7a...'
-    """
-    return pl.Series(
-        [
-            prefix + hashlib.blake2b(v.encode(), digest_size=digest_size).hexdigest()
-            for v in values.to_list()
-        ],
-        dtype=pl.String,
-    )
 
 
 def _record_keys(frame: pl.DataFrame, schema: SourceSchema) -> pl.Series:

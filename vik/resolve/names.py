@@ -164,6 +164,15 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
     voorvoegsel), ``surname_last`` (its last word, for double names) and
     ``phonetic`` (sound key of surname_last). Unparseable input gives nulls.
     """
+    # Parsed once per distinct text: sources repeat a name in many records.
+    raw = names.rename("raw").to_frame()
+    parsed = _parse_person_names(raw["raw"].unique())
+    return raw.join(parsed, on="raw", how="left", nulls_equal=True, maintain_order="left").drop(
+        "raw"
+    )
+
+
+def _parse_person_names(names: pl.Series) -> pl.DataFrame:
     frame = pl.DataFrame({"raw": names})
     text = _squash(_expand_abbreviated_prefixes(fold(pl.col("raw")).str.replace(_TITLES, "")))
     frame = frame.with_columns(text.alias("t"))
@@ -227,8 +236,11 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
     is_prefix = surname_tokens.list.eval(pl.element().is_in(_PREFIX_WORDS))
     # Voorvoegsel words before the surname (de vries) or after it (vries de, as
     # sorted lists write it) are split off; the words in between are the surname.
-    leading = is_prefix.list.eval(pl.element().cum_min()).list.sum()
-    trailing = is_prefix.list.reverse().list.eval(pl.element().cum_min()).list.sum()
+    frame = frame.with_columns(
+        is_prefix.list.eval(pl.element().cum_min()).list.sum().alias("_leading"),
+        is_prefix.list.reverse().list.eval(pl.element().cum_min()).list.sum().alias("_trailing"),
+    )
+    leading, trailing = pl.col("_leading"), pl.col("_trailing")
     all_prefix = leading == surname_tokens.list.len()
     trailing = pl.when(all_prefix).then(0).otherwise(trailing)
     # A surname that is itself a voorvoegsel word (Le, De, Van, as many Vietnamese and
@@ -259,7 +271,8 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
         for c in ("given", "initials", "voorvoegsel", "surname")
     ]
     frame = frame.with_columns(empty_to_null)
-    return frame.select(
+    frame = frame.select(
+        "raw",
         "given",
         "initials",
         "voorvoegsel",
@@ -270,27 +283,24 @@ def parse_person_names(names: pl.Series) -> pl.DataFrame:
         .str.split("-")
         .list.last()
         .alias("surname_last"),
-    ).with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))
+    )
+    # The sound key once per distinct surname: many names share one.
+    keys = frame.select("surname_last").unique()
+    keys = keys.with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))
+    return frame.join(keys, on="surname_last", how="left", nulls_equal=True, maintain_order="left")
 
 
 def _empty_to_null(columns: tuple[str, ...]) -> list[pl.Expr]:
     return [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in columns]
 
 
-def brp_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
-    """The same parts for BRP's structured names (voornamen, voorvoegsel, geslachtsnaam).
-
-    Each column is normalised once per distinct value and joined back: a million BRP
-    rows have some hundred thousand first-name strings and far fewer surnames.
-    """
-    # An extract whose voorvoegsel column is empty throughout arrives untyped.
-    frame = frame.with_columns(
-        pl.col(c).cast(pl.String) for c in ("voornamen", "voorvoegsel", "geslachtsnaam")
-    )
+def brp_given_names(voornamen: pl.Series) -> pl.DataFrame:
+    """BRP voornamen (distinct values, as a rule) with their ``given`` and ``initials``."""
     given = _squash(fold(pl.col("voornamen")).str.replace_all(r"[^a-z\- ]", " "))
-    given_parts = (
-        frame.select("voornamen")
-        .unique()
+    return (
+        voornamen.cast(pl.String)
+        .rename("voornamen")
+        .to_frame()
         .with_columns(given.alias("given"))
         .with_columns(
             pl.col("given")
@@ -301,10 +311,16 @@ def brp_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(_empty_to_null(("given", "initials")))
     )
+
+
+def brp_surnames(geslachtsnamen: pl.Series) -> pl.DataFrame:
+    """BRP geslachtsnamen (distinct values, as a rule) with their ``surname``,
+    ``surname_last`` and ``phonetic``."""
     surname = _squash(fold(pl.col("geslachtsnaam")).str.replace_all(r"[^a-z\- ]", " "))
-    surname_parts = (
-        frame.select("geslachtsnaam")
-        .unique()
+    return (
+        geslachtsnamen.cast(pl.String)
+        .rename("geslachtsnaam")
+        .to_frame()
         .with_columns(surname.alias("surname"))
         .with_columns(
             pl.col("surname")
@@ -317,22 +333,48 @@ def brp_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
         .with_columns(_empty_to_null(("surname", "surname_last")))
         .with_columns(phonetic(pl.col("surname_last")).alias("phonetic"))
     )
-    voorvoegsel = _squash(fold(pl.col("voorvoegsel")).str.replace_all(r"[^a-z' ]", " "))
-    prefix_parts = (
-        frame.select("voorvoegsel")
-        .unique()
-        .with_columns(voorvoegsel.alias("_voorvoegsel"))
-        .with_columns(
-            pl.when(pl.col("_voorvoegsel") == "")
-            .then(None)
-            .otherwise(pl.col("_voorvoegsel"))
-            .alias("_voorvoegsel")
-        )
+
+
+def brp_voorvoegsels(voorvoegsels: pl.Series) -> pl.Series:
+    """BRP voorvoegsels normalised: 'Van der' → 'van der'; empty is null."""
+    normalised = _squash(fold(pl.col("voorvoegsel")).str.replace_all(r"[^a-z' ]", " "))
+    return (
+        voorvoegsels.cast(pl.String)
+        .rename("voorvoegsel")
+        .to_frame()
+        .select(pl.when(normalised == "").then(None).otherwise(normalised).alias("voorvoegsel"))
+        .to_series()
+    )
+
+
+def brp_name_parts(frame: pl.DataFrame) -> pl.DataFrame:
+    """The same parts for BRP's structured names (voornamen, voorvoegsel, geslachtsnaam).
+
+    Each column is normalised once per distinct value and joined back: a million BRP
+    rows have some hundred thousand first-name strings and far fewer surnames.
+    """
+    # An extract whose voorvoegsel column is empty throughout arrives untyped.
+    frame = frame.with_columns(
+        pl.col(c).cast(pl.String) for c in ("voornamen", "voorvoegsel", "geslachtsnaam")
+    )
+    prefixes = frame["voorvoegsel"].unique()
+    prefix_parts = pl.DataFrame(
+        {"voorvoegsel": prefixes, "_voorvoegsel": brp_voorvoegsels(prefixes)}
     )
     joined = (
-        frame.join(given_parts, on="voornamen", how="left", nulls_equal=True, maintain_order="left")
+        frame.join(
+            brp_given_names(frame["voornamen"].unique()),
+            on="voornamen",
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
         .join(
-            surname_parts, on="geslachtsnaam", how="left", nulls_equal=True, maintain_order="left"
+            brp_surnames(frame["geslachtsnaam"].unique()),
+            on="geslachtsnaam",
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
         )
         .join(prefix_parts, on="voorvoegsel", how="left", nulls_equal=True, maintain_order="left")
     )

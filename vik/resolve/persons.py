@@ -25,7 +25,8 @@ How, in order:
    ``process.cpdist`` batch call per feature, never a Python loop per record;
    an address agrees by its BAG id, or by house number with the postcode or the
    street (the BAG street the address resolver recognised in what was typed,
-   also where the address itself stayed open).
+   also where the address itself stayed open), and a little by the postcode or
+   the street alone.
    A Fellegi-Sunter model turns levels into evidence. For every level,
    ``u`` (how often it occurs between different persons) is counted on random
    record-person pairs and ``m`` (how often between records of the same person)
@@ -49,6 +50,12 @@ or a report's address is a location, not where the person lives
 (``settings.address_disagreement_counts`` turns that on for sources whose
 address is the residence).
 
+Inside, the matcher works on numbers that last one night: persons are numbered
+in the order of their persoon_id, and every name, birth date and address value is
+numbered once, so that blocks, comparisons and the model join, group and sort
+integers. A name is text again only where it is compared (Jaro-Winkler, once per
+distinct pair of names), a persoon_id only in the links that come out.
+
 Entity ids are derived, not numbered, so they are stable from night to night: a
 BRP person is ``P`` + the first 20 hex characters of the BSN pseudonym (the
 pseudonym itself is a keyed HMAC); a person known only from process records,
@@ -60,8 +67,9 @@ surname, first initial and birth date (status ``zeker``, method
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -69,10 +77,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from vik.connectors.ingest import stable_hashes
+from vik.connectors.keys import stable_hashes
 from vik.resolve.bag import street_key
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
-from vik.resolve.names import brp_name_parts, parse_person_names
+from vik.resolve.names import (
+    brp_given_names,
+    brp_name_parts,
+    brp_surnames,
+    brp_voorvoegsels,
+    parse_person_names,
+)
 
 RESULT_SCHEMA = {
     "source": pl.String,
@@ -132,6 +146,9 @@ _MISTYPED_SHARE = (0.001, 0.99)
 _SHARE_ITERATIONS = 100
 _SHARE_PRIOR_RECORDS = 50.0  # a source's share leans on all sources' as if this many
 _SEED = 20_201  # fixed: the same data gives the same model, night after night
+# Up to this many distinct values, a value is numbered by an Enum cast (quicker than a
+# join, and without a joined copy of a million strings); beyond it a join is quicker.
+_ENUM_LOOKUP = 30_000
 
 
 class PersonMatchSettings(BaseModel):
@@ -160,6 +177,42 @@ def person_id(pseudonym: pl.Expr) -> pl.Expr:
     return pl.lit("P") + pseudonym.str.slice(0, 20)
 
 
+# --- numbering ----------------------------------------------------------------------------
+
+
+def _lookup(values: pl.Series, distinct: pl.Series) -> pl.Series:
+    """The number of each value in `distinct` (its position; UInt32), null where a value
+    is null or not among them."""
+    if distinct.len() <= _ENUM_LOOKUP:
+        numbers = values.cast(pl.String).cast(pl.Enum(distinct), strict=False).to_physical()
+        return numbers.cast(pl.UInt32).rename(values.name)
+    numbered = distinct.rename("value").to_frame().with_row_index("code")
+    joined = (
+        values.rename("value")
+        .to_frame()
+        .join(numbered, on="value", how="left", maintain_order="left")
+    )
+    return joined["code"].rename(values.name)
+
+
+def _codes(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Each value as a number (UInt32; null stays null) and the distinct values, value i
+    numbered i. Sorted: numbers order as the values do, and the numbering does not depend
+    on the order of the rows."""
+    distinct = values.drop_nulls().unique().sort()
+    return _lookup(values, distinct), distinct
+
+
+def _shared_codes(columns: list[pl.Series]) -> tuple[list[pl.Series], pl.Series]:
+    """Several columns numbered as one: a value has the same number in each of them."""
+    codes, distinct = _codes(pl.concat([c.rename("value") for c in columns]))
+    parts, start = [], 0
+    for column in columns:
+        parts.append(codes.slice(start, column.len()).rename(column.name))
+        start += column.len()
+    return parts, distinct
+
+
 # --- the two sides ------------------------------------------------------------------------
 
 
@@ -186,40 +239,58 @@ def _with_address_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _persons(brp: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One row per BRP person (name from the latest address period) and their addresses."""
-    rows = brp.with_columns(
-        person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"),
-        *[pl.col(c).cast(pl.String) for c in (*STRUCTURED_NAME, "geboortedatum")],
+def _person_rows(brp: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """Per BRP row the number of its person (UInt32), and whether it is the row whose name
+    counts for the person: the one of their latest address period.
+
+    Persons are numbered 0, 1, ... in the order of their persoon_id, so that ordering by
+    number is ordering by persoon_id."""
+    key = brp["bsn_pseudoniem"].str.slice(0, 20)
+    if key.str.contains(r"^[0-9a-f]{20}$").all():
+        # A keyed-hash pseudonym is hexadecimal: read as a number it sorts as its
+        # persoon_id does, and a million numbers sort many times faster than strings.
+        key = key.str.to_integer(base=16, dtype=pl.Int128)
+    start = brp["datum_aanvang_adreshouding"].cast(pl.String)
+    start, _ = _codes(start.fill_null("") if start.null_count() else start)
+    # Sorted by person and start: each person's rows in a run, the latest last.
+    last_of_run = (pl.col("pid") != pl.col("pid").shift(-1)).fill_null(True)
+    rows = (
+        pl.DataFrame({"key": key, "start": start})
+        .with_row_index("row")
+        .filter(pl.col("key").is_not_null())
+        .sort("key", "start")
+        .select(
+            "row",
+            "start",
+            ((pl.col("key") != pl.col("key").shift(1)).fill_null(True).cum_sum() - 1)
+            .cast(pl.UInt32)
+            .alias("pid"),
+        )
     )
-    # The latest address period's name; a window max is cheaper than sorting a million rows.
-    start = pl.col("datum_aanvang_adreshouding").cast(pl.String).fill_null("")
-    latest = rows.select(
-        "persoon_id", *STRUCTURED_NAME, "geboortedatum", start.alias("_start")
-    ).filter(pl.col("_start") == pl.col("_start").max().over("persoon_id"))
-    if latest.height != latest["persoon_id"].n_unique():
+    latest = rows.filter(
+        pl.col("start") == pl.when(last_of_run).then(pl.col("start")).backward_fill()
+    ).select("row", "pid")
+    # Sorted by person: a person with two latest rows has them next to each other.
+    tied = latest.filter(
+        (pl.col("pid") == pl.col("pid").shift(1)) | (pl.col("pid") == pl.col("pid").shift(-1))
+    )
+    if tied.height:
         # Two periods starting on one day: the same choice every night, whatever the order.
-        latest = latest.sort("persoon_id", *STRUCTURED_NAME, "geboortedatum", nulls_last=True)
-    latest = latest.unique("persoon_id", keep="first", maintain_order=True)
-    names = latest.select("voornamen", "voorvoegsel", "geslachtsnaam").unique()
-    parts = _name_keys(brp_name_parts(names))  # once per distinct name, not per person
-    persons = latest.select(
-        "persoon_id",
-        "voornamen",
-        "voorvoegsel",
-        "geslachtsnaam",
-        pl.col("geboortedatum").alias("dob"),
-    ).join(parts, on=["voornamen", "voorvoegsel", "geslachtsnaam"], how="left", nulls_equal=True)
-    addresses = _with_address_columns(rows).select("persoon_id", *ADDRESS_COLUMNS).unique()
-    # Sorted: the model samples persons by position, and the same data must give the
-    # same model (and the same links) every night.
-    prepared = _dob_keys(
-        persons.drop("voornamen", "geslachtsnaam").sort("persoon_id")
-    ).with_columns(
-        (pl.len().over("glued") / pl.len()).alias("tf_surname"),
-        (pl.len().over("first_given") / pl.len()).alias("tf_given"),
-    )
-    return prepared, addresses
+        names = brp.select(pl.col(c).cast(pl.String) for c in (*STRUCTURED_NAME, "geboortedatum"))
+        chosen = (
+            pl.concat([tied, names[tied["row"]]], how="horizontal")
+            .sort("pid", *STRUCTURED_NAME, "geboortedatum", nulls_last=True)
+            .unique("pid", keep="first", maintain_order=True)
+        )
+        latest = pl.concat([latest.join(tied, on="row", how="anti"), chosen.select(latest.columns)])
+    persons = np.zeros(brp.height, dtype=np.uint32)
+    persons[rows["row"].to_numpy()] = rows["pid"].to_numpy()
+    named = np.zeros(brp.height, dtype=bool)
+    named[latest["row"].to_numpy()] = True
+    persons = pl.Series(persons)
+    if key.null_count():
+        persons = persons.set(key.is_null(), None)
+    return persons, pl.Series(named)
 
 
 def _record_names(rest: pl.DataFrame) -> pl.DataFrame:
@@ -228,14 +299,18 @@ def _record_names(rest: pl.DataFrame) -> pl.DataFrame:
     structured = "geslachtsnaam" in rest.columns
     if not structured:
         return parse_person_names(rest["naam"])
-    parsed = parse_person_names(rest["naam"])
     given = rest.select(
         *[
             (pl.col(c) if c in rest.columns else pl.lit(None, dtype=pl.String)).alias(c)
             for c in STRUCTURED_NAME
         ]
     )
-    parts = brp_name_parts(given).select(parsed.columns)
+    parts = brp_name_parts(given).select(
+        "given", "initials", "voorvoegsel", "surname", "surname_last", "phonetic"
+    )
+    if rest["naam"].is_null().all():
+        return parts  # no free text to parse (and the parts of no name are empty too)
+    parsed = parse_person_names(rest["naam"])
     use_parts = rest.select(
         (
             pl.col("naam").is_null()
@@ -250,18 +325,31 @@ def _record_names(rest: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _glued(voorvoegsel: pl.Expr, surname: pl.Expr) -> pl.Expr:
+    """The surname glued to its voorvoegsel ('vanderberg'); null when empty."""
+    glued = pl.concat_str([voorvoegsel, surname], ignore_nulls=True).str.replace_all(r"[\s'\-]", "")
+    return pl.when(glued == "").then(None).otherwise(glued)
+
+
+# Keys both sides derive from their name parts: the first initial, whether there are more
+# initials, the first given name; the surname without spaces and its first letter.
+_GIVEN_KEYS = {
+    "initial": pl.col("initials").str.slice(0, 1),
+    "initials_long": pl.col("initials").str.len_chars() >= 2,
+    "first_given": pl.col("given").str.split(" ").list.first(),
+}
+_SURNAME_KEYS = {
+    "surname_nospace": pl.col("surname").str.replace_all(r"[\s'\-]", ""),
+    "surname_initial": pl.col("surname").str.slice(0, 1),
+}
+
+
 def _name_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """Name keys both sides share: first initial and given name, the surname glued to its
-    voorvoegsel ('vanderberg')."""
+    """Name keys both sides share (_GIVEN_KEYS, _SURNAME_KEYS) and the surname glued to
+    its voorvoegsel."""
     return frame.with_columns(
-        pl.col("initials").str.slice(0, 1).alias("initial"),
-        pl.col("given").str.split(" ").list.first().alias("first_given"),
-        pl.concat_str([pl.col("voorvoegsel"), pl.col("surname")], ignore_nulls=True)
-        .str.replace_all(r"[\s'\-]", "")
-        .alias("glued"),
-        pl.col("surname").str.replace_all(r"[\s'\-]", "").alias("surname_nospace"),
-    ).with_columns(
-        pl.when(pl.col("glued") == "").then(None).otherwise(pl.col("glued")).alias("glued")
+        *[key.alias(name) for name, key in (_GIVEN_KEYS | _SURNAME_KEYS).items()],
+        _glued(pl.col("voorvoegsel"), pl.col("surname")).alias("glued"),
     )
 
 
@@ -287,111 +375,361 @@ def _prepared(frame: pl.DataFrame) -> pl.DataFrame:
     return _dob_keys(_name_keys(frame))
 
 
+# Name columns both sides carry as numbers (one numbering for all of them: a name is the
+# same number in every column), birth-date columns, and the address columns of a record.
+_NAMES = (
+    "given", "initials", "initial", "first_given", "surname", "surname_last",
+    "surname_nospace", "surname_initial", "glued", "phonetic",
+)  # fmt: skip
+_DATES = ("dob", "dob_full", "dob_year", "dob_num")
+_ADDRESSES = ("nummeraanduiding_id", "postcode", "straat", "number", "street")
+# Addresses compared as a pair of columns: postcode and number, street and number.
+_NUMBERED = {"number": "postcode", "street": "straat"}
+
+
+@dataclass(frozen=True)
+class _Night:
+    """The night's two sides as numbers.
+
+    ``records``: rec, the _NAMES and _DATES numbers, initials_long, has_address and the
+    _ADDRESSES numbers, one row per record to match, in rec order.
+    ``persons``: per person (row i is person i) the row of their given names in
+    ``given_names``, of their voorvoegsel and geslachtsnaam in ``surnames`` and of their
+    birth date in ``dates``, which hold the name and date columns once per distinct
+    value (``columns`` gathers them); and tf_surname and tf_given, the share of persons
+    with the person's glued surname, first given name.
+    ``addresses``: pid and the _ADDRESSES numbers of every BRP row with an address.
+    ``names``: the text of each name number.
+    """
+
+    records: pl.DataFrame
+    persons: pl.DataFrame
+    given_names: pl.DataFrame
+    surnames: pl.DataFrame
+    dates: pl.DataFrame
+    addresses: pl.DataFrame
+    names: pl.Series
+    pseudonyms: pl.Series  # the BRP's column
+    rows: pl.Series  # per person, the BRP row their name comes from
+    row_persons: pl.Series  # per BRP row, the person number
+
+    def columns(self, columns: Sequence[str], persons: pl.Series | None = None) -> pl.DataFrame:
+        """Name and date columns of every person (row i is person i), or of `persons`."""
+        rows = self.persons if persons is None else self.persons[persons]
+        gathered = {
+            column: table[column].gather(rows[key])
+            for key, table in (
+                ("given_names", self.given_names),
+                ("surnames", self.surnames),
+                ("dates", self.dates),
+            )
+            for column in columns
+            if column in table.columns
+        }
+        return pl.DataFrame([gathered[column] for column in columns])
+
+    def ids(self, persons: pl.Series) -> pl.Series:
+        """persoon_id of person numbers."""
+        pseudonyms = self.pseudonyms.gather(self.rows.gather(persons))
+        return pl.select(person_id(pl.lit(pseudonyms))).to_series().rename("persoon_id")
+
+    def numbers(self, ids: pl.Series) -> pl.DataFrame:
+        """persoon_id → pid, for the ids among the BRP's."""
+        every = pl.select(person_id(pl.lit(self.pseudonyms))).to_series()
+        found = every.is_in(ids.implode())
+        return (
+            pl.DataFrame({"persoon_id": every.filter(found), "pid": self.row_persons.filter(found)})
+            .drop_nulls()
+            .unique()
+        )
+
+
+def _night(brp: pl.DataFrame, rest: pl.DataFrame) -> _Night:
+    """Number the BRP and the records to match (``rest``: _prepared, with address columns)."""
+    row_persons, latest = _person_rows(brp)
+    # Persons stand in for records when a night has too few records (_random_levels):
+    # then the BRP's addresses are numbered as a record's are.
+    persons = 0 if row_persons.null_count() == brp.height else row_persons.max() + 1
+    as_records = rest.height * persons < _U_SAMPLE
+    # The addresses are numbered on a second thread while the names are: both mostly
+    # wait on polars, which runs without the GIL, and one string column at a time keeps
+    # only one core busy.
+    with ThreadPoolExecutor(max_workers=1) as second:
+        numbered = second.submit(_addresses, rest, brp, row_persons, as_records)
+        night = _named(brp, rest, row_persons, latest)
+        record_addresses, addresses = numbered.result()
+    return replace(
+        night,
+        records=pl.concat([night.records, pl.DataFrame(record_addresses)], how="horizontal"),
+        addresses=addresses,
+    )
+
+
+def _named(
+    brp: pl.DataFrame, rest: pl.DataFrame, row_persons: pl.Series, latest: pl.Series
+) -> _Night:
+    """The night's names and dates as numbers (a _Night without addresses)."""
+    # Names once per distinct value: a million BRP rows have some hundred thousand
+    # first-name strings and far fewer surnames. Numbered in the BRP's row order, then
+    # put in person order (position i is person i).
+    v, voornamen = _codes(brp["voornamen"].cast(pl.String).filter(latest))
+    p, voorvoegsels = _codes(brp["voorvoegsel"].cast(pl.String).filter(latest))
+    g, geslachtsnamen = _codes(brp["geslachtsnaam"].cast(pl.String).filter(latest))
+    d, dobs = _codes(brp["geboortedatum"].cast(pl.String).filter(latest))
+    order = row_persons.filter(latest).arg_sort()
+    v, p, g, d = (column.gather(order) for column in (v, p, g, d))
+    # Per person the BRP row their name comes from, for their persoon_id.
+    rows = pl.Series(np.flatnonzero(latest.to_numpy()), dtype=pl.UInt32).gather(order)
+
+    given_names = brp_given_names(voornamen).with_columns(
+        key.alias(name) for name, key in _GIVEN_KEYS.items()
+    )
+    # A surname is a voorvoegsel with a geslachtsnaam: its parts come from the latter,
+    # the glued surname from both.
+    surname_of = pl.DataFrame({"p": p, "g": g})
+    surnames = surname_of.unique().sort("p", "g").with_row_index("surname")
+    surname_of = surname_of.join(
+        surnames, on=["p", "g"], how="left", nulls_equal=True, maintain_order="left"
+    )
+    parts = brp_surnames(geslachtsnamen).with_columns(
+        key.alias(name) for name, key in _SURNAME_KEYS.items()
+    )
+    surnames = pl.concat(
+        [
+            pl.DataFrame([parts[c].gather(surnames["g"]) for c in _NAMES if c in parts.columns]),
+            surnames.select(
+                _glued(
+                    pl.lit(brp_voorvoegsels(voorvoegsels)).gather(pl.col("p")),
+                    pl.lit(parts["surname"]).gather(pl.col("g")),
+                ).alias("glued")
+            ),
+        ],
+        how="horizontal",
+    )
+    given_columns = [c for c in _NAMES if c in given_names.columns]
+    numbered, names = _shared_codes(
+        [
+            *[given_names[c] for c in given_columns],
+            *[surnames[c] for c in surnames.columns],
+            *[rest[c] for c in _NAMES],
+            pl.Series([""]),  # a missing name, as Jaro-Winkler sees it
+        ]
+    )
+    given_names = given_names.select(*numbered[: len(given_columns)], "initials_long")
+    numbered = numbered[len(given_columns) :]
+    surnames = pl.DataFrame(numbered[: surnames.width])
+    record_names = numbered[surnames.width : surnames.width + len(_NAMES)]
+
+    # Birth dates numbered once, their keys (_dob_keys) made once per distinct date.
+    (dobs, record_dates), dates = _shared_codes([dobs.rename("dob"), rest["dob"]])
+    dates = _dob_keys(pl.DataFrame({"dob": dates})).with_row_index("code")
+    dates = dates.select(
+        pl.when(pl.col("dob").is_not_null()).then(pl.col("code")).alias("dob"),
+        pl.when(pl.col("dob_full").is_not_null()).then(pl.col("code")).alias("dob_full"),
+        _codes(dates["dob_year"])[0].alias("dob_year"),
+        "dob_num",
+    )
+
+    persons = pl.DataFrame(
+        {"given_names": v, "surnames": surname_of["surname"], "dates": dobs.gather(d)}
+    )
+    tf = pl.DataFrame(
+        {
+            "glued": surnames["glued"].gather(persons["surnames"]),
+            "first_given": given_names["first_given"].gather(persons["given_names"]),
+        }
+    ).select(
+        (pl.len().over("glued") / pl.len()).alias("tf_surname"),
+        (pl.len().over("first_given") / pl.len()).alias("tf_given"),
+    )
+    persons = pl.concat([persons, tf], how="horizontal")
+    records = pl.DataFrame(
+        [
+            rest["rec"],
+            *record_names,
+            *[dates[c].gather(record_dates) for c in _DATES],
+            rest["initials_long"],
+        ]
+    )
+    return _Night(
+        records,
+        persons,
+        given_names,
+        surnames,
+        dates,
+        pl.DataFrame(),
+        names,
+        brp["bsn_pseudoniem"],
+        rows,
+        row_persons,
+    )
+
+
+def _has_address() -> pl.Expr:
+    """Whether a record has an address at all (values or their numbers)."""
+    return (
+        pl.col("nummeraanduiding_id").is_not_null()
+        | pl.col("postcode").is_not_null()
+        | pl.col("straat").is_not_null()
+    ).alias("has_address")
+
+
+def _addresses(
+    rest: pl.DataFrame, brp: pl.DataFrame, row_persons: pl.Series, include_brp: bool
+) -> tuple[list[pl.Series], pl.DataFrame]:
+    """The records' addresses (has_address and the _ADDRESSES numbers, record for record)
+    and the persons' (pid and the numbers, one row per BRP row that has any).
+
+    The numbering is the records' values: a BRP address that no record has can agree
+    with no record, and a million BRP rows are only looked up, never numbered. With
+    `include_brp` the BRP's own values are numbered too."""
+
+    def brp_column(name: str, dtype: type[pl.DataType]) -> pl.Series:
+        if name in brp.columns:
+            return brp[name].cast(dtype)
+        return pl.repeat(None, brp.height, dtype=dtype, eager=True)
+
+    records = rest.select("nummeraanduiding_id", "postcode", "straat", "huisnummer", _has_address())
+    columns = {
+        "pid": row_persons,
+        "nummeraanduiding_id": brp_column("nummeraanduiding_id", pl.String),
+        "postcode": brp_column("postcode", pl.String),
+        "straat": brp_column("straat", pl.String),
+        "huisnummer": brp_column("huisnummer", pl.Int64),
+    }
+    written = None
+    if "straatnaam" in brp.columns:
+        # The street as a key, made once per distinct street name.
+        written, streets = _codes(brp["straatnaam"].cast(pl.String))
+        columns["straat"] = pl.select(street_key(pl.lit(streets))).to_series()
+    for column in ("nummeraanduiding_id", "postcode", "straat"):
+        values = [records[column], *([columns[column]] if include_brp else [])]
+        distinct = pl.concat(values).drop_nulls().unique().sort()
+        records = records.with_columns(_lookup(records[column], distinct))
+        columns[column] = _lookup(columns[column], distinct).rename(column)
+    if written is not None:
+        columns["straat"] = columns["straat"].gather(written)
+    register = pl.DataFrame(columns)
+    for name, first in _NUMBERED.items():
+        pair = [first, "huisnummer"]
+        sides = [records.select(pair), *([register.select(pair)] if include_brp else [])]
+        distinct = pl.concat(sides).drop_nulls().unique().sort(pair).with_row_index(name)
+        records = records.join(distinct, on=pair, how="left", maintain_order="left")
+        register = register.join(distinct, on=pair, how="left", maintain_order="left")
+    # Not made unique: whoever reads them (blocks, agreement) takes each value once.
+    addresses = register.select("pid", *_ADDRESSES).filter(
+        pl.col("pid").is_not_null() & pl.any_horizontal(pl.col(_ADDRESSES).is_not_null())
+    )
+    return [records[c] for c in ("has_address", *_ADDRESSES)], addresses
+
+
 # --- blocking -----------------------------------------------------------------------------
 
 
-def _candidates(
-    records: pl.DataFrame, persons: pl.DataFrame, addresses: pl.DataFrame
-) -> pl.DataFrame:
-    """Record-person pairs worth comparing: the union of the blocks."""
-    key = ["rec", "persoon_id"]
+def _candidates(night: _Night) -> pl.DataFrame:
+    """Record-person pairs worth comparing (rec, pid): the union of the blocks."""
+    records, addresses = night.records, night.addresses
+    persons = night.columns(
+        ["dob_full", "phonetic", "dob_year", "initial", "first_given", "surname_last"]
+    ).with_row_index("pid")
 
-    def block(left: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    def block(left: pl.DataFrame, right: pl.DataFrame, on: list[str]) -> pl.DataFrame:
         return (
             left.select("rec", *on)
             .drop_nulls()
-            .join(persons.select("persoon_id", *on).drop_nulls(), on=on)
-            .select(key)
+            .join(right.select("pid", *on).drop_nulls(), on=on)
+            .select(_pair_key(pl.col("rec"), pl.col("pid")).alias("pair"))
         )
 
     no_dob_no_address = records.filter(
         pl.col("dob").is_null() & pl.col("nummeraanduiding_id").is_null()
     )
-    by_address = (
-        records.select("rec", "nummeraanduiding_id")
-        .drop_nulls()
-        .join(
-            addresses.select("persoon_id", "nummeraanduiding_id").drop_nulls(),
-            on="nummeraanduiding_id",
-        )
-        .select(key)
-    )
-    by_number = (
-        records.select("rec", "postcode", "huisnummer")
-        .drop_nulls()
-        .join(
-            addresses.select("persoon_id", "postcode", "huisnummer").drop_nulls(),
-            on=["postcode", "huisnummer"],
-        )
-        .select(key)
-    )
-    by_street = (
-        records.select("rec", "straat", "huisnummer")
-        .drop_nulls()
-        .join(
-            addresses.select("persoon_id", "straat", "huisnummer").drop_nulls(),
-            on=["straat", "huisnummer"],
-        )
-        .select(key)
-    )
-    return (
+    pairs = (
         pl.concat(
             [
-                block(records, ["dob_full"]),
-                block(records, ["phonetic", "dob_year", "initial"]),
-                block(records, ["first_given", "surname_last"]),
-                block(no_dob_no_address, ["phonetic", "initial"]),
-                by_address,
-                by_number,
-                by_street,
+                block(records, persons, ["dob_full"]),
+                block(records, persons, ["phonetic", "dob_year", "initial"]),
+                block(records, persons, ["first_given", "surname_last"]),
+                block(no_dob_no_address, persons, ["phonetic", "initial"]),
+                block(records, addresses, ["nummeraanduiding_id"]),
+                block(records, addresses, ["number"]),
+                block(records, addresses, ["street"]),
             ]
         )
+        .to_series()
         .unique()
-        .sort(key)
+        .sort()
+    )
+    return pl.DataFrame(
+        {"rec": (pairs // (1 << 32)).cast(pl.Int64), "pid": (pairs % (1 << 32)).cast(pl.UInt32)}
     )
 
 
 # --- comparison ---------------------------------------------------------------------------
 
 
-def _similarity(pairs: pl.DataFrame, left: str, right: str) -> pl.Series:
-    """Jaro-Winkler similarity of two columns of aligned pairs: one batched call over the
-    distinct value pairs (blocks repeat the same names many times), joined back."""
-    aligned = pairs.select(
-        pl.col(left).fill_null("").alias("a"), pl.col(right).fill_null("").alias("b")
-    )
-    distinct = aligned.unique()
+def _distinct_pairs(pairs: pl.DataFrame, left: str, right: str) -> tuple[pl.Series, ...]:
+    """The distinct (left, right) name-number pairs of aligned pairs, a missing name as
+    the empty one (number 0: '' sorts first), and where each pair is among them."""
+    key = pairs.select(_pair_key(pl.col(left).fill_null(0), pl.col(right).fill_null(0)))
+    key = key.to_series().rename("key")
+    distinct = key.unique().to_frame().with_row_index("where")
+    where = key.to_frame().join(distinct, on="key", how="left", maintain_order="left")["where"]
+    distinct = distinct["key"]
+    return distinct // (1 << 32), distinct % (1 << 32), where
+
+
+def _similarity(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -> pl.Series:
+    """Jaro-Winkler similarity of two name columns of aligned pairs: one batched call over
+    the distinct pairs of names (blocks repeat the same names many times)."""
+    a, b, where = _distinct_pairs(pairs, left, right)
     scores = process.cpdist(
-        distinct["a"].to_list(),
-        distinct["b"].to_list(),
+        names.gather(a).to_list(),
+        names.gather(b).to_list(),
         scorer=JaroWinkler.normalized_similarity,
         workers=-1,
     )
-    distinct = distinct.with_columns(pl.Series("s", scores, dtype=pl.Float64))
-    return aligned.join(distinct, on=["a", "b"], how="left", maintain_order="left")["s"]
+    return pl.Series(scores, dtype=pl.Float64).gather(where)
 
 
-def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Surname and given-name levels, in the orientation that fits best
-    (given name and surname swapped is a common clerk's error)."""
+def _starts_with(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -> pl.Series:
+    """Whether the right name starts with the left one, per aligned pair."""
+    a, b, where = _distinct_pairs(pairs, left, right)
+    starts = names.gather(b).str.starts_with(names.gather(a))
+    return starts.gather(where)
+
+
+def _name_levels(pairs: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
+    """Surname and given-name levels (columns surname, given, swapped), in the orientation
+    that fits best (given name and surname swapped is a common clerk's error)."""
     surname = pl.max_horizontal(
-        _similarity(pairs, "surname", "b_surname"),
-        _similarity(pairs, "surname_last", "b_surname_last"),
-        _similarity(pairs, "glued", "b_glued"),
-        _similarity(pairs, "surname_nospace", "b_glued"),
+        _similarity(pairs, "surname", "b_surname", names),
+        _similarity(pairs, "surname_last", "b_surname_last", names),
+        _similarity(pairs, "glued", "b_glued", names),
+        _similarity(pairs, "surname_nospace", "b_glued", names),
     )
-    given = _similarity(pairs, "first_given", "b_first_given")
-    # Swapped: the record's given name holds the surname, and its surname the given name.
-    swapped_surname = _similarity(pairs, "given", "b_surname")
-    swapped_given = _similarity(pairs, "surname", "b_given")
+    given = _similarity(pairs, "first_given", "b_first_given", names)
     pairs = pairs.with_columns(
         surname.alias("s_surname"),
         given.alias("s_given"),
-        swapped_surname.alias("s_swapped_surname"),
-        swapped_given.alias("s_swapped_given"),
+        _starts_with(pairs, "initials", "b_initials", names).alias("initials_start"),
     )
     has_surname = pl.col("surname").is_not_null() & pl.col("b_surname").is_not_null()
     has_given = pl.col("first_given").is_not_null() & pl.col("b_first_given").is_not_null()
+    # Swapped: the record's given name holds the surname, and its surname the given name.
+    # Two similarities add up to 2 at most, so a swap can only fit clearly better (below)
+    # where the names as written add up to less than 1.7: elsewhere they stay 0.
+    could_swap = pairs.select(
+        has_surname & has_given & (pl.col("s_surname") + pl.col("s_given") + 0.3 < 2.0)
+    ).to_series()
+    swappable = pairs.filter(could_swap)
+    for name, (left, right) in {
+        "s_swapped_surname": ("given", "b_surname"),
+        "s_swapped_given": ("surname", "b_given"),
+    }.items():
+        similarity = np.zeros(pairs.height)
+        similarity[could_swap.to_numpy()] = _similarity(swappable, left, right, names).to_numpy()
+        pairs = pairs.with_columns(pl.Series(name, similarity))
     # Read swapped when that fits clearly better and at least one name then agrees
     # ('Stronach Ethan' for Emily Stronach: the surname sits in the given-name field).
     swapped = (
@@ -403,8 +741,20 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
         )
         & (pl.max_horizontal("s_swapped_surname", "s_swapped_given") >= 0.92)
     )
-    s_surname = pl.when(swapped).then(pl.col("s_swapped_surname")).otherwise(pl.col("s_surname"))
-    s_given = pl.when(swapped).then(pl.col("s_swapped_given")).otherwise(pl.col("s_given"))
+    # Made once as columns: the levels below read them many times over.
+    pairs = pairs.with_columns(swapped.alias("swapped"))
+    swapped = pl.col("swapped")
+    pairs = pairs.with_columns(
+        pl.when(swapped)
+        .then(pl.col("s_swapped_surname"))
+        .otherwise(pl.col("s_surname"))
+        .alias("s_surname"),
+        pl.when(swapped)
+        .then(pl.col("s_swapped_given"))
+        .otherwise(pl.col("s_given"))
+        .alias("s_given"),
+    )
+    s_surname, s_given = pl.col("s_surname"), pl.col("s_given")
     exact_surname = ~swapped & (
         (pl.col("glued") == pl.col("b_glued")) | (pl.col("surname") == pl.col("b_surname"))
     )
@@ -434,7 +784,7 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
             .then(4)
             .when(s_given >= 0.9)
             .then(3)
-            .when(pl.col("surname").str.slice(0, 1) == b_initials.str.slice(0, 1))
+            .when(pl.col("surname_initial") == pl.col("b_initial"))
             .then(1)
             .otherwise(0)
         )
@@ -446,20 +796,23 @@ def _name_levels(pairs: pl.DataFrame) -> pl.DataFrame:
         .then(3)
         .when(
             pl.col("given").is_null()
-            & (
-                (initials == b_initials)
-                | ((initials.str.len_chars() >= 2) & b_initials.str.starts_with(initials))
-            )
+            & ((initials == b_initials) | (pl.col("initials_long") & pl.col("initials_start")))
         )
         .then(2)
-        .when(initials.str.slice(0, 1) == b_initials.str.slice(0, 1))
+        .when(pl.col("initial") == pl.col("b_initial"))
         .then(1)
         .otherwise(0)
     )
-    return pairs.with_columns(
-        surname_level.cast(pl.Int8).alias("surname"),
-        given_level.cast(pl.Int8).alias("given"),
-        swapped.alias("swapped"),
+    # Lazily: polars then evaluates the conditions the levels share once (eager select
+    # does not eliminate common subexpressions).
+    return (
+        pairs.lazy()
+        .select(
+            surname_level.cast(pl.Int8).alias("surname"),
+            given_level.cast(pl.Int8).alias("given"),
+            swapped.alias("swapped"),
+        )
+        .collect()
     )
 
 
@@ -505,76 +858,119 @@ def _dob_level(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     )
 
 
+def _pair_key(high: pl.Expr, low: pl.Expr) -> pl.Expr:
+    """Two numbers below 2**32 as one integer, `high` in the high 32 bits: a pair is then
+    one value to make unique, sort or look up."""
+    return high.cast(pl.UInt64) * (1 << 32) + low.cast(pl.UInt64)
+
+
 @dataclass(frozen=True)
 class _AddressAgreement:
     """Per person, the addresses they ever had, five ways: BAG id, postcode and number,
-    street and number, postcode, street. Built once a night, joined to every batch of
-    pairs."""
+    street and number, postcode, street; each (person, address) pair as one integer
+    (_pair_key, the person in the high bits).
+    Built once a night, looked up by every batch of pairs."""
 
-    same: pl.DataFrame
-    number: pl.DataFrame
-    street_number: pl.DataFrame
-    postcode: pl.DataFrame
-    street: pl.DataFrame
+    known: Mapping[str, pl.Series]
+
+    WAYS = ("nummeraanduiding_id", "number", "street", "postcode", "straat")
 
     @classmethod
     def of(cls, addresses: pl.DataFrame) -> _AddressAgreement:
-        def known(on: list[str], name: str) -> pl.DataFrame:
-            frame = addresses.select("persoon_id", *on).drop_nulls().unique()
-            return frame.with_columns(pl.lit(True).alias(name))
-
         return cls(
-            known(["nummeraanduiding_id"], "_same"),
-            known(["postcode", "huisnummer"], "_number"),
-            known(["straat", "huisnummer"], "_street_number"),
-            known(["postcode"], "_postcode"),
-            known(["straat"], "_street"),
+            {
+                way: addresses.select(_pair_key(pl.col("pid"), pl.col(way)))
+                .to_series()
+                .drop_nulls()
+                .unique()
+                for way in cls.WAYS
+            }
         )
 
+    def agrees(self, pairs: pl.DataFrame, way: str) -> pl.Series:
+        """Per pair whether its person ever had the record's address (columns pid and
+        `way`): a semi join, which hashes the smaller side."""
+        keys = pairs.select(_pair_key(pl.col("pid"), pl.col(way)).alias("key"))
+        found = keys.with_row_index("pair").join(
+            self.known[way].to_frame("key"), on="key", how="semi"
+        )
+        agrees = np.zeros(pairs.height, dtype=bool)
+        agrees[found["pair"].to_numpy()] = True
+        return pl.Series(way, agrees)
 
-def _levels(pairs: pl.DataFrame, agreement: _AddressAgreement) -> pl.DataFrame:
-    """Agreement levels of aligned (record, person) pairs; columns as in FEATURES."""
-    pairs = (
-        _name_levels(pairs)
-        .join(agreement.same, on=["persoon_id", "nummeraanduiding_id"], how="left")
-        .join(agreement.number, on=["persoon_id", "postcode", "huisnummer"], how="left")
-        .join(agreement.street_number, on=["persoon_id", "straat", "huisnummer"], how="left")
-        .join(agreement.postcode, on=["persoon_id", "postcode"], how="left")
-        .join(agreement.street, on=["persoon_id", "straat"], how="left")
+    def persons_per_value(self, way: str) -> np.ndarray:
+        """How many persons ever had each value, by value number."""
+        return np.bincount((self.known[way] % (1 << 32)).to_numpy())
+
+
+# The columns a comparison reads: the names of record and person (b_ in a pair), and the
+# record's side as a whole (persons standing in for records carry the same).
+_NAME_RECORD = (
+    "given", "initials", "initial", "initials_long", "first_given", "surname", "surname_last",
+    "surname_nospace", "surname_initial", "glued",
+)  # fmt: skip
+_NAME_PERSON = ("given", "initials", "initial", "surname", "surname_last", "glued", "first_given")
+_RECORD_SIDE = ("rec", *_NAME_RECORD, "dob_num", "has_address", *_AddressAgreement.WAYS)
+
+
+def _levels(
+    pairs: pl.DataFrame, records: pl.DataFrame, night: _Night, agreement: _AddressAgreement
+) -> pl.DataFrame:
+    """Agreement levels of (record, person) pairs (rec, pid); columns rec, pid, the
+    FEATURES and swapped. `records` has the _RECORD_SIDE of every rec in the pairs.
+
+    Each feature gathers the columns it reads for the pairs, no more: a wide frame of
+    every column for a million pairs would be the night's largest."""
+    at = pairs.join(
+        records.select("rec").with_row_index("_at"), on="rec", how="left", maintain_order="left"
+    )["_at"]
+
+    def compared(record: tuple[str, ...], person: tuple[str, ...]) -> pl.DataFrame:
+        return pl.concat(
+            [
+                records.select(record)[at],
+                night.columns(person, pairs["pid"]).select(pl.all().name.prefix("b_")),
+            ],
+            how="horizontal",
+        )
+
+    name_levels = _name_levels(compared(_NAME_RECORD, _NAME_PERSON), night.names)
+    dob = (
+        compared(("dob_num",), ("dob_num",))
+        .lazy()  # the digits of the dates are taken once (see _name_levels)
+        .select(_dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob"))
+        .collect()
     )
-    known = (
-        pl.col("nummeraanduiding_id").is_not_null()
-        | pl.col("postcode").is_not_null()
-        | pl.col("straat").is_not_null()
+    addresses = pl.concat(
+        [pairs.select("pid"), records.select("has_address", *agreement.WAYS)[at]],
+        how="horizontal",
     )
-    return pairs.with_columns(
-        _dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob"),
-        pl.when(pl.col("_same").fill_null(False))
+    same, number, street, postcode, straat = (
+        agreement.agrees(addresses, way) for way in agreement.WAYS
+    )
+    address = addresses.select(
+        pl.when(pl.lit(same))
         .then(3)
-        .when(pl.col("_number").fill_null(False) | pl.col("_street_number").fill_null(False))
+        .when(pl.lit(number) | pl.lit(street))
         .then(2)
-        .when(pl.col("_postcode").fill_null(False) | pl.col("_street").fill_null(False))
+        .when(pl.lit(postcode) | pl.lit(straat))  # another house on the street
         .then(1)
-        .when(known)
+        .when(pl.col("has_address"))
         .then(0)
         .otherwise(None)
         .cast(pl.Int8)
         .alias("address"),
-    ).drop("_same", "_number", "_street_number", "_postcode", "_street")
-
-
-# The person-side columns a comparison reads (prefixed b_ in a pair).
-_PERSON_SIDE = (
-    "given", "initials", "surname", "surname_last", "glued", "first_given", "dob", "dob_num",
-    "tf_surname", "tf_given",
-)  # fmt: skip
-
-
-def _pairs(candidates: pl.DataFrame, records: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
-    """Candidate pairs with the columns the comparison reads, and no more."""
-    record_side = records.select(*_RECORD_SIDE, *[c for c in ("_self",) if c in records.columns])
-    person_side = persons.select("persoon_id", *[pl.col(c).alias(f"b_{c}") for c in _PERSON_SIDE])
-    return candidates.join(record_side, on="rec").join(person_side, on="persoon_id")
+    )
+    return pl.concat(
+        [
+            pairs.select("rec", "pid"),
+            name_levels.select("surname", "given"),
+            dob,
+            address,
+            name_levels.select("swapped"),
+        ],
+        how="horizontal",
+    )
 
 
 # --- the Fellegi-Sunter model -------------------------------------------------------------
@@ -685,7 +1081,8 @@ class MatchModel:
         m = {feature: list(_M_DEFAULT[feature]) for feature in FEATURES}
         # A record is one person at most: of all record-person pairs, 1 in `persons` matches.
         model = cls(m, u, 1 / max(persons, 2), neutral)
-        levels = levels.sort("rec", "persoon_id")  # EM may sample: the same pairs every night
+        # EM may sample: the same pairs every night.
+        levels = levels.select("rec", "pid", *FEATURES).sort("rec", "pid")
         same_dob = levels.filter(pl.col("dob") == len(FEATURES["dob"]) - 1)
         same_name = levels.filter(
             (pl.col("surname") == len(FEATURES["surname"]) - 1)
@@ -711,29 +1108,34 @@ def _em(
         return m  # too little to learn from: keep the starting values
     if sample.height > _EM_SAMPLE:
         sample = sample.sample(_EM_SAMPLE, seed=_SEED)
+    # A pair's weight depends on its levels alone: EM goes over the distinct combinations
+    # of levels (a few hundred at most) as numpy arrays, each counted as often as pairs
+    # have it; a missing level (-1) adds nothing.
+    pairs = sample.height
+    combinations = sample.group_by(sample.columns).len("_pairs")
+    count = combinations["_pairs"].to_numpy().astype(np.float64)
+    level = {f: combinations[f].fill_null(-1).to_numpy().astype(np.int64) for f in m}
     m = {f: list(v) for f, v in m.items()}
     prior = 0.5
     for _ in range(_EM_ITERATIONS):
-        bits = {
-            feature: [math.log2(a / b) for a, b in zip(levels, u[feature], strict=True)]
-            for feature, levels in m.items()
-        }
-        weighted = sample.with_columns(_probability(_weight(prior, bits)).alias("_p"))
-        new_prior = min(max(weighted["_p"].mean(), 1e-6), 1 - 1e-6)
+        weight = np.full(count.size, math.log2(prior / (1 - prior)))
         for feature, levels in m.items():
-            sums = (
-                weighted.filter(pl.col(feature).is_not_null())
-                .group_by(feature)
-                .agg(pl.col("_p").sum())
+            bits = np.log2(np.array(levels) / np.array(u[feature]))
+            known = level[feature] >= 0
+            weight = weight + np.where(known, bits[np.where(known, level[feature], 0)], 0.0)
+        matched = count / (1 + np.exp2(-weight))
+        new_prior = min(max(matched.sum() / pairs, 1e-6), 1 - 1e-6)
+        for feature, levels in m.items():
+            known = level[feature] >= 0
+            by_level = np.bincount(
+                level[feature][known], weights=matched[known], minlength=len(levels)
             )
-            by_level = dict(zip(sums[feature].to_list(), sums["_p"].to_list(), strict=True))
             # Weighed against the defaults: a level EM has hardly seen among matches is
             # unlikely, not impossible (a clerk can replace a first name altogether).
-            total = sum(by_level.values()) + _M_PRIOR_PAIRS
+            total = by_level.sum() + _M_PRIOR_PAIRS
             default = _M_DEFAULT[feature]
             m[feature] = [
-                (by_level.get(i, 0.0) + _M_PRIOR_PAIRS * default[i]) / total
-                for i in range(len(levels))
+                (by_level[i] + _M_PRIOR_PAIRS * default[i]) / total for i in range(len(levels))
             ]
         converged = abs(new_prior - prior) < 1e-5
         prior = new_prior
@@ -749,133 +1151,109 @@ def _agreement_share(records: pl.Series, persons: pl.Series) -> float:
     right = persons.drop_nulls()
     if left.len() == 0 or right.len() == 0:
         return 0.0
-    a = left.value_counts(name="a").with_columns(pl.col("a") / left.len())
-    b = right.value_counts(name="b").with_columns(pl.col("b") / right.len())
-    joined = a.join(b, left_on=left.name, right_on=right.name)
-    return float((joined["a"] * joined["b"]).sum())
+    return _shared(left.value_counts(name="n"), np.bincount(right.to_numpy())) / (
+        left.len() * right.len()
+    )
 
 
-def _exact_u(
-    rest: pl.DataFrame,
-    persons: pl.DataFrame,
-    addresses: pl.DataFrame,
-    agreement: _AddressAgreement,
-) -> dict[str, dict[int, float]]:
+def _shared(counts: pl.DataFrame, per_value: np.ndarray) -> float:
+    """Sum over values of `counts` (value number, n) of n times `per_value` of the value
+    (a count by value number; numbers beyond it have none)."""
+    counts = counts.filter(pl.col(counts.columns[0]) < per_value.size)
+    n = counts["n"].to_numpy().astype(np.float64)
+    return float(np.sum(n * per_value[counts[counts.columns[0]].to_numpy()]))
+
+
+_NO_NAME = 2**32 - 1  # a name number no person has
+
+
+def _exact_u(night: _Night, agreement: _AddressAgreement) -> dict[str, dict[int, float]]:
     """u of the rare agreement levels, exactly rather than by sampling (an exact birth
     date agrees in about 1 of 30,000 random pairs: a sample would hardly see it)."""
+    records = night.records
+    persons = night.columns(["given", "first_given", "glued", "dob"])
     given = FEATURES["given"]
-    has_initials = rest["initials"].is_not_null()
+    has_initials = records["initials"].is_not_null()
     full_given = _agreement_share(
-        rest.filter(has_initials)["given"].fill_null("\x00"), persons["given"]
+        records.filter(has_initials)["given"].fill_null(_NO_NAME), persons["given"]
     )
     first_given = _agreement_share(
-        rest.filter(has_initials)["first_given"].fill_null("\x00"), persons["first_given"]
+        records.filter(has_initials)["first_given"].fill_null(_NO_NAME), persons["first_given"]
     )
 
-    with_address = rest.filter(
-        pl.col("nummeraanduiding_id").is_not_null()
-        | pl.col("postcode").is_not_null()
-        | pl.col("straat").is_not_null()
-    )
+    with_address = records.filter(pl.col("has_address"))
     n_persons = max(persons.height, 1)
 
-    def person_share(known: pl.DataFrame, columns: list[str]) -> float:
-        """P(a random record's address value is one a random person ever had); `known`
-        holds each person once per value, however often they lived there."""
+    def person_share(way: str) -> float:
+        """P(a random record's address value is one a random person ever had), counting
+        each person once per value, however often they lived there."""
         if with_address.height == 0:
             return 0.0
-        people = known.group_by(columns).len()
-        records = with_address.select(columns).drop_nulls().group_by(columns).len("n")
-        shares = records.join(people, on=columns)
-        return float((shares["n"] * shares["len"]).sum()) / with_address.height / n_persons
+        counts = with_address[way].drop_nulls().value_counts(name="n")
+        return _shared(counts, agreement.persons_per_value(way)) / with_address.height / n_persons
 
-    same_address = person_share(agreement.same, ["nummeraanduiding_id"])
-    same_number = max(
-        person_share(agreement.number, ["postcode", "huisnummer"]),
-        person_share(agreement.street_number, ["straat", "huisnummer"]),
-    )
+    same_address = person_share("nummeraanduiding_id")
+    same_number = max(person_share("number"), person_share("street"))
     same_number = max(same_number - same_address, 0.0)
-    # Same postcode or same street (another house): both, less what they share.
-    both = person_share(
-        addresses.select("persoon_id", "postcode", "straat").drop_nulls().unique(),
-        ["postcode", "straat"],
-    )
-    same_area = (
-        person_share(agreement.postcode, ["postcode"])
-        + person_share(agreement.street, ["straat"])
-        - both
-    )
+    # Same postcode or same street (another house): counted as if the two never
+    # overlapped, so that u errs on the high side and the evidence on the low.
+    same_area = person_share("postcode") + person_share("straat")
     same_postcode = max(same_area - same_number - same_address, 0.0)
     return {
         "surname": {
-            len(FEATURES["surname"]) - 1: _agreement_share(rest["glued"], persons["glued"])
+            len(FEATURES["surname"]) - 1: _agreement_share(records["glued"], persons["glued"])
         },
         "given": {
             given.index("gelijk"): full_given,
             given.index("roepnaam gelijk"): max(first_given - full_given, 0.0),
         },
-        "dob": {len(FEATURES["dob"]) - 1: _agreement_share(rest["dob"], persons["dob"])},
+        "dob": {len(FEATURES["dob"]) - 1: _agreement_share(records["dob"], persons["dob"])},
         "address": {3: same_address, 2: same_number, 1: same_postcode},
     }
 
 
-# The record-side columns a comparison reads.
-_RECORD_SIDE = (
-    "rec", "given", "initials", "voorvoegsel", "surname", "surname_last", "glued",
-    "surname_nospace", "first_given", "dob", "dob_num", *ADDRESS_COLUMNS,
-)  # fmt: skip
-
-
-def _random_levels(
-    rest: pl.DataFrame,
-    persons: pl.DataFrame,
-    addresses: pl.DataFrame,
-    agreement: _AddressAgreement,
-) -> pl.DataFrame:
-    """Levels of random pairs of different people, to count u on: records against persons,
-    topped up with persons against persons (as the BRP writes them) when a night has so
-    few records that u would otherwise rest on too few pairs."""
+def _random_pairs(night: _Night) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Random pairs (rec, pid) of different people, to count u on: records against
+    persons, topped up with persons against persons (as the BRP writes them) when a night
+    has so few records that u would otherwise rest on too few pairs; and the record side
+    (_RECORD_SIDE) of those persons."""
+    records, persons = night.records, night.persons
     rng = np.random.default_rng(_SEED)
-    from_records = min(_U_SAMPLE, rest.height * persons.height)
+    from_records = min(_U_SAMPLE, records.height * persons.height)
     pairs = [
         pl.DataFrame(
             {
-                "rec": rest["rec"].gather(rng.integers(0, rest.height, from_records)),
-                "persoon_id": persons["persoon_id"].gather(
-                    rng.integers(0, persons.height, from_records)
-                ),
+                "rec": records["rec"].gather(rng.integers(0, records.height, from_records)),
+                "pid": pl.Series(rng.integers(0, persons.height, from_records), dtype=pl.UInt32),
             }
         )
     ]
-    sides = [rest.select(_RECORD_SIDE).with_columns(pl.lit(None, dtype=pl.String).alias("_self"))]
+    stand_ins = records.select(_RECORD_SIDE).clear()
     top_up = _U_SAMPLE - from_records
     if top_up > 0 and persons.height > 1:
-        first_address = addresses.sort("persoon_id", "nummeraanduiding_id", nulls_last=True).unique(
-            "persoon_id", keep="first", maintain_order=True
+        # Numbers order as the values do (_codes): a person's first address is the one
+        # with the smallest BAG id (then postcode, street), whatever the BRP's row order.
+        first_address = night.addresses.sort("pid", *_ADDRESSES, nulls_last=True).unique(
+            "pid", keep="first", maintain_order=True
         )
-        as_records = (
-            persons.join(first_address, on="persoon_id", how="left")
-            .with_row_index("_i")
-            .with_columns(
-                (-1 - pl.col("_i").cast(pl.Int64)).alias("rec"), pl.col("persoon_id").alias("_self")
-            )
+        # Person i stands in as record -1 - i.
+        stand_ins = (
+            night.columns([*_NAME_RECORD, "dob_num"])
+            .with_row_index("pid")
+            .join(first_address, on="pid", how="left", maintain_order="left")
+            .with_columns(_has_address(), (-1 - pl.col("pid").cast(pl.Int64)).alias("rec"))
+            .select(_RECORD_SIDE)
         )
-        sides.append(as_records.select(*_RECORD_SIDE, "_self"))
         pairs.append(
             pl.DataFrame(
                 {
-                    "rec": as_records["rec"].gather(rng.integers(0, as_records.height, top_up)),
-                    "persoon_id": persons["persoon_id"].gather(
-                        rng.integers(0, persons.height, top_up)
-                    ),
+                    "rec": stand_ins["rec"].gather(rng.integers(0, stand_ins.height, top_up)),
+                    "pid": pl.Series(rng.integers(0, persons.height, top_up), dtype=pl.UInt32),
                 }
             )
         )
-    records = pl.concat(sides, how="vertical_relaxed")
-    random = _pairs(pl.concat(pairs), records, persons).filter(
-        pl.col("_self").is_null() | (pl.col("_self") != pl.col("persoon_id"))
-    )
-    return _levels(random, agreement)
+    different = (pl.col("rec") >= 0) | (-1 - pl.col("rec") != pl.col("pid").cast(pl.Int64))
+    return pl.concat(pairs).filter(different), stand_ins
 
 
 # --- resolving ----------------------------------------------------------------------------
@@ -891,29 +1269,42 @@ def _outside_brp_id(records: pl.DataFrame) -> pl.Series:
 
 
 def _score(
-    rest: pl.DataFrame,
-    persons: pl.DataFrame,
-    addresses: pl.DataFrame,
+    night: _Night,
+    sources: pl.DataFrame,
     rejected: pl.DataFrame,
     settings: PersonMatchSettings,
 ) -> pl.DataFrame:
-    """Every candidate pair with its levels, match weight and probability."""
-    candidates = _candidates(rest, persons, addresses).join(
-        rejected, on=["rec", "persoon_id"], how="anti"
+    """Every candidate pair (rec, pid) with its levels, match weight and probability;
+    `sources`: rec, source and (optional) bsn_onbekend of the records."""
+    candidates = _candidates(night).join(rejected, on=["rec", "pid"], how="anti")
+    if candidates.height == 0:
+        return pl.DataFrame(schema={"rec": pl.Int64, "pid": pl.UInt32})
+    # The candidates' levels and the random pairs' in one go: each distinct pair of
+    # names is compared once, and the address lookups hash their tables once.
+    random, stand_ins = _random_pairs(night)
+    agreement = _AddressAgreement.of(night.addresses)
+    levels = _levels(
+        pl.concat([candidates, random]),
+        pl.concat([night.records.select(_RECORD_SIDE), stand_ins], how="vertical_relaxed"),
+        night,
+        agreement,
     )
-    agreement = _AddressAgreement.of(addresses)
-    levels = _levels(_pairs(candidates, rest, persons), agreement)
-    if levels.height == 0:
-        return levels.with_columns(
-            pl.lit(None, dtype=pl.Float64).alias("weight"),
-            pl.lit(None, dtype=pl.Float64).alias("probability"),
-        )
-    random_levels = _random_levels(rest, persons, addresses, agreement)
+    levels, random_levels = levels.head(candidates.height), levels.slice(candidates.height)
+    # The person's name frequencies, for the weights (MatchModel.weight_expr).
+    levels = pl.concat(
+        [
+            levels,
+            night.persons.select(
+                pl.col("tf_surname").alias("b_tf_surname"), pl.col("tf_given").alias("b_tf_given")
+            )[levels["pid"]],
+        ],
+        how="horizontal",
+    )
     neutral = frozenset() if settings.address_disagreement_counts else frozenset({("address", 0)})
-    exact = _exact_u(rest, persons, addresses, agreement)
-    model = MatchModel.estimate(levels, random_levels, persons.height, neutral, exact)
+    exact = _exact_u(night, agreement)
+    model = MatchModel.estimate(levels, random_levels, night.persons.height, neutral, exact)
     weighted = levels.with_columns(model.weight_expr(frequencies=True).alias("weight"))
-    return _record_probability(weighted, rest.select("rec", "source", "bsn_onbekend"))
+    return _record_probability(weighted, sources)
 
 
 def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
@@ -932,16 +1323,20 @@ def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.Dat
     it is never certain that a record concerns a resident. A lone strong candidate thus
     counts for more where nearly every record has its person in the BRP, and a close
     runner-up takes its share of the probability. For records with an unknown BSN the
-    kind's share itself leans on the lower bound: an unknown BSN is a non-resident's
-    unless the night shows that this source's BSNs are often mistyped.
+    kind's share itself leans on the lower bound (``_MISTYPED_SHARE``): an unknown BSN is
+    a non-resident's unless the night shows that this source's BSNs are often mistyped.
     """
-    per_record = weighted.group_by("rec").agg(
-        (
-            pl.col("weight").max()
-            + pl.lit(2.0).pow(pl.col("weight") - pl.col("weight").max()).sum().log(2)
+    # log2(sum(o)) per record, from the best weight so that 2**weight cannot overflow.
+    best = pl.col("weight").max().over("rec")
+    per_record = (
+        weighted.select(
+            "rec", best.alias("_best"), pl.lit(2.0).pow(pl.col("weight") - best).alias("_odds")
         )
-        .clip(-1000, 1000)
-        .alias("_log_odds")
+        .group_by("rec")
+        .agg(pl.col("_best").first(), pl.col("_odds").sum())
+        .select(
+            "rec", (pl.col("_best") + pl.col("_odds").log(2)).clip(-1000, 1000).alias("_log_odds")
+        )
     )
     unknown_bsn = (
         pl.col("bsn_onbekend").fill_null(False)
@@ -961,18 +1356,18 @@ def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.Dat
     log_odds = table["_log_odds"].fill_null(-1000.0).to_numpy()
     odds = np.exp2(log_odds)
     counts = np.bincount(group).astype(float)
-    # Per group: its kind (0 no BSN, 1 unknown BSN) and bounds.
+    # Per group its kind (0: no BSN, 1: a BSN the BRP does not know) and bounds.
     kind = np.zeros(counts.size, dtype=np.int64)
     kind[group] = table["_unknown"].to_numpy().astype(np.int64)
-    lower = np.where(kind == 1, _MISTYPED_SHARE[0], _RESIDENT_SHARE[0])
-    upper = np.where(kind == 1, _MISTYPED_SHARE[1], _RESIDENT_SHARE[1])
+    bounds = np.array([_RESIDENT_SHARE, _MISTYPED_SHARE])
+    lower, upper = bounds[kind, 0], bounds[kind, 1]
     share = np.where(kind == 1, _MISTYPED_SHARE[0], 0.5)
     record_kind = kind[group]
     for _ in range(_SHARE_ITERATIONS):
         own = share[group]
         found = own * odds / ((1 - own) + own * odds)
         pooled = np.empty(2)
-        for k, (floor, ceiling) in enumerate((_RESIDENT_SHARE, _MISTYPED_SHARE)):
+        for k, (floor, ceiling) in enumerate(bounds):
             mine = found[record_kind == k]
             lean = _SHARE_PRIOR_RECORDS if k == 1 else 0.0  # unknown BSN: "hardly ever"
             pooled[k] = np.clip(
@@ -994,31 +1389,41 @@ def _record_probability(weighted: pl.DataFrame, records: pl.DataFrame) -> pl.Dat
         pl.Series("_share", np.log2(own)),
         pl.Series("_norm", np.logaddexp2(np.log2(1 - own), np.log2(own) + log_odds)),
     )
-    return (
-        weighted.join(norm, on="rec", how="left")
-        .with_columns(
+    per_pair = weighted.select("rec", "weight").join(
+        norm, on="rec", how="left", maintain_order="left"
+    )
+    return weighted.with_columns(
+        per_pair.select(
             pl.lit(2.0)
             .pow(pl.col("_share") + pl.col("weight") - pl.col("_norm"))
             .clip(upper_bound=1.0)
             .alias("probability")
-        )
-        .drop("_share", "_norm")
+        ).to_series()
     )
 
 
-def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame:
+def _decide(scored: pl.DataFrame, settings: PersonMatchSettings, night: _Night) -> pl.DataFrame:
     """Per record: the best candidate, and whether it is certain, possible or none."""
-    close = pl.col("weight") >= pl.col("weight").max() - settings.margin_bits
+    # Only a record's candidates about as good as its best are ranked; of the others the
+    # best weight is kept, the runner-up where no other candidate is close.
+    close = pl.col("weight") >= pl.col("weight").max().over("rec") - settings.margin_bits
     ranked = (
-        scored.sort(["rec", "weight", "persoon_id"], descending=[False, True, False])
+        scored.with_columns(close.alias("_close"))
+        .with_columns(
+            pl.when(~pl.col("_close")).then(pl.col("weight")).max().over("rec").alias("_below")
+        )
+        .filter("_close")
+        .sort(["rec", "weight", "pid"], descending=[False, True, False])
         .group_by("rec", maintain_order=True)
         .agg(
-            pl.col("persoon_id").first(),
+            pl.col("pid").first(),
             pl.col("probability").first(),
             pl.col("weight").first(),
-            pl.col("weight").slice(1, 1).first().alias("runner_up"),
+            pl.coalesce(pl.col("weight").slice(1, 1).first(), pl.col("_below").first()).alias(
+                "runner_up"
+            ),
             # The chance that the record is one of the candidates as good as the best.
-            pl.col("probability").filter(close).sum().alias("close"),
+            pl.col("probability").sum().alias("close"),
             pl.col("dob").first(),
             pl.col("address").first(),
             pl.col("surname").first(),
@@ -1057,7 +1462,7 @@ def _decide(scored: pl.DataFrame, settings: PersonMatchSettings) -> pl.DataFrame
     possible = pl.col("close") >= settings.possible
     matched = ranked.select(
         "rec",
-        "persoon_id",
+        night.ids(ranked["pid"]),
         pl.col("probability").round(4).alias("confidence"),
         method.alias("method"),
         pl.when(certain)
@@ -1106,8 +1511,10 @@ def resolve_persons(
         .with_row_index("rec")
     ).with_columns(pl.col("rec").cast(pl.Int64))
     records = _with_address_columns(records)
-    persons, addresses = _persons(brp)
-    known_pseudonyms = brp["bsn_pseudoniem"].unique().drop_nulls()
+    pseudonyms = brp["bsn_pseudoniem"]
+    known_pseudonyms = pseudonyms.filter(
+        pseudonyms.is_in(records["bsn_pseudoniem"].drop_nulls().implode())
+    )
 
     judged = _judgements(judgements, records)
     forced = judged.filter(pl.col("verdict") == "is").unique(["rec"], keep="last")
@@ -1142,8 +1549,20 @@ def resolve_persons(
             [rest.drop(STRUCTURED_NAME, strict=False), _record_names(rest)], how="horizontal"
         ).rename({"geboortedatum": "dob"})
     )
-    scored = _score(rest, persons, addresses, rejected, settings)
-    matched = _decide(scored, settings) if scored.height else _empty_matches()
+    matched = _empty_matches()
+    if rest.height:
+        night = _night(brp, rest)
+        excluded = pl.DataFrame(schema={"rec": pl.Int64, "pid": pl.UInt32})
+        if rejected.height:
+            excluded = rejected.join(night.numbers(rejected["persoon_id"]), on="persoon_id")
+        scored = _score(
+            night,
+            rest.select("rec", "source", "bsn_onbekend"),
+            excluded.select("rec", "pid"),
+            settings,
+        )
+        if scored.height:
+            matched = _decide(scored, settings, night)
 
     # A record with an unknown BSN that no resident certainly fits is that non-resident.
     mistyped = matched.filter(pl.col("status") == CERTAIN).join(
