@@ -239,6 +239,17 @@ def _with_address_columns(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _all_digits(texts: pl.Series, length: int, digits: str) -> bool:
+    """Whether every text (nulls aside) is `length` characters out of `digits` (a regex
+    character range such as 0-9a-f)."""
+    lengths = texts.str.len_bytes()
+    if lengths.null_count() == lengths.len():
+        return True
+    if lengths.min() != length or lengths.max() != length:
+        return False
+    return not texts.str.contains(f"[^{digits}]").any()
+
+
 def _person_rows(brp: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     """Per BRP row the number of its person (UInt32), and whether it is the row whose name
     counts for the person: the one of their latest address period.
@@ -246,12 +257,20 @@ def _person_rows(brp: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     Persons are numbered 0, 1, ... in the order of their persoon_id, so that ordering by
     number is ordering by persoon_id."""
     key = brp["bsn_pseudoniem"].str.slice(0, 20)
-    if key.str.contains(r"^[0-9a-f]{20}$").all():
-        # A keyed-hash pseudonym is hexadecimal: read as a number it sorts as its
-        # persoon_id does, and a million numbers sort many times faster than strings.
-        key = key.str.to_integer(base=16, dtype=pl.Int128)
+    # A keyed-hash pseudonym is hexadecimal: read as a number it sorts as its persoon_id
+    # does, and a million numbers sort many times faster than strings. (Lower-case hex
+    # digits of one length: anything else is sorted as text.)
+    number = key.str.to_integer(base=16, dtype=pl.Int128, strict=False)
+    if number.null_count() == key.null_count() and _all_digits(key, 20, "0-9a-f"):
+        key = number
     start = brp["datum_aanvang_adreshouding"].cast(pl.String)
-    start, _ = _codes(start.fill_null("") if start.null_count() else start)
+    start = start.str.replace_all("-", "", literal=True)
+    if _all_digits(start, 8, "0-9"):
+        # Dates as jjjj-mm-dd: as numbers they order as the text does.
+        start = start.cast(pl.UInt32).fill_null(0)
+    else:
+        start = brp["datum_aanvang_adreshouding"].cast(pl.String)
+        start, _ = _codes(start.fill_null("") if start.null_count() else start)
     # Sorted by person and start: each person's rows in a run, the latest last.
     last_of_run = (pl.col("pid") != pl.col("pid").shift(-1)).fill_null(True)
     rows = (
@@ -935,11 +954,21 @@ def _levels(
         )
 
     name_levels = _name_levels(compared(_NAME_RECORD, _NAME_PERSON), night.names)
-    dob = (
-        compared(("dob_num",), ("dob_num",))
-        .lazy()  # the digits of the dates are taken once (see _name_levels)
-        .select(_dob_level(pl.col("dob_num"), pl.col("b_dob_num")).alias("dob"))
+    # Most pairs share the birth date (a block): the digits are compared for the rest.
+    dates = compared(("dob_num",), ("dob_num",)).with_row_index("_pair")
+    equal = pl.col("dob_num") == pl.col("b_dob_num")
+    level = np.full(pairs.height, -1, dtype=np.int8)
+    level[dates.filter(equal)["_pair"].to_numpy()] = len(FEATURES["dob"]) - 1
+    differ = dates.filter(~equal)
+    level[differ["_pair"].to_numpy()] = (
+        differ.lazy()  # the digits of the dates are taken once (see _name_levels)
+        .select(_dob_level(pl.col("dob_num"), pl.col("b_dob_num")).fill_null(-1))
         .collect()
+        .to_series()
+        .to_numpy()
+    )
+    dob = pl.DataFrame({"dob": level}).select(
+        pl.when(pl.col("dob") >= 0).then(pl.col("dob")).alias("dob")
     )
     addresses = pl.concat(
         [pairs.select("pid"), records.select("has_address", *agreement.WAYS)[at]],
