@@ -149,6 +149,7 @@ _SEED = 20_201  # fixed: the same data gives the same model, night after night
 # Up to this many distinct values, a value is numbered by an Enum cast (quicker than a
 # join, and without a joined copy of a million strings); beyond it a join is quicker.
 _ENUM_LOOKUP = 30_000
+_NAME_BATCH = 250_000  # pairs whose names are compared at once: bounds the peak memory
 
 
 class PersonMatchSettings(BaseModel):
@@ -944,16 +945,27 @@ def _levels(
         records.select("rec").with_row_index("_at"), on="rec", how="left", maintain_order="left"
     )["_at"]
 
-    def compared(record: tuple[str, ...], person: tuple[str, ...]) -> pl.DataFrame:
+    def compared(
+        record: tuple[str, ...], person: tuple[str, ...], part: slice = slice(None)
+    ) -> pl.DataFrame:
         return pl.concat(
             [
-                records.select(record)[at],
-                night.columns(person, pairs["pid"]).select(pl.all().name.prefix("b_")),
+                records.select(record)[at[part]],
+                night.columns(person, pairs["pid"][part]).select(pl.all().name.prefix("b_")),
             ],
             how="horizontal",
         )
 
-    name_levels = _name_levels(compared(_NAME_RECORD, _NAME_PERSON), night.names)
+    # Names in batches: their comparison holds some twenty columns per pair at once.
+    name_levels = pl.concat(
+        [
+            _name_levels(
+                compared(_NAME_RECORD, _NAME_PERSON, slice(start, start + _NAME_BATCH)),
+                night.names,
+            )
+            for start in range(0, max(pairs.height, 1), _NAME_BATCH)
+        ]
+    )
     # Most pairs share the birth date (a block): the digits are compared for the rest.
     dates = compared(("dob_num",), ("dob_num",)).with_row_index("_pair")
     equal = pl.col("dob_num") == pl.col("b_dob_num")
