@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,6 +68,49 @@ def _in_subprocess(*args: str) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"worker {args} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _repeated(runs: dict[str, tuple[str, ...]], repeat: int) -> dict[str, dict]:
+    """Each worker `repeat` times, taking turns (so that a busy moment of the machine
+    falls on all of them); per worker the last run's scores and the median wall time
+    and peak memory, with their ranges."""
+    results: dict[str, list[dict]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, args in runs.items():
+            results[name].append(_in_subprocess(*args))
+    summary = {}
+    for name, rounds in results.items():
+        seconds = sorted(r["seconds"] for r in rounds)
+        peaks = sorted(r["peak_mib"] for r in rounds)
+        summary[name] = {
+            **rounds[-1],
+            "seconds": statistics.median(seconds),
+            "peak_mib": statistics.median(peaks),
+            "seconds_range": (seconds[0], seconds[-1]),
+            "peak_range": (peaks[0], peaks[-1]),
+        }
+    return summary
+
+
+def _print_runs(runs: dict[str, dict], pairs: list[tuple[str, str]], width: int) -> None:
+    """Scores, median wall time and peak memory per tool (with their ranges), and each
+    (VIK, Splink) pair's ratios."""
+    print(
+        f"{'':{width}} {'precision':>9} {'recall':>7} {'F1':>7} {'wall s':>7} {'peak MiB':>9}"
+        "   wall range   peak range"
+    )
+    for name, r in runs.items():
+        (s0, s1), (m0, m1) = r["seconds_range"], r["peak_range"]
+        print(
+            f"{name:{width}} {r['precision']:9.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
+            f"{r['seconds']:7.2f} {r['peak_mib']:9.0f}   {s0:5.2f}-{s1:<5.2f}  {m0:4.0f}-{m1:<4.0f}"
+        )
+    for vik, splink in pairs:
+        a, b = runs[vik], runs[splink]
+        print(
+            f"{vik} against {splink}: F1 {a['f1'] - b['f1']:+.4f}, wall "
+            f"{a['seconds'] / b['seconds']:.2f}, peak memory {a['peak_mib'] / b['peak_mib']:.2f}"
+        )
 
 
 # --- scoring ------------------------------------------------------------------------------
@@ -325,7 +369,9 @@ def _persons_splink(work: str) -> dict:
     return {**_person_scores(links, folder), "seconds": seconds, "peak_mib": peak}
 
 
-def demo(addresses: int, seed: int, keep: Path | None, splink: bool = True) -> None:
+def demo(
+    addresses: int, seed: int, keep: Path | None, splink: bool = True, repeat: int = 1
+) -> None:
     from vik.demo.generator import generate_municipality
 
     with tempfile.TemporaryDirectory(prefix="vik-bench-") as scratch:
@@ -335,8 +381,10 @@ def demo(addresses: int, seed: int, keep: Path | None, splink: bool = True) -> N
             generate_municipality(folder, addresses=addresses, seed=seed, as_of=date(2026, 11, 1))
         work = Path(scratch) / "persons"
         result = _in_subprocess("demo", str(folder), str(work))
-        vik_persons = _in_subprocess("persons-vik", str(work))
-        splink_persons = _in_subprocess("persons-splink", str(work)) if splink else None
+        tools = {"VIK": ("persons-vik", str(work))}
+        if splink:
+            tools["Splink"] = ("persons-splink", str(work))
+        persons = _repeated(tools, repeat)
     a, p, c = result["addresses"], result["person"], result["company"]
     print(f"demo municipality: {addresses:,} addresses, seed {result['seed']}")
     print("records        " + ", ".join(f"{k} {v:,}" for k, v in result["records"].items()))
@@ -355,16 +403,10 @@ def demo(addresses: int, seed: int, keep: Path | None, splink: bool = True) -> N
         f"peak RSS {result['peak_mib']:.0f} MiB (ingest and resolve in one process)"
     )
     print(
-        f"\nname-based person linking (records without BSN: {vik_persons['records']:,} with a "
-        "true person in the BRP), each tool in its own process:"
+        f"\nname-based person linking (records without BSN: {persons['VIK']['records']:,} with "
+        f"a true person in the BRP), each tool in its own process, median of {repeat}:"
     )
-    print(f"{'':10} {'precision':>9} {'recall':>7} {'F1':>7} {'wall s':>7} {'peak MiB':>9}")
-    for name, r in (("VIK", vik_persons), ("Splink", splink_persons)):
-        if r is not None:
-            print(
-                f"{name:10} {r['precision']:9.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
-                f"{r['seconds']:7.2f} {r['peak_mib']:9.0f}"
-            )
+    _print_runs(persons, [("VIK", "Splink")] if splink else [], 8)
 
 
 # --- FEBRL4 -------------------------------------------------------------------------------
@@ -425,7 +467,8 @@ def _febrl_vik(a_path: str, b_path: str, with_ssn: bool) -> dict:
             pl.col("suburb").alias("woonplaats"),
         ]
 
-    # A's distinct addresses are the BAG; B's addresses are resolved against it.
+    # A's distinct addresses are the BAG, and A carries their ids as the BRP carries its
+    # nummeraanduiding_id; B's addresses are resolved against it.
     bag = (
         a.select(address())
         .unique()
@@ -434,10 +477,12 @@ def _febrl_vik(a_path: str, b_path: str, with_ssn: bool) -> dict:
         .with_columns(pl.format("A{}", pl.col("i")).alias("nummeraanduiding_id"))
     )
     index = build_index(bag)
-    a_addresses = resolve_addresses(a.select(pl.col("rec_id").alias("key"), *address()), index)
     b_addresses = resolve_addresses(b.select(pl.col("rec_id").alias("key"), *address()), index)
-    brp = a.join(
-        a_addresses.select(pl.col("key").alias("rec_id"), "nummeraanduiding_id"), on="rec_id"
+    brp = a.with_columns(address()).join(
+        bag.drop("i"),
+        on=["straatnaam", "huisnummer", "postcode", "woonplaats"],
+        how="left",
+        nulls_equal=True,
     )
     brp = brp.select(
         pl.col("bsn").alias("bsn_pseudoniem"),
@@ -534,30 +579,21 @@ def _febrl_splink(a_path: str, b_path: str, with_ssn: bool) -> dict:
     return {**_febrl_truth_f1(pairs), "seconds": seconds, "peak_mib": peak}
 
 
-def febrl4() -> None:
+def febrl4(repeat: int = 1) -> None:
     with tempfile.TemporaryDirectory(prefix="vik-febrl-") as scratch:
-        a_path, b_path = _febrl_files(Path(scratch))
-        runs = {
-            "VIK (names, birth date, address)": _in_subprocess(
-                "febrl-vik", str(a_path), str(b_path), "0"
-            ),
-            "VIK (the same, soc_sec_id as BSN)": _in_subprocess(
-                "febrl-vik", str(a_path), str(b_path), "1"
-            ),
-            "Splink (same fields as VIK)": _in_subprocess(
-                "febrl-splink", str(a_path), str(b_path), "0"
-            ),
-            "Splink (all fields, with soc_sec_id)": _in_subprocess(
-                "febrl-splink", str(a_path), str(b_path), "1"
-            ),
-        }
-    print("FEBRL4: 5,000 duplicates linked to 5,000 originals")
-    print(f"{'':38} {'precision':>9} {'recall':>7} {'F1':>7} {'wall s':>7} {'peak MiB':>9}")
-    for name, r in runs.items():
-        print(
-            f"{name:38} {r['precision']:9.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
-            f"{r['seconds']:7.2f} {r['peak_mib']:9.0f}"
+        a_path, b_path = (str(path) for path in _febrl_files(Path(scratch)))
+        runs = _repeated(
+            {
+                "VIK (names, birth date, address)": ("febrl-vik", a_path, b_path, "0"),
+                "Splink (same fields as VIK)": ("febrl-splink", a_path, b_path, "0"),
+                "VIK (the same, soc_sec_id as BSN)": ("febrl-vik", a_path, b_path, "1"),
+                "Splink (all fields, with soc_sec_id)": ("febrl-splink", a_path, b_path, "1"),
+            },
+            repeat,
         )
+    print(f"FEBRL4: 5,000 duplicates linked to 5,000 originals, median of {repeat}")
+    names = list(runs)
+    _print_runs(runs, [(names[0], names[1]), (names[2], names[3])], 36)
 
 
 # --- command line -------------------------------------------------------------------------
@@ -591,12 +627,16 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser.add_argument("--seed", type=int, default=1)
     demo_parser.add_argument("--keep", type=Path, help="generate into (or reuse) this folder")
     demo_parser.add_argument("--no-splink", action="store_true", help="VIK only")
-    sub.add_parser("febrl4", help="VIK and Splink side by side on FEBRL4")
+    febrl_parser = sub.add_parser("febrl4", help="VIK and Splink side by side on FEBRL4")
+    for command in (demo_parser, febrl_parser):
+        command.add_argument(
+            "--repeat", type=int, default=1, help="run each tool this many times, taking turns"
+        )
     args = parser.parse_args(argv)
     if args.command == "demo":
-        demo(args.addresses, args.seed, args.keep, splink=not args.no_splink)
+        demo(args.addresses, args.seed, args.keep, splink=not args.no_splink, repeat=args.repeat)
     else:
-        febrl4()
+        febrl4(args.repeat)
     return 0
 
 

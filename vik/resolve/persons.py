@@ -688,33 +688,52 @@ def _candidates(night: _Night) -> pl.DataFrame:
 # --- comparison ---------------------------------------------------------------------------
 
 
-def _distinct_pairs(pairs: pl.DataFrame, left: str, right: str) -> tuple[pl.Series, ...]:
-    """The distinct (left, right) name-number pairs of aligned pairs, a missing name as
-    the empty one (number 0: '' sorts first), and where each pair is among them."""
-    key = pairs.select(_pair_key(pl.col(left).fill_null(0), pl.col(right).fill_null(0)))
-    key = key.to_series().rename("key")
+def _distinct_pairs(
+    pairs: pl.DataFrame, columns: Sequence[tuple[str, str]]
+) -> tuple[pl.Series, pl.Series, list[pl.Series]]:
+    """The distinct name-number pairs of several (left, right) column pairs of aligned
+    pairs, a missing name as the empty one (number 0: '' sorts first), and per column
+    pair where each row's pair is among them."""
+    key = pl.concat(
+        [
+            pairs.select(_pair_key(pl.col(left).fill_null(0), pl.col(right).fill_null(0)))
+            .to_series()
+            .rename("key")
+            for left, right in columns
+        ]
+    )
     distinct = key.unique().to_frame().with_row_index("where")
     where = key.to_frame().join(distinct, on="key", how="left", maintain_order="left")["where"]
     distinct = distinct["key"]
-    return distinct // (1 << 32), distinct % (1 << 32), where
-
-
-def _similarity(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -> pl.Series:
-    """Jaro-Winkler similarity of two name columns of aligned pairs: one batched call over
-    the distinct pairs of names (blocks repeat the same names many times)."""
-    a, b, where = _distinct_pairs(pairs, left, right)
-    scores = process.cpdist(
-        names.gather(a).to_list(),
-        names.gather(b).to_list(),
-        scorer=JaroWinkler.normalized_similarity,
-        workers=-1,
+    return (
+        distinct // (1 << 32),
+        distinct % (1 << 32),
+        [where.slice(i * pairs.height, pairs.height) for i in range(len(columns))],
     )
-    return pl.Series(scores, dtype=pl.Float64).gather(where)
+
+
+def _similarity(
+    pairs: pl.DataFrame, columns: Sequence[tuple[str, str]], names: pl.Series
+) -> list[pl.Series]:
+    """Jaro-Winkler similarity of (left, right) name columns of aligned pairs: one batched
+    call over the distinct pairs of names in all of them (blocks repeat the same names
+    many times, and a surname is mostly its own last part and glued form too)."""
+    a, b, where = _distinct_pairs(pairs, columns)
+    scores = pl.Series(
+        process.cpdist(
+            names.gather(a).to_list(),
+            names.gather(b).to_list(),
+            scorer=JaroWinkler.normalized_similarity,
+            workers=-1,
+        ),
+        dtype=pl.Float64,
+    )
+    return [scores.gather(w) for w in where]
 
 
 def _starts_with(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -> pl.Series:
     """Whether the right name starts with the left one, per aligned pair."""
-    a, b, where = _distinct_pairs(pairs, left, right)
+    a, b, (where,) = _distinct_pairs(pairs, [(left, right)])
     starts = names.gather(b).str.starts_with(names.gather(a))
     return starts.gather(where)
 
@@ -722,13 +741,18 @@ def _starts_with(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -
 def _name_levels(pairs: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
     """Surname and given-name levels (columns surname, given, swapped), in the orientation
     that fits best (given name and surname swapped is a common clerk's error)."""
-    surname = pl.max_horizontal(
-        _similarity(pairs, "surname", "b_surname", names),
-        _similarity(pairs, "surname_last", "b_surname_last", names),
-        _similarity(pairs, "glued", "b_glued", names),
-        _similarity(pairs, "surname_nospace", "b_glued", names),
+    *surnames, given = _similarity(
+        pairs,
+        [
+            ("surname", "b_surname"),
+            ("surname_last", "b_surname_last"),
+            ("glued", "b_glued"),
+            ("surname_nospace", "b_glued"),
+            ("first_given", "b_first_given"),
+        ],
+        names,
     )
-    given = _similarity(pairs, "first_given", "b_first_given", names)
+    surname = pl.max_horizontal(surnames)
     pairs = pairs.with_columns(
         surname.alias("s_surname"),
         given.alias("s_given"),
@@ -742,13 +766,14 @@ def _name_levels(pairs: pl.DataFrame, names: pl.Series) -> pl.DataFrame:
     could_swap = pairs.select(
         has_surname & has_given & (pl.col("s_surname") + pl.col("s_given") + 0.3 < 2.0)
     ).to_series()
-    swappable = pairs.filter(could_swap)
-    for name, (left, right) in {
+    swapped_pairs = {
         "s_swapped_surname": ("given", "b_surname"),
         "s_swapped_given": ("surname", "b_given"),
-    }.items():
+    }
+    scores = _similarity(pairs.filter(could_swap), list(swapped_pairs.values()), names)
+    for name, score in zip(swapped_pairs, scores, strict=True):
         similarity = np.zeros(pairs.height)
-        similarity[could_swap.to_numpy()] = _similarity(swappable, left, right, names).to_numpy()
+        similarity[could_swap.to_numpy()] = score.to_numpy()
         pairs = pairs.with_columns(pl.Series(name, similarity))
     # Read swapped when that fits clearly better and at least one name then agrees
     # ('Stronach Ethan' for Emily Stronach: the surname sits in the given-name field).
