@@ -80,6 +80,19 @@ def records(*rows: dict) -> pl.DataFrame:
     )
 
 
+def with_resident(brp: pl.DataFrame, digit: str, **person: object) -> pl.DataFrame:
+    """The register with one more resident (pseudonym digit * 64, so persoon_id 'P' +
+    digit * 20): voornamen, geslachtsnaam, geboortedatum, nummeraanduiding_id and any
+    other BRP columns given."""
+    row = {
+        "record_key": f"crafted-{digit}",
+        "bsn_pseudoniem": digit * 64,
+        "datum_aanvang_adreshouding": "2001-01-01",
+        **person,
+    }
+    return pl.concat([brp, pl.DataFrame([row])], how="diagonal_relaxed")
+
+
 def link(brp: pl.DataFrame, row: dict, judgements: pl.DataFrame | None = None) -> dict:
     return resolve_persons(brp, records(row), judgements=judgements).row(0, named=True)
 
@@ -137,22 +150,16 @@ def test_a_name_alone_is_never_certain(brp):
 
 def test_a_voorvoegsel_the_brp_writes_with_a_capital_still_links(brp):
     # BRP's table writes voorvoegsels in lower case; an export may not ('Van der').
-    capital = pl.DataFrame(
-        {
-            "record_key": ["crafted-capital"],
-            "bsn_pseudoniem": ["9" * 64],
-            "voornamen": ["Gerrit"],
-            "voorvoegsel": ["Van der"],
-            "geslachtsnaam": ["Zwaluwstaart"],
-            "geboortedatum": ["1970-05-05"],
-            "nummeraanduiding_id": ["ADDR-GERRIT"],
-            "datum_aanvang_adreshouding": ["2020-01-01"],
-        }
+    register = with_resident(
+        brp,
+        "9",
+        voornamen="Gerrit",
+        voorvoegsel="Van der",
+        geslachtsnaam="Zwaluwstaart",
+        geboortedatum="1970-05-05",
+        nummeraanduiding_id="ADDR-GERRIT",
     )
-    result = link(
-        pl.concat([brp, capital.select(brp.columns)]),
-        {"naam": "G. van der Zwaluwstaart", "geboortedatum": "1970-05-05"},
-    )
+    result = link(register, {"naam": "G. van der Zwaluwstaart", "geboortedatum": "1970-05-05"})
     assert (result["persoon_id"], result["status"]) == ("P" + "9" * 20, CERTAIN)
 
 
@@ -376,21 +383,17 @@ def test_birth_dates_agree_as_far_as_a_typo_explains(typed, level):
 
 def zandpad(brp: pl.DataFrame) -> pl.DataFrame:
     """The register with Wilhelmina Oosterhuis at Zandpad 17, 9999XA (id P999...)."""
-    resident = pl.DataFrame(
-        {
-            "record_key": ["crafted-zand"],
-            "bsn_pseudoniem": ["9" * 64],
-            "voornamen": ["Wilhelmina"],
-            "geslachtsnaam": ["Oosterhuis"],
-            "geboortedatum": ["1944-05-05"],
-            "nummeraanduiding_id": ["ADDR-ZAND"],
-            "datum_aanvang_adreshouding": ["2001-01-01"],
-            "straatnaam": ["Zandpad"],
-            "huisnummer": [17],
-            "postcode": ["9999XA"],
-        }
+    return with_resident(
+        brp,
+        "9",
+        voornamen="Wilhelmina",
+        geslachtsnaam="Oosterhuis",
+        geboortedatum="1944-05-05",
+        nummeraanduiding_id="ADDR-ZAND",
+        straatnaam="Zandpad",
+        huisnummer=17,
+        postcode="9999XA",
     )
-    return pl.concat([brp, resident], how="diagonal_relaxed")
 
 
 def test_the_bag_street_of_an_address_left_open_still_counts(brp):
@@ -412,21 +415,17 @@ def test_a_house_on_the_same_street_is_nearer_than_one_elsewhere(brp):
     # Where the source's address is where people live, another address counts against
     # a person; another house on her own street counts against her less.
     settings = PersonMatchSettings(address_disagreement_counts=True)
-    willem = pl.DataFrame(
-        {
-            "record_key": ["crafted-willem"],
-            "bsn_pseudoniem": ["7" * 64],
-            "voornamen": ["Willem"],
-            "geslachtsnaam": ["Oosterhuis"],
-            "geboortedatum": ["1950-01-01"],
-            "nummeraanduiding_id": ["ADDR-DIJK"],
-            "datum_aanvang_adreshouding": ["2001-01-01"],
-            "straatnaam": ["Dijkweg"],
-            "huisnummer": [4],
-            "postcode": ["9999XD"],
-        }
+    register = with_resident(
+        zandpad(brp),
+        "7",
+        voornamen="Willem",
+        geslachtsnaam="Oosterhuis",
+        geboortedatum="1950-01-01",
+        nummeraanduiding_id="ADDR-DIJK",
+        straatnaam="Dijkweg",
+        huisnummer=4,
+        postcode="9999XD",
     )
-    register = pl.concat([zandpad(brp), willem], how="diagonal_relaxed")
 
     def best(street: str) -> dict:
         typed = records({"naam": "W. Oosterhuis"}).with_columns(
