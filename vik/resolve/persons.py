@@ -1175,21 +1175,23 @@ def _em(
     if sample.height > _EM_SAMPLE:
         sample = sample.sample(_EM_SAMPLE, seed=_SEED)
     # A pair's weight depends on its levels alone: EM goes over the distinct combinations
-    # of levels (a few hundred at most) as numpy arrays, each counted as often as pairs
-    # have it; a missing level (-1) adds nothing.
+    # of levels (a few hundred at most), each counted as often as pairs have it, with the
+    # weight of scoring (_weight, _probability).
     pairs = sample.height
     combinations = sample.group_by(sample.columns).len("_pairs")
-    count = combinations["_pairs"].to_numpy().astype(np.float64)
     level = {f: combinations[f].fill_null(-1).to_numpy().astype(np.int64) for f in m}
     m = {f: list(v) for f, v in m.items()}
     prior = 0.5
     for _ in range(_EM_ITERATIONS):
-        weight = np.full(count.size, math.log2(prior / (1 - prior)))
-        for feature, levels in m.items():
-            bits = np.log2(np.array(levels) / np.array(u[feature]))
-            known = level[feature] >= 0
-            weight = weight + np.where(known, bits[np.where(known, level[feature], 0)], 0.0)
-        matched = count / (1 + np.exp2(-weight))
+        bits = {
+            feature: [math.log2(a / b) for a, b in zip(levels, u[feature], strict=True)]
+            for feature, levels in m.items()
+        }
+        matched = (
+            combinations.select(pl.col("_pairs") * _probability(_weight(prior, bits)))
+            .to_series()
+            .to_numpy()
+        )
         new_prior = min(max(matched.sum() / pairs, 1e-6), 1 - 1e-6)
         for feature, levels in m.items():
             known = level[feature] >= 0
