@@ -34,6 +34,9 @@ from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.connectors.schemas import SOURCES
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
 from vik.flags.priority import PriorityWeights, load_weights
+from vik.lookup.projection import discard_staged, publish_projection, stage_projection
+from vik.lookup.purposes import load_purposes
+from vik.lookup.settings import LookupSettings, load_lookup_settings
 from vik.resolve import Resolved, resolve_extracts
 from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
 from vik.settings import Settings
@@ -168,13 +171,28 @@ def _refresh_dossiers(
     return refresh_dossiers(session, run, weights, reports, details)
 
 
-def purge_step(session: Session, run: Run, weights: PriorityWeights, resolved: Resolved) -> dict:
+def purge_step(
+    session: Session,
+    run: Run,
+    weights: PriorityWeights,
+    resolved: Resolved,
+    lookup: LookupSettings | None = None,
+) -> dict:
     """Flags past their term per rule, then what only served them (ended snoozes,
-    judgements on records no longer delivered): counts, keyed by rule id or kind."""
+    judgements on records no longer delivered) and, past their own terms, the counts of
+    deleted flags and the inzage requests: counts, keyed by rule id or kind."""
+    lookup = lookup or LookupSettings()
     purged = purge(session, run.peildatum, actor=ACTOR)
     if purged:  # dossiers of purged flags go with them
         _refresh_dossiers(session, run, weights, resolved)
-    return {**purged, **purge_leftovers(session, run.peildatum, actor=ACTOR)}
+    leftovers = purge_leftovers(
+        session,
+        run.peildatum,
+        actor=ACTOR,
+        purged_flag_term=lookup.inzage.bewaartermijn_verwijderd,
+        inzage_request_term=lookup.inzage.bewaartermijn_verzoek,
+    )
+    return {**purged, **leftovers}
 
 
 def ingest_and_resolve(
@@ -214,6 +232,8 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
     context = load_context(config.config_dir)
     rules = load_rules(config.config_dir / "rules", context)
     weights = load_weights(config.config_dir)
+    purposes = load_purposes(config.config_dir, context)
+    lookup = load_lookup_settings(config.config_dir)
     with run_lock(engine, label=f"peildatum {config.peildatum.isoformat()}"):
         with session_scope(engine) as session:
             previous = previous_rows(session)
@@ -295,7 +315,7 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
 
                 step = "purge"
                 started = time.perf_counter()
-                purged = steps.run("purge", purge_step, session, run, weights, resolved)
+                purged = steps.run("purge", purge_step, session, run, weights, resolved, lookup)
                 timings["purge"] = time.perf_counter() - started
 
                 step = "report"
@@ -309,6 +329,10 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
                 staged = steps.run(
                     "report", write_report, run, extracts, resolved, evaluation, stored, run_dir
                 )
+                # What lookups read (vik.lookup.projection): staged like the report.
+                projection = steps.run(
+                    "report", stage_projection, resolved, purposes, config.data_dir, run.id
+                )
                 timings["report"] = time.perf_counter() - started
                 run.step_seconds = {k: round(v, 3) for k, v in timings.items()}
                 run.status = "geslaagd"
@@ -318,7 +342,9 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
             # Committed: only now does the report take its final name.
             for staged_file in staged:
                 staged_file.replace(staged_file.with_name(staged_file.name.removesuffix(".tmp")))
+            publish_projection(projection)
         except BaseException as error:
+            discard_staged(config.data_dir)
             fail_run(engine, run_id, step, error)
             log.error("run %s mislukt in stap %s: %s", run_id, step, type(error).__name__)
             if isinstance(error, KeyboardInterrupt):
