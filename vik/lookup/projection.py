@@ -83,9 +83,7 @@ def _companies(kvk: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def stage_projection(
-    resolved: Resolved, purposes: Purposes, data_dir: Path, run_id: int
-) -> Path:
+def stage_projection(resolved: Resolved, purposes: Purposes, data_dir: Path, run_id: int) -> Path:
     """Write tonight's projection as `<data_dir>/bevraging/<run_id>.tmp` (a folder)."""
     root = data_dir / FOLDER
     root.mkdir(parents=True, exist_ok=True)
@@ -100,7 +98,9 @@ def stage_projection(
         frame = frames[source]
         keys = [ENTITY_KEYS[e] for e in LINKED_ENTITIES[source] if ENTITY_KEYS[e] in frame.columns]
         wanted = list(dict.fromkeys(["record_key", *keys, *columns]))
-        _write(frame.select([c for c in wanted if c in frame.columns]), staged / f"{source}.parquet")
+        _write(
+            frame.select([c for c in wanted if c in frame.columns]), staged / f"{source}.parquet"
+        )
     bag = frames["bag"]
     index = build_index(bag)
     labels = bag.select("nummeraanduiding_id", address_label().alias("adres"))

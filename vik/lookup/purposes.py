@@ -40,7 +40,9 @@ class Grondslag(BaseModel):
 
     avg: Text = Field(description="Grondslag uit art. 6 lid 1 AVG, bijvoorbeeld sub e.")
     wettelijke_taak: Text = Field(description="De specifieke wettelijke taak.")
-    links: list[str] = Field(default_factory=list, description="Vindplaatsen op wetten.overheid.nl.")
+    links: list[str] = Field(
+        default_factory=list, description="Vindplaatsen op wetten.overheid.nl."
+    )
 
 
 class Purpose(BaseModel):

@@ -1,8 +1,8 @@
 """config/lookup.yaml: the thresholds of name search and the terms of the inzageverzoek.
 
-    >>> settings = load_lookup_settings(Path("config"))
-    >>> settings.inzage.termijn
-    'P1M'
+>>> settings = load_lookup_settings(Path("config"))
+>>> settings.inzage.termijn
+'P1M'
 """
 
 from __future__ import annotations

@@ -64,9 +64,7 @@ def upgrade() -> None:
         sa.Column("delivered_formats", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        op.f("ix_inzage_request_subject"), "inzage_request", ["subject"], unique=False
-    )
+    op.create_index(op.f("ix_inzage_request_subject"), "inzage_request", ["subject"], unique=False)
 
 
 def downgrade() -> None:
