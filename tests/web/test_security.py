@@ -13,7 +13,13 @@ from tests.web.conftest import csrf_of, dossier_of, flags_where, make_app, sign_
 
 ROLES = ("analist", "compliance", "beheer")
 PUBLIC = {("GET", "/aanmelden"), ("POST", "/aanmelden"), ("GET", "/")}
-SAMPLE = {"flag_id": "1", "dossier_id": "1", "link_id": "1", "rule_id": "overbewoning"}
+SAMPLE = {
+    "flag_id": "1",
+    "dossier_id": "1",
+    "link_id": "1",
+    "rule_id": "overbewoning",
+    "request_id": "1",
+}
 
 
 def api_routes(routes) -> list[APIRoute]:  # type: ignore[no-untyped-def]

@@ -15,13 +15,14 @@ the next night (vik.store.links.load_judgements).
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from vik.errors import ReviewError
 from vik.store.audit import record
-from vik.store.models import Flag, Link, LinkJudgement, Review, Snooze
+from vik.store.models import Flag, Link, LinkJudgement, Review, Snooze, WebUser
 
 DECISIONS = {
     "in_behandeling": "In behandeling",
@@ -174,3 +175,43 @@ def judge_link(
         },
     )
     return judgement
+
+
+@dataclass(frozen=True)
+class DepartmentDecision:
+    """One decision on a flag, with the department it was taken for."""
+
+    flag_id: int
+    department: str | None
+    decision: str
+    target: str | None
+    reason: str
+    reviewer: str
+    at: datetime
+
+
+def decisions_per_department(
+    session: Session, flag_ids: Collection[int]
+) -> dict[int, list[DepartmentDecision]]:
+    """Per flag, every decision in order, with its department. The one place that reads
+    decisions for reports: a decision's department is its reviewer's department today."""
+    if not flag_ids:
+        return {}
+    departments = {u.username: u.department for u in session.exec(select(WebUser)).all()}
+    rows = session.exec(
+        select(Review).where(col(Review.flag_id).in_(list(flag_ids))).order_by(Review.at, Review.id)  # type: ignore[arg-type]
+    ).all()
+    result: dict[int, list[DepartmentDecision]] = {}
+    for review in rows:
+        result.setdefault(review.flag_id, []).append(
+            DepartmentDecision(
+                review.flag_id,
+                departments.get(review.reviewer),
+                review.decision,
+                review.target,
+                review.reason,
+                review.reviewer,
+                review.at,
+            )
+        )
+    return result

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
-from vik.store.audit import record
+from vik.store.audit import record, subject_ref
 from vik.store.models import Flag, WebUser
+from vik.store.notices import record_notice
 from vik.store.reviews import (
     DECISIONS,
     FORUMS,
@@ -35,9 +36,12 @@ from vik.web._templates import render
 from vik.web._visibility import RuleText, rule_of
 
 router = APIRouter()
+# The purpose of printing or downloading the LOO agenda (issue 15: exports carry a purpose).
+LOO_PURPOSE = "voorbereiding lokaal ondermijningsoverleg (LOO)"
 
 MESSAGES = {
     "besluit": "Besluit vastgelegd.",
+    "informatieplicht": "Vastgelegd dat de betrokkene is geïnformeerd.",
     "uitstel": "Signaal uitgesteld.",
     "koppeling": "Oordeel over de koppeling vastgelegd; het geldt vanaf de volgende nachtelijke run.",
 }
@@ -149,6 +153,7 @@ def dossier_page(
         object_type="dossier",
         object_id=dossier_id,
         details={"afdeling": viewer.department},
+        subject=subject_ref(view.dossier.entity_type, view.dossier.entity_key),
     )
     db.commit()
     return _dossier_response(request, db, viewer, view)
@@ -185,6 +190,7 @@ def person_details(
         object_id=dossier_id,
         purpose=purpose,
         details={"afdeling": viewer.department},
+        subject=subject_ref(view.dossier.entity_type, view.dossier.entity_key),
     )
     db.commit()
     return _dossier_response(
@@ -371,6 +377,43 @@ def snooze(
     )
 
 
+@router.post("/signalen/{flag_id}/informatieplicht")
+def inform(
+    flag_id: int,
+    request: Request,
+    op: str = Form(""),
+    hoe: str = Form(""),
+    kenmerk: str = Form(""),
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    """Informatieplicht: the person concerned was told about this flag (shown in inzage)."""
+    flag = _flag_or_404(request, db, viewer, flag_id)
+    problem = None
+    try:
+        record_notice(
+            db,
+            flag,
+            informed_on=_parse_day(op),
+            channel=hoe,
+            reference=kenmerk,
+            by=viewer.username,
+            department=viewer.department,
+            today=_state(request).today(),
+        )
+    except ReviewError as error:
+        problem = error
+    return _after_flag_post(
+        request,
+        db,
+        viewer,
+        flag,
+        "informatieplicht",
+        problem,
+        {"informatieplicht_op": op, "informatieplicht_kenmerk": kenmerk},
+    )
+
+
 def _parse_day(text: str) -> date | None:
     if not text:
         return None
@@ -405,6 +448,7 @@ def loo_print(
         actor=viewer.username,
         action="loo_agenda_afgedrukt",
         object_type="loo_agenda",
+        purpose=LOO_PURPOSE,
         details={"dossiers": len(items), "afdeling": viewer.department},
     )
     db.commit()
@@ -437,6 +481,7 @@ def loo_xlsx(
         actor=viewer.username,
         action="loo_agenda_gedownload",
         object_type="loo_agenda",
+        purpose=LOO_PURPOSE,
         details={"dossiers": len(items), "afdeling": viewer.department},
     )
     db.commit()

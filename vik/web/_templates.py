@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from vik.store.notices import CHANNELS
 from vik.store.reviews import DECISIONS, FORUMS, VERDICTS
 from vik.web._oversight import ACTIONS, LOCAL
 from vik.web._queue import STATUSES
@@ -124,15 +125,17 @@ def make_environment(departments: Mapping[str, Any]) -> Environment:
         FORUMS=FORUMS,
         STATUSES=STATUSES,
         VERDICTS=VERDICTS,
+        CHANNELS={str(k): v for k, v in CHANNELS.items()},
         DEPARTMENTS=departments,
     )
     return env
 
 
 NAVIGATION = {
-    "analist": [("/signalen", "Signalen"), ("/loo", "LOO-agenda")],
+    "analist": [("/signalen", "Signalen"), ("/loo", "LOO-agenda"), ("/zoeken", "Zoeken")],
     "compliance": [
         ("/register", "Regelregister"),
+        ("/inzage", "Inzageverzoeken"),
         ("/bewaartermijnen", "Bewaartermijnen"),
         ("/toegangslog", "Toegangslog"),
     ],
