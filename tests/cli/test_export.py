@@ -29,6 +29,10 @@ def test_export_flags_from_extracts(demo_extracts, tmp_path, monkeypatch):
             DEMO_AS_OF.isoformat(),
             "--out",
             str(out),
+            "--doel",
+            "controle van de regels op de demogemeente",
+            "--db",
+            f"sqlite:///{tmp_path / 'vik.db'}",
         ],
     )
     assert result.exit_code == 0, result.output
