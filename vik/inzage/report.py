@@ -486,7 +486,7 @@ def build_report(
                     gegevens=kept.get(link.record_key, {}),
                     verwijderd=(
                         "bij de eerste nachtelijke run nadat de bron dit record niet meer "
-                        f"levert (ten vroegste {report.next_night.isoformat()})"
+                        f"levert (ten vroegste {report.next_night:%d-%m-%Y})"
                     ),
                 )
             )
