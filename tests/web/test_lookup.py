@@ -298,3 +298,12 @@ def test_step_2_is_refused_for_a_purpose_that_does_not_cover_the_subject(lookup_
     assert response.status_code == 400
     assert "mag niet zoeken voor een persoon" in response.text
     assert not [e for e in audit(web_db) if e.action == "bevraging_inhoud"]
+
+
+def test_the_compliance_register_shows_the_purposes(lookup_app):
+    page = client_for(lookup_app, "compliance").get("/register").text
+    purposes = page[page.index('id="doelen"') :]
+    for key in ("adresonderzoek", "handhavingsonderzoek", "ondermijningsbeeld"):
+        assert f'id="doel-{key}"' in purposes
+    assert "Wet BRP art. 2.8 en 2.9" in " ".join(purposes.split())
+    assert "brp</strong>: geslachtsnaam, voorvoegsel, voornamen" in purposes
