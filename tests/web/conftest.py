@@ -105,6 +105,8 @@ def any_web_db(request) -> str:
 
 
 def make_app(database_url: str, **settings):  # type: ignore[no-untyped-def]
+    # The test client's requests carry Host: testserver.
+    settings.setdefault("allowed_hosts", ["testserver", "localhost", "127.0.0.1"])
     return create_app(
         database_url,
         config_dir=CONFIG,

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from vik.store.audit import record
@@ -17,10 +17,12 @@ from vik.web._security import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     NotSignedIn,
+    cookie_flags,
     Viewer,
     current_viewer,
     db_session,
     end_session,
+    redirect,
     require_role,
     resolve_session,
     start_session,
@@ -36,14 +38,6 @@ anyone = require_role("analist", "compliance", "beheer")
 
 def _state(request: Request) -> Any:
     return request.app.state.vik
-
-
-def _cookie_flags(request: Request) -> dict[str, Any]:
-    return {
-        "httponly": True,
-        "samesite": "strict",
-        "secure": _state(request).settings.secure_cookies,
-    }
 
 
 def _login_form(
@@ -62,7 +56,7 @@ def _login_form(
         status=status,
     )
     response.set_cookie(
-        LOGIN_COOKIE, token, path="/aanmelden", max_age=3600, **_cookie_flags(request)
+        LOGIN_COOKIE, token, max_age=3600, **cookie_flags(request, "/aanmelden")
     )
     return response
 
@@ -77,7 +71,7 @@ def login_page(request: Request, db: Session = Depends(db_session)) -> Response:
         timedelta(hours=state.settings.session_max_hours),
     )
     if viewer is not None:
-        return RedirectResponse(HOME[viewer.role], status_code=303)
+        return redirect(request, HOME[viewer.role])
     return _login_form(request)
 
 
@@ -106,9 +100,9 @@ def login(
         return _login_form(request, str(problem), gebruikersnaam, status=400)
     token = start_session(db, user)
     db.commit()
-    response = RedirectResponse(HOME[user.role], status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, path="/", **_cookie_flags(request))
-    response.delete_cookie(LOGIN_COOKIE, path="/aanmelden", **_cookie_flags(request))
+    response = redirect(request, HOME[user.role])
+    response.set_cookie(SESSION_COOKIE, token, **cookie_flags(request))
+    response.delete_cookie(LOGIN_COOKIE, **cookie_flags(request, "/aanmelden"))
     return response
 
 
@@ -119,8 +113,8 @@ def logout(
     end_session(db, request.cookies.get(SESSION_COOKIE))
     record(db, actor=viewer.username, action="afgemeld")
     db.commit()
-    response = RedirectResponse("/aanmelden?melding=afgemeld", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", **_cookie_flags(request))
+    response = redirect(request, "/aanmelden?melding=afgemeld")
+    response.delete_cookie(SESSION_COOKIE, **cookie_flags(request))
     return response
 
 
@@ -129,5 +123,5 @@ def home(request: Request, db: Session = Depends(db_session)) -> Response:
     try:
         viewer = current_viewer(request, db)
     except NotSignedIn:
-        return RedirectResponse("/aanmelden", status_code=303)
-    return RedirectResponse(HOME[viewer.role], status_code=303)
+        return redirect(request, "/aanmelden")
+    return redirect(request, HOME[viewer.role])

@@ -150,6 +150,7 @@ def render(
         "csrf_token": viewer.csrf_token if viewer else "",
         "navigation": NAVIGATION.get(viewer.role, []) if viewer else [],
         "current_path": request.url.path,
+        "root": request.scope.get("root_path", ""),
         "melding": None,
         **(context or {}),
     }
