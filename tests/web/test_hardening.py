@@ -143,7 +143,10 @@ def test_a_form_from_the_same_origin_is_accepted(signed_in):
     csrf = csrf_of(client.get("/signalen").text)
     for origin in ("http://testserver", "http://testserver:80"):
         response = client.post(
-            "/afmelden", data={"csrf_token": csrf}, headers={"origin": origin}, follow_redirects=False
+            "/afmelden",
+            data={"csrf_token": csrf},
+            headers={"origin": origin},
+            follow_redirects=False,
         )
         assert response.status_code == 303, origin
         client = sign_in_again(client)

@@ -17,8 +17,8 @@ from vik.web._security import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     NotSignedIn,
-    cookie_flags,
     Viewer,
+    cookie_flags,
     current_viewer,
     db_session,
     end_session,
@@ -55,9 +55,7 @@ def _login_form(
         },
         status=status,
     )
-    response.set_cookie(
-        LOGIN_COOKIE, token, max_age=3600, **cookie_flags(request, "/aanmelden")
-    )
+    response.set_cookie(LOGIN_COOKIE, token, max_age=3600, **cookie_flags(request, "/aanmelden"))
     return response
 
 

@@ -300,9 +300,7 @@ def _after_flag_post(
     if problem is None:
         db.commit()
         if dossier is not None:
-            return redirect(
-                request, f"/dossiers/{dossier.id}?melding={message}#signaal-{flag.id}"
-            )
+            return redirect(request, f"/dossiers/{dossier.id}?melding={message}#signaal-{flag.id}")
         return redirect(request, f"/signalen/{flag.id}?melding={message}")
     db.rollback()
     errors = {f"{message}-{flag.id}": str(problem)}

@@ -197,9 +197,7 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, _: Exception) -> Response:
-        return _error(
-            request, 413, "Te groot", "Het formulier is te groot. Maak de tekst korter."
-        )
+        return _error(request, 413, "Te groot", "Het formulier is te groot. Maak de tekst korter.")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:

@@ -12,8 +12,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from vik.rules import load_rules
 from vik.errors import FilterError
+from vik.rules import load_rules
 from vik.store.audit import record
 from vik.store.models import WebUser
 from vik.web._oversight import ACTIONS, access_log, purge_history, retention_status

@@ -274,9 +274,9 @@ class HardeningMiddleware:
             ):
                 scope["path"] = self.root_path + scope["path"]
         https = scope.get("scheme") == "https"
-        extra = [(b"strict-transport-security", b"max-age=31536000")] if (
-            self.secure or https
-        ) else []
+        extra = (
+            [(b"strict-transport-security", b"max-age=31536000")] if (self.secure or https) else []
+        )
         static = _route_path(scope).startswith("/static/")
 
         async def send_with_headers(message: Message) -> None:
