@@ -61,6 +61,17 @@ def demo_database(extracts: Path, database_url: str, data_dir: Path) -> None:
 
 
 @pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's Chromium, headless, once per session (for the modules with BROWSER_MARKS)."""
+    from tests.web.browser import CHROMIUM, MISSING, chromium
+
+    if not CHROMIUM.exists():
+        pytest.fail(MISSING)
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="session")
 def web_db_template(demo_extracts, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("web-db")
     path = folder / "vik.db"
