@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from tests.web.conftest import sign_in
 from vik.store.db import connect, migrate, session_scope
+from vik.store.demo import claim_for_demo
 from vik.store.models import AuditLog, WebSession, WebUser, utcnow
 from vik.web.users import (
     GENERIC_LOGIN_FAILURE,
@@ -80,7 +81,9 @@ def test_account_rules_say_what_to_fix(engine):
             add_user(session, "a.b", "lang genoeg wachtwoord", "beheer", None, "A", actor="t")
 
 
-def test_ensure_user_is_idempotent(engine):
+def test_ensure_user_is_idempotent(database_url):
+    engine = connect(database_url)
+    claim_for_demo(engine, "var/demo/extracts")  # only in the demo's own database
     for _ in range(2):
         with session_scope(engine) as session:
             ensure_user(session, "beheer", "beheer-demo", "beheer", None, "Beheer (demo)")
