@@ -25,6 +25,32 @@ LINK_COLUMNS = [
 ]
 FLAG_COLUMNS = ["rule_id", "entity_type", "entity_key", "department", "evidence", "explanation"]
 
+# A spreadsheet opening a CSV reads a cell that starts with one of these as a formula
+# (=HYPERLINK(...) sending a dossier's address elsewhere, or a DDE command). Values come
+# from extracts, so such a cell gets a leading apostrophe: the spreadsheet shows it as
+# text, and a reader can still see what the source said (OWASP "CSV injection").
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell that a spreadsheet would run as a formula, made plain text.
+
+    >>> spreadsheet_safe(pl.DataFrame({"a": ["=1+1", "Kerkstraat 1", "-5"]}))["a"].to_list()
+    ["'=1+1", 'Kerkstraat 1', "'-5"]
+    """
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    )
+
+
+def write_csv(frame: pl.DataFrame, out: Path) -> None:
+    spreadsheet_safe(frame).write_csv(out)
+
 
 def _from_extracts(extracts: Path, settings: Settings):  # type: ignore[no-untyped-def]
     from vik.connectors.pseudonyms import load_key
@@ -101,7 +127,7 @@ def links(
     Niet gekoppelde records staan erin met een lege entity_id en de reden.
     """
     frame = links_frame(extracts, db, Settings())
-    frame.write_csv(out)
+    write_csv(frame, out)
     typer.echo(f"{frame.height} koppelingen geschreven naar {out}")
 
 
@@ -122,7 +148,7 @@ def flags(
     """Eén rij per signaal: regel, entiteit, bewijs (bron:record_id;...) en uitleg."""
     peildatum = date.fromisoformat(as_of) if as_of else None
     frame = flags_frame(extracts, db, peildatum, Settings())
-    frame.write_csv(out)
+    write_csv(frame, out)
     typer.echo(f"{frame.height} signalen geschreven naar {out}")
 
 

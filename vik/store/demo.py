@@ -45,9 +45,7 @@ def require_demo(session: Session) -> None:
         )
 
 
-def claim_for_demo(
-    engine: Engine, extracts_dir: str, demo_usernames: Collection[str] = ()
-) -> str:
+def claim_for_demo(engine: Engine, extracts_dir: str, demo_usernames: Collection[str] = ()) -> str:
     """Make sure `engine` is the demo's database before the demo writes anything.
 
     Returns "nieuw" (empty: migrated and marked now), "demo" (marked before) or

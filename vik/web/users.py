@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from vik.errors import LoginError, UserError
 from vik.store.audit import record
+from vik.store.demo import require_demo
 from vik.store.models import WebSession, WebUser, utcnow
 
 ROLES = {
@@ -161,7 +162,11 @@ def ensure_user(
     departments: Collection[str] | None = None,
     actor: str = "vik demo",
 ) -> WebUser:
-    """Create the account, or bring an existing one to these values (idempotent; the demo)."""
+    """Create the account, or bring an existing one to these values (idempotent; the demo).
+
+    Only in the demo's own database (vik.store.demo): it re-enables the account and
+    resets it to a published password."""
+    require_demo(session)
     user = get_user(session, username)
     if user is None:
         return add_user(
