@@ -24,7 +24,6 @@ from vik.cli.demo import DEMO_ACCOUNTS, demo_password
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.nightly import NightlyConfig, run_nightly
 from vik.store.db import connect, session_scope
-from vik.store.demo import claim_for_demo
 from vik.web import create_app
 from vik.web.settings import WebSettings
 from vik.web.users import ensure_user
@@ -54,6 +53,8 @@ def nightly(extracts: Path, database_url: str, data_dir: Path) -> None:
 def demo_database(extracts: Path, database_url: str, data_dir: Path) -> None:
     """The nightly run on the demo extracts, and the demo accounts of `vik demo run`, in a
     database marked as the demo's (as `vik demo run` does)."""
+    from vik.store.demo import claim_for_demo
+
     engine = connect(database_url)
     claim_for_demo(engine, str(extracts))
     nightly(extracts, database_url, data_dir)
