@@ -85,6 +85,20 @@ def queue_page(
         error, filters = str(problem), QueueFilters()
     queue = flag_queue(db, rules, viewer.department, filters, state.weights, state.today())
     rule_options, themes = filter_options(rules, viewer.department)
+    # The queue shows addresses and company names: a view of personal data.
+    record(
+        db,
+        actor=viewer.username,
+        action="signalen_bekeken",
+        object_type="signalenlijst",
+        details={
+            "afdeling": viewer.department,
+            "status": filters.status,
+            "pagina": queue.page,
+            "signalen": [row.flag.id for row in queue.rows],
+        },
+    )
+    db.commit()
     return render(
         request,
         "signalen.html",
@@ -389,11 +403,29 @@ def _agenda(request: Request, db: Session, viewer: Viewer) -> list:
     return loo_agenda(db, state.rules.load(db), viewer.department, state.weights)
 
 
+def _record_agenda(db: Session, viewer: Viewer, action: str, items: list) -> None:
+    """The agenda shows and exports addresses and names: which dossiers and signals."""
+    record(
+        db,
+        actor=viewer.username,
+        action=action,
+        object_type="loo_agenda",
+        details={
+            "afdeling": viewer.department,
+            "dossiers": [item.dossier_id for item in items],
+            "signalen": [entry.flag.id for item in items for entry in item.flags],
+        },
+    )
+    db.commit()
+
+
 @router.get("/loo")
 def loo_page(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
-    return render(request, "loo.html", {"items": _agenda(request, db, viewer), "names": _names(db)})
+    items = _agenda(request, db, viewer)
+    _record_agenda(db, viewer, "loo_agenda_bekeken", items)
+    return render(request, "loo.html", {"items": items, "names": _names(db)})
 
 
 @router.get("/loo/afdrukken")
@@ -401,14 +433,7 @@ def loo_print(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
     items = _agenda(request, db, viewer)
-    record(
-        db,
-        actor=viewer.username,
-        action="loo_agenda_afgedrukt",
-        object_type="loo_agenda",
-        details={"dossiers": len(items), "afdeling": viewer.department},
-    )
-    db.commit()
+    _record_agenda(db, viewer, "loo_agenda_afgedrukt", items)
     return render(
         request,
         "loo_afdrukken.html",
@@ -433,14 +458,7 @@ def loo_xlsx(
             reviewer_names=_names(db),
         ),
     )
-    record(
-        db,
-        actor=viewer.username,
-        action="loo_agenda_gedownload",
-        object_type="loo_agenda",
-        details={"dossiers": len(items), "afdeling": viewer.department},
-    )
-    db.commit()
+    _record_agenda(db, viewer, "loo_agenda_gedownload", items)
     return Response(
         content,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

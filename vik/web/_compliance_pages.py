@@ -142,6 +142,20 @@ def access_page(
     if action is not None and action not in ACTIONS:
         error, action = "Onbekende actie; kies er een uit de lijst.", None
     log = access_log(db, since, until, action, state.settings.unusual_views_per_day)
+    # The log shows purposes and reasons about people: reading it is logged too.
+    record(
+        db,
+        actor=viewer.username,
+        action="toegangslog_bekeken",
+        object_type="toegangslog",
+        details={
+            "vanaf": since.isoformat(),
+            "tot": until.isoformat(),
+            "actie": action,
+            "regels": len(log.entries),
+        },
+    )
+    db.commit()
     names = {u.username: u.display_name for u in db.exec(select(WebUser)).all()}
     return render(
         request,
