@@ -33,6 +33,7 @@ from vik.web._queue import FilterError, QueueFilters, filter_options, flag_queue
 from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
 from vik.web._templates import render
 from vik.web._visibility import RuleText, rule_of
+from vik.web.inputs import check_purpose
 
 router = APIRouter()
 
@@ -186,6 +187,7 @@ def person_details(
         raise NotFound("dossier", dossier_id, exists=True)
     try:
         purpose = check_reason(doel, "doel")
+        check_purpose(purpose)
     except ReviewError as problem:
         return _dossier_response(
             request,

@@ -28,13 +28,13 @@ from vik.errors import LoginError, UserError
 from vik.store.audit import record
 from vik.store.demo import require_demo
 from vik.store.models import WebSession, WebUser, utcnow
+from vik.web.inputs import check_password
 
 ROLES = {
     "analist": "Analist",
     "compliance": "Compliance (functionaris gegevensbescherming)",
     "beheer": "Functioneel beheer",
 }
-MIN_PASSWORD = 10
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
@@ -49,17 +49,9 @@ _DUMMY_HASH = _hasher.hash("geen-echt-wachtwoord")
 GENERIC_LOGIN_FAILURE = "Onbekende gebruikersnaam of onjuist wachtwoord."
 
 
-def hash_password(password: str) -> str:
-    check_password(password)
+def hash_password(password: str, username: str | None = None) -> str:
+    check_password(password, username)
     return _hasher.hash(password)
-
-
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise UserError(
-            f"Het wachtwoord is te kort: gebruik minstens {MIN_PASSWORD} tekens "
-            "(een zin van een paar woorden werkt goed)."
-        )
 
 
 def check_account(
@@ -123,6 +115,7 @@ def add_user(
     *,
     departments: Collection[str] | None = None,
     actor: str,
+    demo: bool = False,
 ) -> WebUser:
     """A new account; an existing username is an error (use set_password or ensure_user)."""
     check_account(username, role, department, display_name, departments)
@@ -136,7 +129,7 @@ def add_user(
         display_name=display_name.strip(),
         role=role,
         department=department or None,
-        password_hash=hash_password(password),
+        password_hash=_demo_hash(password) if demo else hash_password(password, username),
     )
     session.add(user)
     session.flush()
@@ -178,6 +171,7 @@ def ensure_user(
             display_name,
             departments=departments,
             actor=actor,
+            demo=True,
         )
     check_account(username, role, department, display_name, departments)
     changed = (user.role, user.department, user.display_name, user.active) != (
@@ -193,7 +187,7 @@ def ensure_user(
         True,
     )
     if not _verify(user.password_hash, password):
-        user.password_hash = hash_password(password)
+        user.password_hash = _demo_hash(password)
         user.password_changed_at = utcnow()
         _end_sessions(session, user)
         changed = True
@@ -212,7 +206,7 @@ def ensure_user(
 
 def set_password(session: Session, username: str, password: str, *, actor: str) -> WebUser:
     user = require_user(session, username)
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, username)
     user.password_changed_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
@@ -291,6 +285,12 @@ def authenticate(
     session.add(user)
     record(session, actor=user.username, action="aangemeld")
     return user
+
+
+def _demo_hash(password: str) -> str:
+    # The demo's passwords are published (name + "-demo") and contain the name; they
+    # exist only in the demo's own database (ensure_user checks), so no strength check.
+    return _hasher.hash(password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
