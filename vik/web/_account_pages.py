@@ -28,11 +28,23 @@ from vik.web._security import (
     start_session,
 )
 from vik.web._templates import render
+from vik.web._throttle import (
+    DEVICE_COOKIE,
+    DEVICE_DAYS,
+    LoginLimits,
+    address_failed,
+    address_wait,
+    known_device,
+    refused_while_waiting,
+    remember_device,
+    wait_text,
+)
 from vik.web.users import LoginError, authenticate
 
 router = APIRouter()
 
 HOME = {"analist": "/signalen", "compliance": "/register", "beheer": "/beheer"}
+MAX_USERNAME = 64
 anyone = require_role("analist", "compliance", "beheer")
 
 
@@ -89,17 +101,45 @@ def login(
             gebruikersnaam,
             status=403,
         )
+    gebruikersnaam = gebruikersnaam[:MAX_USERNAME]
     if not gebruikersnaam.strip() or not wachtwoord:
         return _login_form(request, "Vul je gebruikersnaam en wachtwoord in.", gebruikersnaam, 400)
+    state = _state(request)
+    now = state.clock()
+    limits = LoginLimits.of(state.settings)
+    address = request.client.host if request.client else "onbekend"
+    wait = address_wait(db, address, now)
+    if wait is not None:
+        # Before any password is checked: also cheap to refuse when someone hammers.
+        if refused_while_waiting(db, address):
+            record(db, actor="onbekend", action="aanmelden_vertraagd", details={"adres": True})
+        db.commit()
+        return _login_form(
+            request,
+            f"Te veel mislukte aanmeldpogingen vanaf dit netwerkadres. Probeer het over "
+            f"{wait_text(wait)} opnieuw.",
+            gebruikersnaam,
+            status=429,
+        )
+    device = request.cookies.get(DEVICE_COOKIE)
     try:
-        user = authenticate(db, gebruikersnaam, wachtwoord)
+        user = authenticate(db, gebruikersnaam, wachtwoord, now, device=device, limits=limits)
     except LoginError as problem:
+        address_failed(db, address, now, limits)
         db.commit()  # the failed attempt and its audit entry stay
         return _login_form(request, str(problem), gebruikersnaam, status=400)
     token = start_session(db, user)
+    new_device = None if known_device(db, user, device) else remember_device(db, user, now)
     db.commit()
     response = redirect(request, HOME[user.role])
     response.set_cookie(SESSION_COOKIE, token, **cookie_flags(request))
+    if new_device is not None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            new_device,
+            max_age=DEVICE_DAYS * 24 * 3600,
+            **cookie_flags(request, "/aanmelden"),
+        )
     response.delete_cookie(LOGIN_COOKIE, **cookie_flags(request, "/aanmelden"))
     return response
 

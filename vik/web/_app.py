@@ -23,6 +23,7 @@ from vik.flags.priority import PriorityWeights, load_weights
 from vik.rules import Context, load_context
 from vik.store.audit import record
 from vik.store.db import connect, session_scope
+from vik.store.models import utcnow
 from vik.web._oversight import LOCAL
 from vik.web._security import (
     BodyTooLarge,
@@ -52,6 +53,7 @@ class AppState:
     rules: RuleTexts
     templates: Environment
     today: Callable[[], date]
+    clock: Callable[[], datetime] = utcnow
     zone: Any = LOCAL
 
 
@@ -95,6 +97,7 @@ def create_app(
     config_dir: Path = Path("config"),
     settings: WebSettings | None = None,
     today: Callable[[], date] = _local_today,
+    clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """The web application on a migrated database (`vik web` migrates before serving)."""
     if engine is None:
@@ -119,6 +122,7 @@ def create_app(
         rules=RuleTexts(),
         templates=make_environment(departments),
         today=today,
+        clock=clock,
     )
     from vik.web import _account_pages, _analist_pages, _beheer_pages, _compliance_pages
 
