@@ -124,9 +124,15 @@ def create_app(
         today=today,
         clock=clock,
     )
-    from vik.web import _account_pages, _analist_pages, _beheer_pages, _compliance_pages
+    from vik.web import (
+        _account_pages,
+        _analist_pages,
+        _beheer_pages,
+        _compliance_pages,
+        _probes,
+    )
 
-    for module in (_account_pages, _analist_pages, _compliance_pages, _beheer_pages):
+    for module in (_account_pages, _analist_pages, _compliance_pages, _beheer_pages, _probes):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_pages(app)

@@ -26,7 +26,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -175,7 +175,36 @@ def current_viewer(request: Request, db: Session = Depends(db_session)) -> Viewe
     if viewer is None:
         raise NotSignedIn()
     request.state.viewer = viewer
+    request.state.stale = stale_run_notice(db, state)
     return viewer
+
+
+def stale_run_notice(db: Session, state: object) -> str | None:
+    """The banner when the last good nightly run is older than VIK_WEB_STALE_RUN_HOURS:
+    nobody should review signals without knowing they may be stale."""
+    from vik.store.runs import last_good_run
+    from vik.web._oversight import LOCAL
+    from vik.web._probes import run_age_hours
+
+    run = last_good_run(db)
+    finished = run.finished_at if run else None
+    age = run_age_hours(finished, state.clock())  # type: ignore[attr-defined]
+    limit = state.settings.stale_run_hours  # type: ignore[attr-defined]
+    if age is None:
+        return (
+            "Er is nog geen geslaagde nachtelijke run: de signalen zijn niet actueel. "
+            "Functioneel beheer ziet in `vik runs` waarom."
+        )
+    if age <= limit:
+        return None
+    assert finished is not None
+    moment = finished if finished.tzinfo else finished.replace(tzinfo=UTC)
+    when = moment.astimezone(LOCAL)
+    return (
+        f"Let op: de laatste geslaagde nachtelijke run is van {when:%d-%m-%Y %H:%M}, "
+        f"{int(age)} uur geleden (grens: {limit} uur). De signalen kunnen verouderd zijn; "
+        "functioneel beheer ziet in `vik runs` waarom."
+    )
 
 
 def require_role(*roles: str) -> Callable[..., object]:

@@ -151,6 +151,7 @@ def render(
         "navigation": NAVIGATION.get(viewer.role, []) if viewer else [],
         "current_path": request.url.path,
         "root": request.scope.get("root_path", ""),
+        "stale": getattr(request.state, "stale", None),
         "melding": None,
         **(context or {}),
     }
