@@ -38,6 +38,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from vik.store.models import LoginThrottle, WebDevice, WebUser
+from vik.web.settings import WebSettings
 
 DEVICE_COOKIE = "vik_apparaat"
 
@@ -60,12 +61,12 @@ class LoginLimits:
     max_delay_minutes: int = 15
 
     @classmethod
-    def of(cls, settings: object) -> LoginLimits:
+    def of(cls, settings: WebSettings) -> LoginLimits:
         return cls(
-            per_account=settings.login_attempts_per_account,  # type: ignore[attr-defined]
-            per_address=settings.login_attempts_per_address,  # type: ignore[attr-defined]
-            delay_seconds=settings.login_delay_seconds,  # type: ignore[attr-defined]
-            max_delay_minutes=settings.login_max_delay_minutes,  # type: ignore[attr-defined]
+            per_account=settings.login_attempts_per_account,
+            per_address=settings.login_attempts_per_address,
+            delay_seconds=settings.login_delay_seconds,
+            max_delay_minutes=settings.login_max_delay_minutes,
         )
 
 
