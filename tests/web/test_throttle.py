@@ -77,8 +77,9 @@ def test_a_stranger_cannot_hold_back_the_real_user_at_their_own_browser(web_db):
 
 
 def test_a_name_that_exists_and_one_that_does_not_get_the_same_answers(web_db):
-    """Eight wrong passwords, then the real one (for the name that exists): the answers,
-    status and text, are the same for an existing and an unknown name."""
+    """Eight wrong passwords, a second apart, then the real one (for the name that exists,
+    while its delay lasts): the answers, status and text, are the same for an existing
+    and an unknown name."""
     clock = Clock()
     app = app_with(web_db, clock)
     answers = {}
