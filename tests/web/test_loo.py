@@ -61,7 +61,8 @@ def test_agenda_lists_flags_passed_on_to_the_loo_by_priority(signed_in, web_db):
     assert about["Afdeling"] == "Team Ondermijning (voorbereiding LOO)"
     assert "Vertrouwelijk" in about
     (download,) = audit(web_db, "loo_agenda_gedownload")
-    assert download.details["dossiers"] == 2
+    assert download.details["dossiers"] == [dossier_of(web_db, high), dossier_of(web_db, low)]
+    assert sorted(download.details["signalen"]) == sorted([high.id, low.id])
 
 
 def test_printable_agenda(signed_in, web_db):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from vik.store.audit import record, subject_ref
-from vik.store.models import Flag, WebUser
+from vik.store.models import Dossier, Flag, Link, WebUser
 from vik.store.notices import record_notice
 from vik.store.reviews import (
     DECISIONS,
@@ -31,13 +31,19 @@ from vik.web._dossiers import (
 )
 from vik.web._loo import AgendaMeta, agenda_xlsx, loo_agenda
 from vik.web._queue import FilterError, QueueFilters, filter_options, flag_queue
-from vik.web._security import NotFound, Viewer, analist, db_session
+from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
 from vik.web._templates import render
 from vik.web._visibility import RuleText, rule_of
+from vik.web.inputs import check_purpose
 
 router = APIRouter()
 # The purpose of printing or downloading the LOO agenda (issue 15: exports carry a purpose).
 LOO_PURPOSE = "voorbereiding lokaal ondermijningsoverleg (LOO)"
+
+# Ids in paths: whole numbers that a database row can have; anything else is not found.
+DossierId = Annotated[int, Path(ge=1, le=MAX_ID)]
+FlagId = Annotated[int, Path(ge=1, le=MAX_ID)]
+LinkId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 MESSAGES = {
     "besluit": "Besluit vastgelegd.",
@@ -84,6 +90,20 @@ def queue_page(
         error, filters = str(problem), QueueFilters()
     queue = flag_queue(db, rules, viewer.department, filters, state.weights, state.today())
     rule_options, themes = filter_options(rules, viewer.department)
+    # The queue shows addresses and company names: a view of personal data.
+    record(
+        db,
+        actor=viewer.username,
+        action="signalen_bekeken",
+        object_type="signalenlijst",
+        details={
+            "afdeling": viewer.department,
+            "status": filters.status,
+            "pagina": queue.page,
+            "signalen": [row.flag.id for row in queue.rows],
+        },
+    )
+    db.commit()
     return render(
         request,
         "signalen.html",
@@ -134,13 +154,13 @@ def _load_dossier(request: Request, db: Session, viewer: Viewer, dossier_id: int
         db, state.rules.load(db), viewer.department, dossier_id, state.weights, state.today()
     )
     if view is None:
-        raise NotFound()
+        raise NotFound("dossier", dossier_id, exists=db.get(Dossier, dossier_id) is not None)
     return view
 
 
 @router.get("/dossiers/{dossier_id}")
 def dossier_page(
-    dossier_id: int,
+    dossier_id: DossierId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -161,7 +181,7 @@ def dossier_page(
 
 @router.post("/dossiers/{dossier_id}/persoonsgegevens")
 def person_details(
-    dossier_id: int,
+    dossier_id: DossierId,
     request: Request,
     doel: str = Form(""),
     viewer: Viewer = Depends(analist),
@@ -169,9 +189,10 @@ def person_details(
 ) -> Response:
     view = _load_dossier(request, db, viewer, dossier_id)
     if not view.is_person:
-        raise NotFound()
+        raise NotFound("dossier", dossier_id, exists=True)
     try:
         purpose = check_reason(doel, "doel")
+        check_purpose(purpose)
     except ReviewError as problem:
         return _dossier_response(
             request,
@@ -200,8 +221,8 @@ def person_details(
 
 @router.post("/dossiers/{dossier_id}/koppelingen/{link_id}")
 def link_judgement(
-    dossier_id: int,
-    link_id: int,
+    dossier_id: DossierId,
+    link_id: LinkId,
     request: Request,
     oordeel: str = Form(""),
     reden: str = Form(""),
@@ -211,7 +232,7 @@ def link_judgement(
     view = _load_dossier(request, db, viewer, dossier_id)
     link = link_in_dossier(view, link_id)
     if link is None:
-        raise NotFound()
+        raise NotFound("koppeling", link_id, exists=db.get(Link, link_id) is not None)
     try:
         judge_link(
             db, link, verdict=oordeel, reason=reden, by=viewer.username, dossier_id=dossier_id
@@ -227,21 +248,19 @@ def link_judgement(
             status=400,
         )
     db.commit()
-    return RedirectResponse(
-        f"/dossiers/{dossier_id}?melding=koppeling#koppelingen", status_code=303
-    )
+    return redirect(request, f"/dossiers/{dossier_id}?melding=koppeling#koppelingen")
 
 
 def _flag_or_404(request: Request, db: Session, viewer: Viewer, flag_id: int) -> Flag:
     flag = load_flag(db, _state(request).rules.load(db), viewer.department, flag_id)
     if flag is None:
-        raise NotFound()
+        raise NotFound("signaal", flag_id, exists=db.get(Flag, flag_id) is not None)
     return flag
 
 
 @router.get("/signalen/{flag_id}")
 def flag_page(
-    flag_id: int,
+    flag_id: FlagId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -249,7 +268,7 @@ def flag_page(
     flag = _flag_or_404(request, db, viewer, flag_id)
     dossier = find_dossier_of(db, flag)
     if dossier is not None:
-        return RedirectResponse(f"/dossiers/{dossier.id}#signaal-{flag.id}", status_code=303)
+        return redirect(request, f"/dossiers/{dossier.id}#signaal-{flag.id}")
     record(
         db,
         actor=viewer.username,
@@ -303,10 +322,8 @@ def _after_flag_post(
     if problem is None:
         db.commit()
         if dossier is not None:
-            return RedirectResponse(
-                f"/dossiers/{dossier.id}?melding={message}#signaal-{flag.id}", status_code=303
-            )
-        return RedirectResponse(f"/signalen/{flag.id}?melding={message}", status_code=303)
+            return redirect(request, f"/dossiers/{dossier.id}?melding={message}#signaal-{flag.id}")
+        return redirect(request, f"/signalen/{flag.id}?melding={message}")
     db.rollback()
     errors = {f"{message}-{flag.id}": str(problem)}
     form = {f"{key}-{flag.id}": value for key, value in form.items()}
@@ -318,7 +335,7 @@ def _after_flag_post(
 
 @router.post("/signalen/{flag_id}/besluit")
 def decide(
-    flag_id: int,
+    flag_id: FlagId,
     request: Request,
     besluit: str = Form(""),
     naar: str = Form(""),
@@ -356,7 +373,7 @@ def decide(
 
 @router.post("/signalen/{flag_id}/uitstel")
 def snooze(
-    flag_id: int,
+    flag_id: FlagId,
     request: Request,
     tot: str = Form(""),
     reden: str = Form(""),
@@ -431,11 +448,30 @@ def _agenda(request: Request, db: Session, viewer: Viewer) -> list:
     return loo_agenda(db, state.rules.load(db), viewer.department, state.weights)
 
 
+def _record_agenda(db: Session, viewer: Viewer, action: str, items: list) -> None:
+    """The agenda shows and exports addresses and names: which dossiers and signals."""
+    record(
+        db,
+        actor=viewer.username,
+        action=action,
+        object_type="loo_agenda",
+        purpose=LOO_PURPOSE,
+        details={
+            "afdeling": viewer.department,
+            "dossiers": [item.dossier_id for item in items],
+            "signalen": [entry.flag.id for item in items for entry in item.flags],
+        },
+    )
+    db.commit()
+
+
 @router.get("/loo")
 def loo_page(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
-    return render(request, "loo.html", {"items": _agenda(request, db, viewer), "names": _names(db)})
+    items = _agenda(request, db, viewer)
+    _record_agenda(db, viewer, "loo_agenda_bekeken", items)
+    return render(request, "loo.html", {"items": items, "names": _names(db)})
 
 
 @router.get("/loo/afdrukken")
@@ -443,15 +479,7 @@ def loo_print(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
     items = _agenda(request, db, viewer)
-    record(
-        db,
-        actor=viewer.username,
-        action="loo_agenda_afgedrukt",
-        object_type="loo_agenda",
-        purpose=LOO_PURPOSE,
-        details={"dossiers": len(items), "afdeling": viewer.department},
-    )
-    db.commit()
+    _record_agenda(db, viewer, "loo_agenda_afgedrukt", items)
     return render(
         request,
         "loo_afdrukken.html",
@@ -476,15 +504,7 @@ def loo_xlsx(
             reviewer_names=_names(db),
         ),
     )
-    record(
-        db,
-        actor=viewer.username,
-        action="loo_agenda_gedownload",
-        object_type="loo_agenda",
-        purpose=LOO_PURPOSE,
-        details={"dossiers": len(items), "afdeling": viewer.department},
-    )
-    db.commit()
+    _record_agenda(db, viewer, "loo_agenda_gedownload", items)
     return Response(
         content,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -77,6 +77,19 @@ class RuleText:
     def reads_source(self, source: str) -> bool:
         return any(ref.split(".", 1)[0] == source for ref in self.inputs)
 
+    def sources_for(self, department: str | None) -> frozenset[str]:
+        """The sources whose records this rule lets `department` see: those its
+        doelbinding covers (``gegevenscategorieen``) for a department it names. A
+        betrokkenheid rule covers many sources, but tells each department only of its
+        own matter: there only that matter's source counts."""
+        if not department or department not in self.ontvangers:
+            return frozenset()
+        if self.kind == "betrokkenheid":
+            matter = (self.data.get("matters") or {}).get(department)
+            source = matter.get("source") if isinstance(matter, dict) else None
+            return frozenset([source]) if source else frozenset()
+        return frozenset(self.doelbinding.get("gegevenscategorieen") or {})
+
 
 def parse_rule_text(rule_id: str, version: int, content_hash: str, text: str) -> RuleText:
     try:
