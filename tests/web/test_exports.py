@@ -98,7 +98,17 @@ def test_csv_exports_neutralise_cells_a_spreadsheet_would_run(hostile, tmp_path,
     monkeypatch.setenv("VIK_PSEUDONYM_KEY", TEST_KEY.decode())
     links = tmp_path / "koppelingen.csv"
     result = CliRunner().invoke(
-        cli, ["export", "links", "--extracts", str(extracts), "--out", str(links)]
+        cli,
+        [
+            "export",
+            "links",
+            "--extracts",
+            str(extracts),
+            "--out",
+            str(links),
+            "--doel",
+            "controle van de export op formules",
+        ],
     )
     assert result.exit_code == 0, result.output
     frame = pl.read_csv(links, infer_schema=False)
@@ -108,7 +118,16 @@ def test_csv_exports_neutralise_cells_a_spreadsheet_would_run(hostile, tmp_path,
     flags = tmp_path / "signalen.csv"
     result = CliRunner().invoke(
         cli,
-        ["export", "flags", "--db", url, "--out", str(flags)],
+        [
+            "export",
+            "flags",
+            "--db",
+            url,
+            "--out",
+            str(flags),
+            "--doel",
+            "controle van de export op formules",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert _formula_cells(flags) == []

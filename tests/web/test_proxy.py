@@ -85,7 +85,11 @@ def test_behind_a_trusted_proxy_https_cookies_links_and_origin_are_right(web_db)
         pages = [queue.text]
         dossier = re.search(r'href="(/vik/dossiers/\d+)', queue.text)
         assert dossier
-        pages += [client.get(dossier.group(1)).text, client.get("/vik/loo").text]
+        pages += [
+            client.get(dossier.group(1)).text,
+            client.get("/vik/loo").text,
+            client.get("/vik/zoeken").text,
+        ]
         links = [link for page in pages for link in re.findall(r'(?:href|action)="([^"#]*)', page)]
         assert len(links) > 20
         outside = [

@@ -396,7 +396,7 @@ def snooze(
 
 @router.post("/signalen/{flag_id}/informatieplicht")
 def inform(
-    flag_id: int,
+    flag_id: FlagId,
     request: Request,
     op: str = Form(""),
     hoe: str = Form(""),
