@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from vik.connectors.schemas import Column, Kind
+from vik.connectors.schemas import MAX_YEAR, MIN_YEAR, Column, Kind
 
-MIN_YEAR, MAX_YEAR = 1850, 2200
 _NONE = pl.lit(None, dtype=pl.String)
 
 

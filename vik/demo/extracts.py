@@ -12,23 +12,17 @@ record key VIK will compute), ``_uid``, ``_a``, ``_p``, ``_c`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 
-from vik.connectors.schemas import SOURCES, Kind
+from vik.connectors.schemas import ADDRESS_PARTS, SOURCES, Kind
 from vik.demo.clerks import type_addresses, type_company_names, type_dates, type_person_names
 from vik.demo.identifiers import as_text
 from vik.demo.municipality import Municipality
 
 UNRESOLVABLE_SHARE = 0.002  # process-record addresses typed beyond a careful reader
-_ADDRESS = (
-    "straatnaam",
-    "huisnummer",
-    "huisletter",
-    "huisnummertoevoeging",
-    "postcode",
-    "woonplaats",
-)
 PRIVATE = ("_key", "_uid", "_a", "_p", "_c", "_resolvable", "_planted")
 
 
@@ -48,7 +42,7 @@ def canonical(source: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _address_parts(bag: pl.DataFrame, a: pl.Series, place: str = "woonplaats") -> pl.DataFrame:
-    return bag.select(*_ADDRESS[:-1], pl.col("woonplaats").alias(place)).gather(a)
+    return bag.select(*ADDRESS_PARTS, pl.col("woonplaats").alias(place)).gather(a)
 
 
 def _bag(town: Municipality) -> pl.DataFrame:
@@ -277,17 +271,30 @@ def _process(rng: np.random.Generator, town: Municipality, source: str) -> pl.Da
     return canonical(source, frame.with_columns(_key=pl.col(key)))
 
 
+# One demo writer per source of the registry: the town → that source's extract, the
+# schema's columns (``canonical``) followed by the private columns the ground truth
+# reads: ``_key`` (the record key), ``_uid``, ``_a`` (the address), ``_resolvable``,
+# and ``_p``/``_c`` (person, company) where the record names one. Writers run in this
+# order on one random stream: a new source's writer goes at the end, so the files of
+# the others stay byte for byte the same.
+Writer = Callable[[np.random.Generator, Municipality], pl.DataFrame]
+WRITERS: dict[str, Writer] = {
+    "brp": _brp,
+    "bag": lambda rng, town: _bag(town),
+    "kvk": lambda rng, town: _kvk(town),
+    "belastingen": _belastingen,
+    "vergunningen": lambda rng, town: _process(rng, town, "vergunningen"),
+    "handhaving": lambda rng, town: _process(rng, town, "handhaving"),
+    "meldingen": lambda rng, town: _process(rng, town, "meldingen"),
+}
+
+
 def assemble(rng: np.random.Generator, town: Municipality) -> dict[str, pl.DataFrame]:
-    """The seven extracts of the town, canonical columns first, private columns after."""
-    return {
-        "brp": _brp(rng, town),
-        "bag": _bag(town),
-        "kvk": _kvk(town),
-        "belastingen": _belastingen(rng, town),
-        "vergunningen": _process(rng, town, "vergunningen"),
-        "handhaving": _process(rng, town, "handhaving"),
-        "meldingen": _process(rng, town, "meldingen"),
-    }
+    """The extracts of the town, one per source, canonical columns first, private after."""
+    missing = [source for source in SOURCES if source not in WRITERS]
+    if missing:
+        raise ValueError(f"no demo writer for {', '.join(missing)} (vik.demo.extracts.WRITERS)")
+    return {source: WRITERS[source](rng, town) for source in WRITERS if source in SOURCES}
 
 
 def public(source: str, frame: pl.DataFrame) -> pl.DataFrame:
