@@ -1,12 +1,15 @@
 """Validation and normalisation of values, as polars expressions per column kind.
 
-``check(column)`` returns a ``Check``: expressions that first normalise the raw
+``check(column, max_chars=...)`` returns a ``Check``: expressions that first normalise the raw
 text once into a helper column (``prepare``), then read that helper cheaply to
 give the normalised value and a Dutch reason where the value is not acceptable
 (null where it is). A row with any reason goes to quarantine; nothing is
-coerced to null in silence.
+coerced to null in silence. Every kind also refuses a NUL character (databases
+would store it, or choke on it) and a value longer than the source's
+``max_field_chars``; numbers are held to their column's range, and a decimal must
+be finite (NaN and infinity are no floor area).
 
-    >>> c = check(SOURCES["bag"].column("postcode"))
+    >>> c = check(SOURCES["bag"].column("postcode"), max_chars=10_000)
     >>> frame.with_columns(c.prepare).select(c.value, c.reason)  # doctest: +SKIP
 """
 
@@ -141,6 +144,52 @@ def _postcode(column: Column, t: pl.Expr, raw: pl.Expr) -> tuple[pl.Expr, pl.Exp
     )
 
 
+def _fmt(number: float) -> str:
+    return f"{number:g}" if number != int(number) else str(int(number))
+
+
+def _in_range(column: Column, value: pl.Expr, t: pl.Expr, reason: pl.Expr) -> pl.Expr:
+    """The reason of a number outside its column's range (or not finite), else `reason`."""
+    lo, hi = column.minimum, column.maximum
+    if lo is not None and hi is not None:
+        allowed = f"van {_fmt(lo)} t/m {_fmt(hi)}"
+    elif lo is not None:
+        allowed = f"minstens {_fmt(lo)}"
+    elif hi is not None:
+        allowed = f"hoogstens {_fmt(hi)}"
+    outside = pl.lit(False)
+    if lo is not None:
+        outside = outside | (value < lo)
+    if hi is not None:
+        outside = outside | (value > hi)
+    result = reason
+    if lo is not None or hi is not None:
+        result = (
+            pl.when(value.is_not_null() & outside)
+            .then(
+                pl.concat_str(
+                    [
+                        pl.lit(f"{column.name}: "),
+                        _quoted(t),
+                        pl.lit(f" valt buiten het bereik {allowed}"),
+                    ]
+                )
+            )
+            .otherwise(result)
+        )
+    if column.kind is Kind.DECIMAL:
+        result = (
+            pl.when(value.is_not_null() & ~value.is_finite())
+            .then(
+                pl.concat_str(
+                    [pl.lit(f"{column.name}: "), _quoted(t), pl.lit(" is geen eindig getal")]
+                )
+            )
+            .otherwise(result)
+        )
+    return result
+
+
 def _integer(column: Column, t: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     # "12.0" comes from spreadsheets and typed exports; "250.000" is a Dutch thousands separator.
     compact = (
@@ -225,7 +274,26 @@ def _choice(column: Column, t: pl.Expr, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]
     )
 
 
-def check(column: Column) -> Check:
+def _raw_problem(column: Column, raw: pl.Expr, max_chars: int) -> pl.Expr:
+    """What is wrong with the raw text whatever the kind: a NUL character, or its length."""
+    return (
+        pl.when(raw.str.contains("\x00", literal=True))
+        .then(pl.lit(f"{column.name}: bevat een NUL-teken (\\0); haal het uit de export"))
+        .when(raw.str.len_chars() > max_chars)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f"{column.name}: waarde van "),
+                    raw.str.len_chars().cast(pl.String),
+                    pl.lit(f" tekens, langer dan de grens van {max_chars} (max_field_chars)"),
+                ]
+            )
+        )
+        .otherwise(_NONE)
+    )
+
+
+def check(column: Column, *, max_chars: int) -> Check:
     """How one canonical column (raw text under its canonical name) is normalised and checked."""
     raw = pl.col(column.name)
     helper = f"__n_{column.name}"
@@ -260,6 +328,9 @@ def check(column: Column) -> Check:
         value, reason = _choice(column, t, raw)
     else:  # pragma: no cover - every Kind is handled above
         raise AssertionError(kind)
+    if kind in (Kind.INTEGER, Kind.DECIMAL):
+        reason = _in_range(column, value, t, reason)
+    reason = pl.coalesce(_raw_problem(column, raw, max_chars), reason)
     if not column.nullable:
         reason = (
             pl.when(t.is_null())
