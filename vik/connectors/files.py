@@ -315,7 +315,7 @@ def _read_csv(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
             f"{path.name}: de kopregel (regel 1) is niet te lezen ({error}). Controleer de "
             "kolomnamen en de aanhalingstekens in de eerste regel."
         ) from None
-    columns = check_column_names(path, [name.strip() for name in names])
+    columns = [name.strip() for name in check_column_names(path, names)]
     body = text[len(header) + 1 :]
     cut = bool(body) and not body.endswith("\n")
     if cut:
@@ -325,9 +325,8 @@ def _read_csv(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
             {name: pl.Series([], dtype=pl.String) for name in columns}
         ).with_columns(pl.Series(ROW_NUMBER, [], dtype=pl.Int64))
         return RawExtract("", path, "csv", frame, _extract_date(path), encoding, delimiter)
-    raw = _fast_csv(path, body, columns, delimiter, encoding, config)
-    if raw is None:
-        raw = _careful_csv(path, body, columns, delimiter, encoding, config)
+    frame, rejects = _rows(body, columns, delimiter, config)
+    raw = RawExtract("", path, "csv", frame, _extract_date(path), encoding, delimiter, rejects)
     _reject_repeated_header(raw, columns)
     if cut:
         _reject_cut_last_row(raw, body)
@@ -359,34 +358,41 @@ def _reject_repeated_header(raw: RawExtract, columns: list[str]) -> None:
         )
 
 
-def _fast_csv(
-    path: Path,
-    body: str,
-    columns: list[str],
-    delimiter: str,
-    encoding: str,
-    config: SourceConfig,
-) -> RawExtract | None:
-    """The whole file in one polars read, when every line is one well-formed row."""
+def _rows(
+    body: str, columns: list[str], delimiter: str, config: SourceConfig
+) -> tuple[pl.DataFrame, list[StructuralReject]]:
+    """The rows of the body with the line each starts on, and the rejected lines.
+
+    polars reads the body in one go when every row is well formed; which that is,
+    a first pass decides: polars counting delimiters per line when no value is
+    quoted, Python's csv reader (``_scan``) when values are. Only a file with broken
+    rows is read row by row, keeping every good row.
+    """
     counts = _field_counts(body, delimiter)
-    if counts is None or (counts != len(columns)).any():
-        return None
-    try:
-        frame = pl.read_csv(
-            body.encode(),
-            separator=delimiter,
-            has_header=False,
-            new_columns=columns,
-            infer_schema=False,
-            quote_char=None,
-        )
-    except pl.exceptions.PolarsError:  # the careful reader will say where and why
-        return None
-    if frame.height != counts.len():
-        return None
-    numbers = pl.int_range(_FIRST_DATA_LINE, _FIRST_DATA_LINE + frame.height, eager=True)
-    frame = frame.with_columns(numbers.cast(pl.Int64).alias(ROW_NUMBER))
-    return RawExtract("", path, "csv", frame, _extract_date(path), encoding, delimiter)
+    if counts is not None:
+        numbers = pl.int_range(_FIRST_DATA_LINE, _FIRST_DATA_LINE + counts.len(), eager=True)
+        well_formed = not (counts != len(columns)).any()
+    else:
+        scanned, rejects = _scan(body, len(columns), delimiter, config, keep=False)
+        numbers = pl.Series(scanned.numbers, dtype=pl.Int64)
+        well_formed = not rejects
+    if well_formed:
+        try:
+            frame = pl.read_csv(
+                body.encode(),
+                separator=delimiter,
+                has_header=False,
+                new_columns=columns,
+                infer_schema=False,
+                quote_char='"' if counts is None else None,
+            )
+            if frame.height == numbers.len():
+                return frame.with_columns(numbers.cast(pl.Int64).alias(ROW_NUMBER)), []
+        except pl.exceptions.PolarsError:  # the careful reader will say where and why
+            pass
+    scanned, rejects = _scan(body, len(columns), delimiter, config, keep=True)
+    frame = pl.DataFrame(scanned.rows, schema=dict.fromkeys(columns, pl.String), orient="row")
+    return frame.with_columns(pl.Series(ROW_NUMBER, scanned.numbers, dtype=pl.Int64)), rejects
 
 
 def _lines(body: str) -> list[str]:
@@ -395,28 +401,38 @@ def _lines(body: str) -> list[str]:
     return [line + "\n" for line in body.split("\n")[:-1]]
 
 
-def _careful_csv(
-    path: Path,
-    body: str,
-    columns: list[str],
-    delimiter: str,
-    encoding: str,
-    config: SourceConfig,
-) -> RawExtract:
-    """Row by row with Python's csv reader, keeping every good row and the line it
-    starts on, and rejecting the rest with the reason.
+@dataclass
+class _Scanned:
+    numbers: list[int] = field(default_factory=list)  # the line each good row starts on
+    rows: list[list[str]] = field(default_factory=list)  # the good rows, when kept
+
+
+def _row_like(line: str, expected: int, delimiter: str) -> bool:
+    """A line that is a whole row on its own: its quotes balance and it has every field."""
+    if line.count('"') % 2:
+        return False
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), [])) == expected
+    except csv.Error:
+        return False
+
+
+def _scan(
+    body: str, expected: int, delimiter: str, config: SourceConfig, *, keep: bool
+) -> tuple[_Scanned, list[StructuralReject]]:
+    """Row by row with Python's csv reader: the line every good row starts on (and the
+    row itself when ``keep``), and every broken line rejected with its reason.
 
     A quoted value may hold a line break, so a row can span lines. A row that spans
-    lines and still has the wrong number of fields is read as an unbalanced quote on
-    its first line (the reader swallowed the lines after it into one value): that
-    line is rejected and reading starts again on the next one, so the rows the quote
-    swallowed are read, each on its own line number, instead of being lost.
+    lines is read as an unbalanced quote on its first line when it has the wrong
+    number of fields, or when a line it swallowed is a whole row on its own (a stray
+    quote in the last column swallows rows and still counts right): that line is
+    rejected and reading starts again on the next one, so the rows the quote
+    swallowed are read, each under its own line number, instead of being lost.
     """
     lines = _lines(body)
-    good: list[list[str]] = []
-    numbers: list[int] = []
+    scanned = _Scanned()
     rejects: list[StructuralReject] = []
-    expected = len(columns)
     start = 0
     while start < len(lines):
         restart = None
@@ -426,16 +442,19 @@ def _careful_csv(
             for row in reader:
                 end = start + reader.line_num  # lines[first:end] hold this row
                 line = first + _FIRST_DATA_LINE
-                if not row:  # an empty line is no row
-                    pass
-                elif len(row) == expected:
-                    good.append(row)
-                    numbers.append(line)
-                elif end - first > 1:
-                    rejects.append(_unbalanced_quote(lines[first], line, columns))
+                spans = end - first > 1
+                if spans and (
+                    len(row) != expected
+                    or any(_row_like(lines[i], expected, delimiter) for i in range(first + 1, end))
+                ):
+                    rejects.append(_unbalanced_quote(lines[first], line))
                     restart = first + 1
                     break
-                else:
+                if len(row) == expected:
+                    scanned.numbers.append(line)
+                    if keep:
+                        scanned.rows.append(row)
+                elif row:  # an empty line is no row
                     rejects.append(
                         StructuralReject(
                             line,
@@ -450,7 +469,7 @@ def _careful_csv(
             end = start + reader.line_num
             line = first + _FIRST_DATA_LINE
             if end - first > 1:
-                rejects.append(_unbalanced_quote(lines[first], line, columns))
+                rejects.append(_unbalanced_quote(lines[first], line))
             else:
                 rejects.append(
                     StructuralReject(
@@ -465,9 +484,7 @@ def _careful_csv(
         if restart is None:
             break
         start = restart
-    frame = pl.DataFrame(good, schema=dict.fromkeys(columns, pl.String), orient="row")
-    frame = frame.with_columns(pl.Series(ROW_NUMBER, numbers, dtype=pl.Int64))
-    return RawExtract("", path, "csv", frame, _extract_date(path), encoding, delimiter, rejects)
+    return scanned, rejects
 
 
 def _csv_error(error: csv.Error) -> str:
@@ -477,7 +494,7 @@ def _csv_error(error: csv.Error) -> str:
     return text
 
 
-def _unbalanced_quote(text: str, line: int, columns: list[str]) -> StructuralReject:
+def _unbalanced_quote(text: str, line: int) -> StructuralReject:
     return StructuralReject(
         line,
         f'regel {line} heeft een aanhalingsteken (") dat niet wordt gesloten: de regels erna '

@@ -33,7 +33,7 @@ from vik.connectors.guards import Baseline, Guard
 from vik.connectors.keys import stable_hashes
 from vik.connectors.pseudonyms import PseudonymKey, pseudonymise
 from vik.connectors.schemas import SOURCES, Kind, SourceSchema
-from vik.connectors.values import check
+from vik.connectors.values import check, raw_text_suspects
 from vik.errors import ExtractError, FileFormatError, MissingColumnError
 
 RECORD_KEY = "record_key"
@@ -271,7 +271,13 @@ def _ingest_frame(
     absent = [c.name for c in schema.columns if c.name not in named.columns]
     named = named.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent])
 
-    checks = [check(column, max_chars=config.max_field_chars) for column in schema.columns]
+    limit = config.max_field_chars
+    present = [c.name for c in schema.columns if c.name not in absent]
+    suspects = raw_text_suspects(named, present, limit)
+    checks = [
+        check(column, max_chars=limit, raw_text=column.name in suspects)
+        for column in schema.columns
+    ]
     checked = named.with_columns([c.prepare for c in checks]).select(
         *[c.value for c in checks], *[c.reason for c in checks], pl.col(ROW_NUMBER)
     )

@@ -293,8 +293,26 @@ def _raw_problem(column: Column, raw: pl.Expr, max_chars: int) -> pl.Expr:
     )
 
 
-def check(column: Column, *, max_chars: int) -> Check:
-    """How one canonical column (raw text under its canonical name) is normalised and checked."""
+def raw_text_suspects(frame: pl.DataFrame, columns: list[str], max_chars: int) -> set[str]:
+    """The columns in which some value holds a NUL or may be too long: one cheap pass
+    (bytes are at least characters), so the per-row reasons are built only where needed."""
+    if not columns or frame.height == 0:
+        return set()
+    found = frame.select(
+        (
+            pl.col(c).str.contains("\x00", literal=True).any()
+            | (pl.col(c).str.len_bytes().max() > max_chars)
+        ).alias(c)
+        for c in columns
+    ).row(0, named=True)
+    return {c for c, suspect in found.items() if suspect}
+
+
+def check(column: Column, *, max_chars: int, raw_text: bool = True) -> Check:
+    """How one canonical column (raw text under its canonical name) is normalised and checked.
+
+    ``raw_text=False`` leaves out the NUL and length check, for a column that
+    ``raw_text_suspects`` found clean (a cheap pass over the whole frame first)."""
     raw = pl.col(column.name)
     helper = f"__n_{column.name}"
     t = pl.col(helper)
@@ -330,7 +348,8 @@ def check(column: Column, *, max_chars: int) -> Check:
         raise AssertionError(kind)
     if kind in (Kind.INTEGER, Kind.DECIMAL):
         reason = _in_range(column, value, t, reason)
-    reason = pl.coalesce(_raw_problem(column, raw, max_chars), reason)
+    if raw_text:
+        reason = pl.coalesce(_raw_problem(column, raw, max_chars), reason)
     if not column.nullable:
         reason = (
             pl.when(t.is_null())
