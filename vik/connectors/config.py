@@ -55,7 +55,7 @@ class SourceConfig(BaseModel):
     max_quarantine_rise: float = Field(default=0.1, ge=0.0, le=1.0)
     # Longest field (in characters) taken in; a longer one quarantines its row. Also
     # the CSV reader's field limit, so one stray quote cannot swallow a whole file.
-    max_field_chars: int = Field(default=10_000, ge=100)
+    max_field_chars: int = Field(default=10_000, ge=100, le=131_072)
     # Columns beyond the contract that the municipality deliberately takes in
     # (everything else outside the contract is dropped at the door).
     extra_columns: dict[str, Kind] = Field(default_factory=dict)

@@ -241,7 +241,8 @@ HUISNUMMER_RANGE = (1, 99999)
 OPPERVLAKTE_RANGE = (1, 999_999)
 
 
-def _record_id() -> Column:
+def record_id_column() -> Column:
+    """The optional `record_id` every source may deliver (a new source starts with it)."""
     return Column(
         "record_id",
         Kind.TEXT,
@@ -250,9 +251,12 @@ def _record_id() -> Column:
     )
 
 
-def _address(
+def address_part_columns(
     *, required: bool, place: str = "woonplaats", free_text: bool = False
 ) -> tuple[Column, ...]:
+    """The address columns of a source: the parts (straatnaam and huisnummer
+    `required` or not), the place column under its name, and with `free_text` the
+    `adres` column clerks type into (set ``address_parts_or_text`` then)."""
     parts = (
         Column("straatnaam", Kind.TEXT, "Street name (openbare ruimte).", required=required),
         Column(
@@ -267,7 +271,7 @@ def _address(
         Column(
             "huisnummertoevoeging",
             Kind.TEXT,
-            "House number addition (1, 2, H, hs, bis, II, ...).",
+            "House number addition, up to four letters or digits (1, 2, H, hs, bis, II, 3b, AB12).",
         ),
         Column(
             "postcode", Kind.POSTCODE, "Postcode, 1234AB (a space and lower case are accepted)."
@@ -308,7 +312,7 @@ SOURCES: dict[str, SourceSchema] = {
             ),
             personal=("bsn", "geslachtsnaam", "voorvoegsel", "voornamen", "geboortedatum"),
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("bsn", Kind.BSN, "Burgerservicenummer.", required=True, nullable=False),
                 Column(
                     "geslachtsnaam",
@@ -325,7 +329,7 @@ SOURCES: dict[str, SourceSchema] = {
                     "Date of birth; BRP's incomplete dates (19800000, month or day 00) are kept as such.",
                     required=True,
                 ),
-                *_address(required=True),
+                *address_part_columns(required=True),
                 Column(
                     "nummeraanduiding_id",
                     Kind.BAG_ID,
@@ -362,7 +366,7 @@ SOURCES: dict[str, SourceSchema] = {
             public_name="Basisregistratie Adressen en Gebouwen (BAG)",
             public_link="https://www.kadaster.nl/zakelijk/registraties/basisregistraties/bag",
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column(
                     "nummeraanduiding_id",
                     Kind.BAG_ID,
@@ -371,7 +375,7 @@ SOURCES: dict[str, SourceSchema] = {
                     nullable=False,
                 ),
                 Column("verblijfsobject_id", Kind.BAG_ID, "BAG verblijfsobject (16 digits)."),
-                *_address(required=True),
+                *address_part_columns(required=True),
                 Column(
                     "gebruiksdoel",
                     Kind.LIST,
@@ -398,7 +402,7 @@ SOURCES: dict[str, SourceSchema] = {
             public_name="Handelsregister (KvK)",
             public_link="https://www.kvk.nl/over-het-handelsregister/",
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column(
                     "vestigingsnummer",
                     Kind.VESTIGINGSNUMMER,
@@ -420,7 +424,7 @@ SOURCES: dict[str, SourceSchema] = {
                 Column(
                     "datum_uitschrijving", Kind.DATE, "Deregistration date; empty means active."
                 ),
-                *_address(required=True, place="plaats"),
+                *address_part_columns(required=True, place="plaats"),
             ),
         ),
         SourceSchema(
@@ -433,7 +437,7 @@ SOURCES: dict[str, SourceSchema] = {
             public_name="Gemeentelijke belastingen en WOZ",
             personal=("subject_bsn", "subject_naam"),
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("aanslag_id", Kind.TEXT, "Assessment number."),
                 Column(
                     "belastingjaar",
@@ -452,7 +456,7 @@ SOURCES: dict[str, SourceSchema] = {
                 Column("subject_bsn", Kind.BSN, "BSN of the taxed person."),
                 Column("subject_kvk", Kind.KVK_NUMMER, "KvK number of the taxed company."),
                 Column("subject_naam", Kind.TEXT, "Name of the taxed subject."),
-                *_address(required=True),
+                *address_part_columns(required=True),
                 Column("woz_waarde", Kind.INTEGER, "WOZ value in euros.", minimum=0),
                 Column(
                     "aantal_personen",
@@ -478,7 +482,7 @@ SOURCES: dict[str, SourceSchema] = {
             address_parts_or_text=True,
             personal=("aanvrager_bsn", "aanvrager_naam", "aanvrager_geboortedatum"),
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("zaak_id", Kind.TEXT, "Case number."),
                 Column(
                     "vergunningtype",
@@ -491,7 +495,7 @@ SOURCES: dict[str, SourceSchema] = {
                 Column("aanvrager_kvk", Kind.KVK_NUMMER, "Applicant's KvK number."),
                 Column("aanvrager_bsn", Kind.BSN, "Applicant's BSN (optional)."),
                 Column("aanvrager_geboortedatum", Kind.PARTIAL_DATE, "Applicant's date of birth."),
-                *_address(required=False, free_text=True),
+                *address_part_columns(required=False, free_text=True),
                 Column("datum_aanvraag", Kind.DATE, "Application date.", required=True),
                 Column("datum_besluit", Kind.DATE, "Decision date."),
                 Column("status", Kind.CODE, "Status (in_behandeling, verleend, geweigerd, ...)."),
@@ -513,7 +517,7 @@ SOURCES: dict[str, SourceSchema] = {
             criminal_data=True,
             personal=("betrokkene_bsn", "betrokkene_naam", "betrokkene_geboortedatum"),
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("zaak_id", Kind.TEXT, "Case number."),
                 Column(
                     "zaaktype",
@@ -532,7 +536,7 @@ SOURCES: dict[str, SourceSchema] = {
                 ),
                 Column("betrokkene_kvk", Kind.KVK_NUMMER, "KvK number of the company involved."),
                 Column("betrokkene_bsn", Kind.BSN, "BSN of the person involved (optional)."),
-                *_address(required=False, free_text=True),
+                *address_part_columns(required=False, free_text=True),
                 Column("datum_start", Kind.DATE, "Start of the case.", required=True),
                 Column("datum_einde", Kind.DATE, "End of the case; empty means open."),
                 Column("status", Kind.CODE, "Status of the case."),
@@ -547,7 +551,7 @@ SOURCES: dict[str, SourceSchema] = {
             address_parts_or_text=True,
             criminal_data=True,
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("melding_id", Kind.TEXT, "Report number."),
                 Column(
                     "bron",
@@ -558,7 +562,7 @@ SOURCES: dict[str, SourceSchema] = {
                 ),
                 Column("datum", Kind.DATE, "Date of the report.", required=True, nullable=False),
                 Column("categorie", Kind.CODE, "Category of the report.", required=True),
-                *_address(required=False, free_text=True),
+                *address_part_columns(required=False, free_text=True),
             ),
         ),
     )

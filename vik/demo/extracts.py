@@ -41,7 +41,8 @@ def canonical(source: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(*columns, *private)
 
 
-def _address_parts(bag: pl.DataFrame, a: pl.Series, place: str = "woonplaats") -> pl.DataFrame:
+def address_parts(bag: pl.DataFrame, a: pl.Series, place: str = "woonplaats") -> pl.DataFrame:
+    """The address parts of BAG addresses `a` as an extract writes them (place renamed)."""
     return bag.select(*ADDRESS_PARTS, pl.col("woonplaats").alias(place)).gather(a)
 
 
@@ -55,7 +56,7 @@ def _bag(town: Municipality) -> pl.DataFrame:
 def _brp(rng: np.random.Generator, town: Municipality) -> pl.DataFrame:
     periods = town.periods
     persons = town.persons.gather(periods["p"])
-    parts = _address_parts(town.bag, periods["a"])
+    parts = address_parts(town.bag, periods["a"])
     nid = town.bag["nummeraanduiding_id"].gather(periods["a"])
     # Old BRP periods sometimes predate the BAG link and carry no nummeraanduiding.
     unlinked = periods["end"].is_not_null().to_numpy() & (rng.random(periods.height) < 0.03)
@@ -102,7 +103,7 @@ def _kvk(town: Municipality) -> pl.DataFrame:
                 _c="c",
             ),
             companies.select("kvk_nummer", "handelsnaam", "rechtsvorm"),
-            _address_parts(town.bag, v["a"], place="plaats"),
+            address_parts(town.bag, v["a"], place="plaats"),
         ],
         how="horizontal",
     ).sort("kvk_nummer", "vestigingsnummer")
@@ -168,7 +169,7 @@ def _belastingen(rng: np.random.Generator, town: Municipality) -> pl.DataFrame:
                     ).to_series(),
                 }
             ),
-            _address_parts(town.bag, rows["a"]),
+            address_parts(town.bag, rows["a"]),
         ],
         how="horizontal",
     ).sort("postcode", "huisnummer", "huisletter", "huisnummertoevoeging", "_uid", nulls_last=False)
