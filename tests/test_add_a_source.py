@@ -64,9 +64,7 @@ VAKANTIEVERHUUR = SourceSchema(
         Column("verhuurder_geboortedatum", Kind.PARTIAL_DATE, "Host's date of birth."),
         *address_part_columns(required=True),
         Column("aankomst", Kind.DATE, "First night.", required=True, nullable=False),
-        Column(
-            "nachten", Kind.INTEGER, "Nights rented.", required=True, minimum=1, maximum=366
-        ),
+        Column("nachten", Kind.INTEGER, "Nights rented.", required=True, minimum=1, maximum=366),
     ),
 )
 
