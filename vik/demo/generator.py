@@ -31,7 +31,8 @@ from vik.demo.companies import build_companies
 from vik.demo.extracts import assemble, public
 from vik.demo.identifiers import Identifiers
 from vik.demo.municipality import BELASTINGEN, Municipality
-from vik.demo.planted import RULES, Case, Planter, plan_addresses
+from vik.demo.plans import RULES, Case, plan_addresses
+from vik.demo.planted import Planter
 from vik.demo.population import build_population
 from vik.demo.quarantine import spoil
 from vik.demo.taxes import build_assessments
