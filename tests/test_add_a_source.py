@@ -9,6 +9,7 @@ its addresses and persons, read by a rule, and flagged by the night.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -209,3 +210,17 @@ def test_a_source_added_in_the_registry_is_generated_ingested_resolved_and_flagg
     explained = {f.entity_key: f.explanation for f in flags}
     for address, total in too_long.iter_rows():
         assert explained[address] == f"{total} nachten vakantieverhuur gemeld (maximum 30)"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"subject": None}, "links to persoon but names no bsn or naam column"),
+        ({"links": (EntityType.PERSOON,)}, "must link to adres too"),
+        ({"subject": Subject(naam="naam_die_er_niet_is")}, "declares unknown columns"),
+        ({"register_of": EntityType.BEDRIJF}, "the register of bedrijf must link to it"),
+    ],
+)
+def test_a_schema_entry_that_cannot_be_resolved_is_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        replace(VAKANTIEVERHUUR, **changes)

@@ -176,6 +176,9 @@ class SourceSchema:
                 raise ValueError(f"{self.name}: links to persoon but names no bsn or naam column")
             if entity is EntityType.BEDRIJF and not (subject.kvk or subject.naam):
                 raise ValueError(f"{self.name}: links to bedrijf but names no kvk or naam column")
+        if self.subject is not None and EntityType.ADRES not in self.links:
+            # The person and company matchers weigh the address a record names.
+            raise ValueError(f"{self.name}: a source with a subject must link to adres too")
         if self.register_of is not None and self.register_of not in self.links:
             raise ValueError(f"{self.name}: the register of {self.register_of} must link to it")
 
