@@ -13,6 +13,8 @@ a field above the reader's limit, a repeated header, a last line cut off.
 from __future__ import annotations
 
 import csv
+import io
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,10 +165,39 @@ def _rows(
     return frame.with_columns(pl.Series(ROW_NUMBER, scanned.numbers, dtype=pl.Int64)), rejects
 
 
-def _lines(body: str) -> list[str]:
-    # Only "\n" ends a line (the text was normalised to it); str.splitlines would also
-    # split on form feeds and the like inside values.
-    return [line + "\n" for line in body.split("\n")[:-1]]
+class _Lines:
+    """The body's lines one at a time (only "\\n" ends a line: the text was normalised
+    to it, and str.splitlines would also split on form feeds inside values),
+    remembering the lines of the row being read, so that a row read wrongly can be
+    given back and read again from its second line. Memory holds one row's lines,
+    not the file's."""
+
+    def __init__(self, body: str):
+        self._source = io.StringIO(body)  # newline="\n": no other line ends
+        self._pending: deque[str] = deque()
+        self.current: list[str] = []  # the lines of the row being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._pending:
+            line = self._pending.popleft()
+        else:
+            line = self._source.readline()
+            if not line:
+                raise StopIteration
+        self.current.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        """The lines of the row just read; the next row starts afresh."""
+        lines, self.current = self.current, []
+        return lines
+
+    def give_back(self, lines: list[str]) -> None:
+        """These lines are read again, first."""
+        self._pending.extendleft(reversed(lines))
 
 
 @dataclass
@@ -198,25 +229,23 @@ def _scan(
     rejected and reading starts again on the next one, so the rows the quote
     swallowed are read, each under its own line number, instead of being lost.
     """
-    lines = _lines(body)
+    lines = _Lines(body)
     scanned = _Scanned()
     rejects: list[StructuralReject] = []
-    start = 0
-    while start < len(lines):
-        restart = None
-        reader = csv.reader((lines[i] for i in range(start, len(lines))), delimiter=delimiter)
-        first = start  # index of the line the current row starts on
+    first = 0  # index of the line the next row starts on
+    while True:
+        reader = csv.reader(lines, delimiter=delimiter)
         try:
             for row in reader:
-                end = start + reader.line_num  # lines[first:end] hold this row
+                taken = lines.take()
                 line = first + _FIRST_DATA_LINE
-                spans = end - first > 1
-                if spans and (
+                if len(taken) > 1 and (
                     len(row) != expected
-                    or any(_row_like(lines[i], expected, delimiter) for i in range(first + 1, end))
+                    or any(_row_like(text, expected, delimiter) for text in taken[1:])
                 ):
-                    rejects.append(_unbalanced_quote(lines[first], line))
-                    restart = first + 1
+                    rejects.append(_unbalanced_quote(taken[0], line))
+                    lines.give_back(taken[1:])
+                    first += 1
                     break
                 if len(row) == expected:
                     scanned.numbers.append(line)
@@ -229,15 +258,18 @@ def _scan(
                             f"regel {line} heeft {len(row)} velden, de kopregel heeft er "
                             f"{expected}: controleer de scheidingstekens ('{delimiter}') en de "
                             "aanhalingstekens in die regel",
-                            lines[first].rstrip("\n"),
+                            taken[0].rstrip("\n"),
                         )
                     )
-                first = end
+                first += len(taken)
+            else:
+                return scanned, rejects
         except csv.Error as error:
-            end = start + reader.line_num
+            taken = lines.take()
             line = first + _FIRST_DATA_LINE
-            if end - first > 1:
-                rejects.append(_unbalanced_quote(lines[first], line))
+            if len(taken) > 1:
+                rejects.append(_unbalanced_quote(taken[0], line))
+                lines.give_back(taken[1:])
             else:
                 rejects.append(
                     StructuralReject(
@@ -245,14 +277,10 @@ def _scan(
                         f"regel {line} is niet te lezen ({_csv_error(error)}); een veld is "
                         f"waarschijnlijk langer dan {csv.field_size_limit()} tekens. Controleer "
                         "die regel in de export",
-                        lines[first].rstrip("\n")[: config.max_field_chars],
+                        taken[0].rstrip("\n")[: config.max_field_chars],
                     )
                 )
-            restart = first + 1
-        if restart is None:
-            break
-        start = restart
-    return scanned, rejects
+            first += 1
 
 
 def _csv_error(error: csv.Error) -> str:
@@ -275,8 +303,7 @@ def _unbalanced_quote(text: str, line: int) -> StructuralReject:
 def _reject_cut_last_row(raw: RawExtract, body: str) -> None:
     """A file without a line end after its last line, where that line is shorter than
     its neighbours, was most likely cut off in transfer: its last row is rejected."""
-    lines = _lines(body)
-    last = len(lines) - 1 + _FIRST_DATA_LINE
+    last = body.count("\n") - 1 + _FIRST_DATA_LINE
     reason = (
         f"regel {last} (de laatste) lijkt afgebroken: het bestand eindigt zonder regeleinde "
         "en die regel is {how}. Controleer of het bestand volledig is overgekomen en lever het "
@@ -291,9 +318,10 @@ def _reject_cut_last_row(raw: RawExtract, body: str) -> None:
     numbers = raw.frame[ROW_NUMBER]
     if numbers.len() == 0 or numbers[-1] != last:
         return
-    neighbours = [len(line) for line in lines[-1 - CUT_NEIGHBOURS : -1]]
-    if len(neighbours) < CUT_MIN_NEIGHBOURS or len(lines[-1]) >= min(neighbours):
+    *before, cut = body[:-1].rsplit("\n", CUT_NEIGHBOURS + 1)[-(CUT_NEIGHBOURS + 1) :]
+    neighbours = [len(line) for line in before]
+    if len(neighbours) < CUT_MIN_NEIGHBOURS or len(cut) >= min(neighbours):
         return
     raw.frame = raw.frame.slice(0, raw.frame.height - 1)
-    how = f"korter ({len(lines[-1]) - 1} tekens) dan alle regels ervoor"
-    raw.rejects.append(StructuralReject(last, reason.format(how=how), lines[-1].rstrip("\n")))
+    how = f"korter ({len(cut)} tekens) dan alle regels ervoor"
+    raw.rejects.append(StructuralReject(last, reason.format(how=how), cut))
