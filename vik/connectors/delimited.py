@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,7 @@ def read_csv(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
         return RawExtract("", path, "csv", frame, extract_date(path), encoding, delimiter)
     frame, rejects = _rows(body, columns, delimiter, config)
     raw = RawExtract("", path, "csv", frame, extract_date(path), encoding, delimiter, rejects)
+    raw.may_hold_nul = "\x00" in body
     _reject_repeated_header(raw, columns)
     if cut:
         _reject_cut_last_row(raw, body)
@@ -108,13 +110,19 @@ def _reject_repeated_header(raw: RawExtract, columns: list[str]) -> None:
     names = [c for c in columns if not c.startswith("(kolom ")]
     if not names or raw.frame.height == 0:
         return
-    repeated = pl.all_horizontal(
-        pl.col(c).str.strip_chars().str.to_lowercase() == c.lower() for c in names
-    ).fill_null(False)
-    headers = raw.frame.filter(repeated)
+
+    def named(column: str) -> pl.Expr:
+        return pl.col(column).str.strip_chars().str.to_lowercase() == column.lower()
+
+    # The first column decides which rows to look at: one regex scan, no copies.
+    first = pl.col(names[0]).str.contains(rf"(?i)^\s*{re.escape(names[0])}\s*$")
+    if not raw.frame.select(first.any()).item():
+        return
+    candidates = raw.frame.filter(first)
+    headers = candidates.filter(pl.all_horizontal(named(c) for c in names).fill_null(False))
     if headers.height == 0:
         return
-    raw.frame = raw.frame.filter(~repeated)
+    raw.frame = raw.frame.filter(~pl.col(ROW_NUMBER).is_in(headers[ROW_NUMBER].implode()))
     separator = raw.delimiter or ","
     for row in headers.iter_rows(named=True):
         line = row[ROW_NUMBER]
@@ -135,17 +143,17 @@ def _rows(
 
     polars reads the body in one go when every row is well formed; which that is,
     a first pass decides: polars counting delimiters per line when no value is
-    quoted, Python's csv reader (``_scan``) when values are. Only a file with broken
-    rows is read row by row, keeping every good row.
+    quoted, Python's csv reader when values are. A file with broken rows, or with a
+    row that spans lines, is read row by row (``_scan``), keeping every good row.
     """
     counts = _field_counts(body, delimiter)
     if counts is not None:
         numbers = pl.int_range(_FIRST_DATA_LINE, _FIRST_DATA_LINE + counts.len(), eager=True)
         well_formed = not (counts != len(columns)).any()
     else:
-        scanned, rejects = _scan(body, len(columns), delimiter, config, keep=False)
-        numbers = pl.Series(scanned.numbers, dtype=pl.Int64)
-        well_formed = not rejects
+        starts = _quick_starts(body, len(columns), delimiter)
+        numbers = pl.Series(starts or [], dtype=pl.Int64)
+        well_formed = starts is not None
     if well_formed:
         try:
             frame = pl.read_csv(
@@ -163,6 +171,21 @@ def _rows(
     scanned, rejects = _scan(body, len(columns), delimiter, config, keep=True)
     frame = pl.DataFrame(scanned.rows, schema=dict.fromkeys(columns, pl.String), orient="row")
     return frame.with_columns(pl.Series(ROW_NUMBER, scanned.numbers, dtype=pl.Int64)), rejects
+
+
+def _quick_starts(body: str, expected: int, delimiter: str) -> list[int] | None:
+    """The line every row starts on, when every line is one row with every field;
+    None for anything else (the careful ``_scan`` then decides)."""
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+    starts = []
+    try:
+        for row in reader:
+            if len(row) != expected or reader.line_num != len(starts) + 1:
+                return None
+            starts.append(reader.line_num - 1 + _FIRST_DATA_LINE)
+    except csv.Error:
+        return None
+    return starts
 
 
 class _Lines:

@@ -168,6 +168,7 @@ def _json_lines(text: str) -> Iterator[tuple[int, str]]:
 def _read_jsonl(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
     text, encoding = read_text(path, data, config, "JSON Lines-bestand", "een JSON-bestand")
     lines = list(_json_lines(text))
+    nul = "\x00" in text or "\\u0000" in text  # JSON may write NUL as an escape
     cut = bool(text.strip()) and not text.endswith("\n")
     try:
         frame = pl.read_ndjson(text.encode(), infer_schema_length=None)
@@ -177,7 +178,9 @@ def _read_jsonl(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
         frame, nested = _as_strings(frame, path)
         numbers = [n for n, _ in lines]
         frame = frame.with_columns(pl.Series(ROW_NUMBER, numbers, dtype=pl.Int64))
-        return RawExtract("", path, "jsonl", frame, extract_date(path), encoding, nested=nested)
+        return RawExtract(
+            "", path, "jsonl", frame, extract_date(path), encoding, nested=nested, may_hold_nul=nul
+        )
     except FileFormatError:
         raise
     except Exception:  # polars could not take the file whole; find the bad lines
@@ -223,7 +226,9 @@ def _read_jsonl(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
         {c: [None if r.get(c) is None else str(r.get(c)) for r in records] for c in columns},
         schema=dict.fromkeys(columns, pl.String),
     ).with_columns(pl.Series(ROW_NUMBER, numbers, dtype=pl.Int64))
-    return RawExtract("", path, "jsonl", frame, extract_date(path), encoding, None, rejects, nested)
+    return RawExtract(
+        "", path, "jsonl", frame, extract_date(path), encoding, None, rejects, nested, nul
+    )
 
 
 def read_extract(source: str, extracts_dir: Path, config: SourceConfig) -> RawExtract:

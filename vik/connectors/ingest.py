@@ -274,7 +274,7 @@ def _ingest_frame(
 
     limit = config.max_field_chars
     present = [c.name for c in schema.columns if c.name not in absent]
-    suspects = raw_text_suspects(named, present, limit)
+    suspects = raw_text_suspects(named, present, limit, nul=raw.may_hold_nul)
     checks = [
         check(column, max_chars=limit, raw_text=column.name in suspects)
         for column in schema.columns

@@ -47,6 +47,9 @@ class RawExtract:
     # Columns that held nested values (Parquet/JSON lists or structs): column → what
     # it held, in words. A list of plain values is joined with ';' as in CSV.
     nested: dict[str, str] = field(default_factory=dict)
+    # False when the reader saw no NUL character anywhere in the text (one fast scan
+    # of the file instead of one per value).
+    may_hold_nul: bool = True
 
     @property
     def rows_read(self) -> int:

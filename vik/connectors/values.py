@@ -293,14 +293,17 @@ def _raw_problem(column: Column, raw: pl.Expr, max_chars: int) -> pl.Expr:
     )
 
 
-def raw_text_suspects(frame: pl.DataFrame, columns: list[str], max_chars: int) -> set[str]:
+def raw_text_suspects(
+    frame: pl.DataFrame, columns: list[str], max_chars: int, *, nul: bool = True
+) -> set[str]:
     """The columns in which some value holds a NUL or may be too long: one cheap pass
-    (bytes are at least characters), so the per-row reasons are built only where needed."""
+    (bytes are at least characters), so the per-row reasons are built only where needed.
+    ``nul=False``: the reader saw no NUL anywhere in the file, so none is looked for."""
     if not columns or frame.height == 0:
         return set()
     found = frame.select(
         (
-            pl.col(c).str.contains("\x00", literal=True).any()
+            (pl.col(c).str.contains("\x00", literal=True).any() if nul else pl.lit(False))
             | (pl.col(c).str.len_bytes().max() > max_chars)
         ).alias(c)
         for c in columns
