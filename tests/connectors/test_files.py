@@ -47,6 +47,8 @@ def test_an_unbalanced_quote_near_the_end_loses_no_row(tmp_path, key):
     (bad,) = result.quarantine.iter_rows(named=True)
     assert bad["rij"] == 5
     assert "regel 5" in bad["redenen"] and "aanhalingsteken" in bad["redenen"]
+    (reason,) = result.summary.reasons  # counted as one kind of reason, line left out
+    assert reason.startswith("regel … heeft een aanhalingsteken")
 
 
 def test_row_numbers_are_the_files_line_numbers_also_after_a_quoted_line_break(tmp_path, key):

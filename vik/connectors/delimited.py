@@ -297,7 +297,7 @@ def _scan(
                 rejects.append(
                     StructuralReject(
                         line,
-                        f"regel {line} is niet te lezen ({_csv_error(error)}); een veld is "
+                        f"regel {line} is niet te lezen ({_csv_error(error)}): een veld is "
                         f"waarschijnlijk langer dan {csv.field_size_limit()} tekens. Controleer "
                         "die regel in de export",
                         taken[0].rstrip("\n")[: config.max_field_chars],
@@ -318,7 +318,7 @@ def _unbalanced_quote(text: str, line: int) -> StructuralReject:
         line,
         f'regel {line} heeft een aanhalingsteken (") dat niet wordt gesloten: de regels erna '
         "zouden er als één waarde in verdwijnen. Sluit het aanhalingsteken in die regel, of "
-        'verdubbel het ("") als het bij de waarde hoort; de regels erna zijn gewoon gelezen',
+        'verdubbel het ("") als het bij de waarde hoort. De regels erna zijn gewoon gelezen',
         text.rstrip("\n"),
     )
 

@@ -278,7 +278,7 @@ def _raw_problem(column: Column, raw: pl.Expr, max_chars: int) -> pl.Expr:
     """What is wrong with the raw text whatever the kind: a NUL character, or its length."""
     return (
         pl.when(raw.str.contains("\x00", literal=True))
-        .then(pl.lit(f"{column.name}: bevat een NUL-teken (\\0); haal het uit de export"))
+        .then(pl.lit(f"{column.name}: bevat een NUL-teken (\\0), haal het uit de export"))
         .when(raw.str.len_chars() > max_chars)
         .then(
             pl.concat_str(
