@@ -23,7 +23,7 @@ from sqlalchemy import and_, false, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from vik.resolve.links import ENTITY_KEYS
+from vik.connectors.schemas import ENTITIES
 from vik.store.models import Flag, RuleVersion
 
 
@@ -72,7 +72,8 @@ class RuleText:
 
     def reads_entity(self, source: str, entity_type: str) -> bool:
         """Does this rule read the link of `source` records to this kind of entity?"""
-        return f"{source}.{ENTITY_KEYS.get(entity_type, '')}" in self.inputs
+        entity = next((e for e in ENTITIES.values() if e.type == entity_type), None)
+        return entity is not None and f"{source}.{entity.key}" in self.inputs
 
     def reads_source(self, source: str) -> bool:
         return any(ref.split(".", 1)[0] == source for ref in self.inputs)
