@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlmodel import Session
 
+from tests.conftest import POSTGRES_ENV, _postgres_schema_url
 from vik.errors import RunLockedError
 from vik.store.db import connect, migrate
 from vik.store.lock import run_lock
@@ -57,3 +60,30 @@ def test_sqlite_lock_of_a_living_process_is_respected(tmp_path):
         session.commit()
     with pytest.raises(RunLockedError), run_lock(engine):
         pass
+
+
+@pytest.mark.postgres
+def test_two_vik_schemas_on_one_postgres_database_each_have_their_own_lock():
+    """A database can hold several VIK schemas (test and acceptance, say): the night of
+    one must not block the night of the other, while each still runs one at a time."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL-test overgeslagen: zet {POSTGRES_ENV}")
+    first_schema, second_schema = _postgres_schema_url(base), _postgres_schema_url(base)
+    first_url, second_url = next(first_schema), next(second_schema)
+    try:
+        first, second = connect(first_url), connect(second_url)
+        migrate(first)
+        migrate(second)
+        with (
+            run_lock(first, "test"),
+            run_lock(second, "acceptatie"),
+            pytest.raises(RunLockedError),
+            run_lock(connect(first_url), "nog een"),
+        ):
+            pass
+        first.dispose()
+        second.dispose()
+    finally:
+        next(first_schema, None)
+        next(second_schema, None)

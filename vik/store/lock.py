@@ -27,8 +27,11 @@ from vik.store.db import is_postgres
 from vik.store.models import RunLock
 
 LOCK_NAME = "nightly"
-# Arbitrary but fixed: pg_try_advisory_lock takes a 64-bit key.
+# Arbitrary but fixed. The lock is keyed by this and by VIK's schema (a database can hold
+# several VIK schemas, for example a test and an acceptance environment, each with its
+# own night): pg_try_advisory_lock(int, int).
 ADVISORY_KEY = 0x5649_4B00  # "VIK\0"
+_SCHEMA_KEY = "hashtext(current_schema())"
 
 
 def _holder(label: str) -> str:
@@ -63,7 +66,7 @@ def run_lock(engine: Engine, label: str = "run") -> Iterator[None]:
         connection = engine.connect()
         try:
             got = connection.execute(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}
+                text(f"SELECT pg_try_advisory_lock(:key, {_SCHEMA_KEY})"), {"key": ADVISORY_KEY}
             ).scalar()
             connection.commit()
             if not got:
@@ -71,7 +74,9 @@ def run_lock(engine: Engine, label: str = "run") -> Iterator[None]:
             try:
                 yield
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+                connection.execute(
+                    text(f"SELECT pg_advisory_unlock(:key, {_SCHEMA_KEY})"), {"key": ADVISORY_KEY}
+                )
                 connection.commit()
         finally:
             connection.close()
