@@ -12,6 +12,16 @@ calls ``evaluate_rules`` ``--repeat`` times. Reported: wall time of every
 evaluation and of each rule in it, hits, and the process's peak resident set
 size (ru_maxrss: Python, the libraries and the resolved frames included), next
 to the resident size before evaluation started.
+
+``--dump DIR`` writes what the last evaluation decided (every hit with its
+values, explanation and evidence; every onbeslist outcome; the per-rule counts)
+to DIR; ``--compare DIR`` then says whether it is identical to an earlier dump.
+That is how a change to vik/rules is checked to leave behaviour unchanged:
+
+    .venv/bin/python bench/rules.py --addresses 50000 --keep var/bench --dump var/bench/before
+    (change the engine)
+    .venv/bin/python bench/rules.py --addresses 50000 --keep var/bench --dump var/bench/after \
+        --compare var/bench/before
 """
 
 from __future__ import annotations
@@ -64,7 +74,7 @@ def _prepare_worker(extracts: str, out: str) -> dict:
     return {"seconds": round(time.perf_counter() - started, 1), "peak_mib": round(_peak_mib())}
 
 
-def _evaluate_worker(resolved: str, repeat: str) -> dict:
+def _evaluate_worker(resolved: str, repeat: str, dump: str = "") -> dict:
     import polars as pl
 
     from vik.rules import evaluate_rules, load_context, load_rules
@@ -92,6 +102,8 @@ def _evaluate_worker(resolved: str, repeat: str) -> dict:
                 },
             }
         )
+    if dump:
+        _dump(evaluation, Path(dump))
     return {
         "rows": {name: frame.height for name, frame in frames.items()},
         "rss_before_mib": round(before),
@@ -100,13 +112,45 @@ def _evaluate_worker(resolved: str, repeat: str) -> dict:
     }
 
 
+def _dump(evaluation, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    evaluation.hits().sort("rule_id", "entity_type", "entity_key", "department").write_parquet(
+        folder / "hits.parquet"
+    )
+    evaluation.undecided().sort("rule_id", "entity_type", "entity_key").write_parquet(
+        folder / "undecided.parquet"
+    )
+    counts = [{k: v for k, v in o.counts().items() if k != "seconds"} for o in evaluation.outcomes]
+    (folder / "outcomes.json").write_text(json.dumps(counts, indent=1, sort_keys=True))
+
+
+def _compare(before: Path, after: Path) -> list[str]:
+    """What differs between two dumps (empty: identical)."""
+    import polars as pl
+    from polars.testing import assert_frame_equal
+
+    differences = []
+    for name in ("hits.parquet", "undecided.parquet"):
+        try:
+            assert_frame_equal(pl.read_parquet(before / name), pl.read_parquet(after / name))
+        except AssertionError as error:
+            differences.append(f"{name}: {error}")
+    if (before / "outcomes.json").read_text() != (after / "outcomes.json").read_text():
+        differences.append("outcomes.json differs")
+    return differences
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--addresses", type=int, default=500_000)
     parser.add_argument("--keep", type=Path, help="folder for extracts and resolved frames")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--refresh", action="store_true", help="ingest and resolve again")
+    parser.add_argument("--dump", type=Path, help="write the last evaluation's decisions here")
+    parser.add_argument("--compare", type=Path, help="a dump to compare --dump with")
     args = parser.parse_args(argv)
+    if args.compare and not args.dump:
+        parser.error("--compare needs --dump")
 
     with tempfile.TemporaryDirectory(prefix="vik-bench-") as scratch:
         keep = args.keep or Path(scratch)
@@ -121,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.refresh or not (resolved / "brp.parquet").is_file():
             prepared = _in_subprocess("prepare", str(extracts), str(resolved))
             print(f"ingest + resolve (once): {prepared['seconds']} s", flush=True)
-        figures = _in_subprocess("evaluate", str(resolved), str(args.repeat))
+        dump = str(args.dump.resolve()) if args.dump else ""
+        figures = _in_subprocess("evaluate", str(resolved), str(args.repeat), dump)
 
     print(f"addresses={args.addresses} rows: {figures['rows']}")
     for number, run in enumerate(figures["runs"], 1):
@@ -135,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"RSS before evaluation {figures['rss_before_mib']:,} MiB")
     print(f"peak RSS              {figures['peak_mib']:,} MiB")
+    if args.compare:
+        differences = _compare(args.compare, args.dump)
+        print("\n".join(differences) or f"identical to {args.compare}")
+        return 1 if differences else 0
     return 0
 
 

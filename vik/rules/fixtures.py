@@ -17,9 +17,10 @@ from datetime import date
 import polars as pl
 
 from vik.errors import RuleSchemaError
-from vik.rules.engine import evaluate_rule
-from vik.rules.loader import Context, LoadedRule, source_fields
+from vik.rules.context import Context, source_fields
+from vik.rules.loader import LoadedRule
 from vik.rules.model import Fixture
+from vik.rules.runner import evaluate_rule
 
 _SPECIAL = ("repeat", "record_key")
 
