@@ -48,7 +48,7 @@ class Betrokkenheid(RuleKind):
 
     def evaluate(self, compiled: CompiledRule, frames: Mapping[str, pl.DataFrame]) -> Verdicts:
         rule = compiled.rule
-        minimum = int(rule.params.get("min_afdelingen", 2))
+        minimum = int(rule.params.get("min_afdelingen", 2))  # type: ignore[arg-type]
         names = {d: matter.name for d, matter in compiled.matters.items()}
         contacts = {d: matter.contact for d, matter in compiled.matters.items()}
         hits = []

@@ -39,7 +39,7 @@ def _value(value: object, kind: str) -> object:
     if kind == "list":
         if isinstance(value, str):
             return [item.strip() for item in value.split(";") if item.strip()]
-        return [str(item) for item in value]  # type: ignore[union-attr]
+        return [str(item) for item in value]  # type: ignore[attr-defined]
     if kind == "date":
         return value.isoformat() if isinstance(value, date) else str(value)
     if kind == "number":

@@ -50,27 +50,27 @@ __all__ = [
 EVIDENCE_TYPE = pl.List(
     pl.Struct(
         {
-            "source": pl.String,
-            "record_key": pl.String,
-            "confidence": pl.Float64,
-            "method": pl.String,
+            "source": pl.String(),
+            "record_key": pl.String(),
+            "confidence": pl.Float64(),
+            "method": pl.String(),
         }
     )
 )
-HITS_SCHEMA = {
-    "rule_id": pl.String,
-    "entity_type": pl.String,
-    "entity_key": pl.String,
-    "department": pl.String,
-    "values": pl.String,
-    "explanation": pl.String,
+HITS_SCHEMA: dict[str, pl.DataType] = {
+    "rule_id": pl.String(),
+    "entity_type": pl.String(),
+    "entity_key": pl.String(),
+    "department": pl.String(),
+    "values": pl.String(),
+    "explanation": pl.String(),
     "evidence": EVIDENCE_TYPE,
 }
-UNDECIDED_SCHEMA = {
-    "rule_id": pl.String,
-    "entity_type": pl.String,
-    "entity_key": pl.String,
-    "reason": pl.String,
+UNDECIDED_SCHEMA: dict[str, pl.DataType] = {
+    "rule_id": pl.String(),
+    "entity_type": pl.String(),
+    "entity_key": pl.String(),
+    "reason": pl.String(),
 }
 
 

@@ -184,7 +184,7 @@ def _same_person(a: str, b: str) -> bool:
 def doelbinding_gaps(rule: Rule, context: Context) -> list[str]:
     """What the doelbinding still lacks before the rule may run (empty: complete)."""
     d = rule.doelbinding
-    gaps = []
+    gaps: list[str] = []
     required = {
         "doel": d.doel,
         "verantwoordelijk_orgaan": d.verantwoordelijk_orgaan,

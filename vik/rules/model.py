@@ -197,6 +197,14 @@ class Measure(Strict):
     def source(self) -> str:
         return self.target.split(".", 1)[0]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its class is built from the registry, so pickle rebuilds it from there too.
+        return (_measure_from, (self.model_dump(exclude_defaults=True),))
+
+
+def _measure_from(data: dict[str, Any]) -> Measure:
+    return measure_model().model_validate(data)
+
 
 def measure_model() -> type[Measure]:
     """The schema of a measure: one optional key per registered aggregation, then where/unknown."""
@@ -253,7 +261,7 @@ class _Registered:
 @lru_cache(maxsize=8)
 def _one_of(names: tuple[str, ...]) -> TypeAdapter[Any]:
     # A Literal, so that an unknown value gets pydantic's own message (and our Dutch one).
-    return TypeAdapter(Literal[names])  # type: ignore[valid-type]
+    return TypeAdapter(Literal[names])  # type: ignore[valid-type, arg-type]
 
 
 class _RegisteredMeasure:
