@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,9 +54,15 @@ def _current_mib() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def _in_subprocess(*args: str) -> dict:
+def _in_subprocess(*args: str, code: Path | None = None) -> dict:
+    """Run a worker in a fresh process; with code, that checkout's vik instead of this one."""
+    env = {**os.environ, "PYTHONPATH": str(code)} if code else None
     done = subprocess.run(
-        [sys.executable, str(HERE), "_worker", *args], capture_output=True, text=True, check=False
+        [sys.executable, str(HERE), "_worker", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     if done.returncode != 0:
         raise SystemExit(f"worker {args} failed:\n{done.stderr[-4000:]}")
@@ -148,6 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh", action="store_true", help="ingest and resolve again")
     parser.add_argument("--dump", type=Path, help="write the last evaluation's decisions here")
     parser.add_argument("--compare", type=Path, help="a dump to compare --dump with")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of the code before a change (e.g. a git worktree of main): it and "
+        "this checkout are measured in turn, --rounds times, and the ratio is printed",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds with --baseline")
     args = parser.parse_args(argv)
     if args.compare and not args.dump:
         parser.error("--compare needs --dump")
@@ -166,7 +181,13 @@ def main(argv: list[str] | None = None) -> int:
             prepared = _in_subprocess("prepare", str(extracts), str(resolved))
             print(f"ingest + resolve (once): {prepared['seconds']} s", flush=True)
         dump = str(args.dump.resolve()) if args.dump else ""
-        figures = _in_subprocess("evaluate", str(resolved), str(args.repeat), dump)
+        if args.baseline:
+            _before_and_after(args.baseline.resolve(), resolved, args.repeat, args.rounds, dump)
+            figures = {}
+        else:
+            figures = _in_subprocess("evaluate", str(resolved), str(args.repeat), dump)
+    if args.baseline:
+        return _compared(args)
 
     print(f"addresses={args.addresses} rows: {figures['rows']}")
     for number, run in enumerate(figures["runs"], 1):
@@ -180,11 +201,43 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"RSS before evaluation {figures['rss_before_mib']:,} MiB")
     print(f"peak RSS              {figures['peak_mib']:,} MiB")
-    if args.compare:
-        differences = _compare(args.compare, args.dump)
-        print("\n".join(differences) or f"identical to {args.compare}")
-        return 1 if differences else 0
-    return 0
+    return _compared(args)
+
+
+def _compared(args: argparse.Namespace) -> int:
+    if not args.compare:
+        return 0
+    differences = _compare(args.compare, args.dump)
+    print("\n".join(differences) or f"identical to {args.compare}")
+    return 1 if differences else 0
+
+
+def _before_and_after(baseline: Path, resolved: Path, repeat: int, rounds: int, dump: str) -> None:
+    """Before (the baseline checkout) and after (this one) in turn, on the same frames, so
+    that a busy machine slows both alike; medians and fastest runs side by side."""
+    figures: dict[str, list[dict]] = {"before": [], "after": []}
+    for number in range(1, rounds + 1):
+        for label, code in (("before", baseline), ("after", None)):
+            last = number == rounds and label == "after"
+            args = ("evaluate", str(resolved), str(repeat), dump if last else "")
+            figures[label].append(_in_subprocess(*args, code=code))
+            seconds = [run["seconds"] for run in figures[label][-1]["runs"]]
+            print(f"round {number} {label:<6}: {', '.join(f'{s:.1f}' for s in seconds)} s")
+    runs = {label: [run for f in found for run in f["runs"]] for label, found in figures.items()}
+    evaluations = {label: [run["seconds"] for run in found] for label, found in runs.items()}
+    print(f"\n{'':<26} {'before':>8} {'after':>8} {'ratio':>6}")
+    for name, summary in (("median (s)", statistics.median), ("fastest (s)", min)):
+        before, after = summary(evaluations["before"]), summary(evaluations["after"])
+        print(f"{name:<26} {before:>8.2f} {after:>8.2f} {after / before:>6.2f}")
+    peak = {label: max(f["peak_mib"] for f in found) for label, found in figures.items()}
+    print(
+        f"{'peak RSS (MiB)':<26} {peak['before']:>8,} {peak['after']:>8,} "
+        f"{peak['after'] / peak['before']:>6.2f}"
+    )
+    print("fastest per rule (s):")
+    for rule_id in runs["after"][-1]["rules"]:
+        before, after = (min(run["rules"][rule_id]["seconds"] for run in runs[x]) for x in runs)
+        print(f"  {rule_id:<24} {before:>8.2f} {after:>8.2f}")
 
 
 def worker(argv: list[str]) -> None:
