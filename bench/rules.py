@@ -9,7 +9,8 @@ whose resolved frames are written as Parquet to ``<keep>/resolved-<addresses>``
 again, after a change to vik/connectors or vik/resolve). The measurement runs
 in a fresh subprocess: it reads the resolved frames, loads config/rules and
 calls ``evaluate_rules`` ``--repeat`` times. Reported: wall time of every
-evaluation and of each rule in it, hits, and the process's peak resident set
+evaluation (and the CPU time of all its threads, which a busy machine disturbs
+less) and of each rule in it, hits, and the process's peak resident set
 size (ru_maxrss: Python, the libraries and the resolved frames included), next
 to the resident size before evaluation started.
 
@@ -22,6 +23,11 @@ That is how a change to vik/rules is checked to leave behaviour unchanged:
     (change the engine)
     .venv/bin/python bench/rules.py --addresses 50000 --keep var/bench --dump var/bench/after \
         --compare var/bench/before
+
+``--baseline CHECKOUT`` measures an earlier checkout of VIK (for instance
+``git worktree add ../vik-main main``) and this one in turn, ``--rounds``
+times, each in a fresh process on the same frames, and prints the ratios: on a
+busy machine only such interleaved ratios mean anything.
 """
 
 from __future__ import annotations
@@ -82,23 +88,48 @@ def _prepare_worker(extracts: str, out: str) -> dict:
     return {"seconds": round(time.perf_counter() - started, 1), "peak_mib": round(_peak_mib())}
 
 
-def _evaluate_worker(resolved: str, repeat: str, dump: str = "") -> dict:
+def _blanked(frames: dict, pl) -> dict:  # type: ignore[no-untyped-def]
+    """The frames with values emptied on purpose, so that the rules meet unknown values
+    (onbeslist) and records tied to no address (unlinked): every 50th floor area, every
+    77th gebruiksdoel, every 33rd BRP start date, every 40th address link of brp, kvk,
+    meldingen and vergunningen."""
+    blanks = {
+        "bag": {"oppervlakte": 50, "gebruiksdoel": 77},
+        "brp": {"nummeraanduiding_id": 40, "datum_aanvang_adreshouding": 33},
+        "kvk": {"nummeraanduiding_id": 40},
+        "meldingen": {"nummeraanduiding_id": 40},
+        "vergunningen": {"nummeraanduiding_id": 40},
+    }
+    row = pl.int_range(pl.len())
+    return {
+        name: frame.with_columns(
+            pl.when(row % every == 0).then(None).otherwise(pl.col(column)).alias(column)
+            for column, every in blanks.get(name, {}).items()
+        )
+        for name, frame in frames.items()
+    }
+
+
+def _evaluate_worker(resolved: str, repeat: str, dump: str = "", blank: str = "") -> dict:
     import polars as pl
 
     from vik.rules import evaluate_rules, load_context, load_rules
 
     frames = {p.stem: pl.read_parquet(p) for p in sorted(Path(resolved).glob("*.parquet"))}
+    if blank:
+        frames = _blanked(frames, pl)
     context = load_context(CONFIG)
     rules = load_rules(CONFIG / "rules", context)
     before = _current_mib()
     runs = []
     for _ in range(int(repeat)):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         evaluation = evaluate_rules(rules, frames, PEILDATUM, context)
         seconds = time.perf_counter() - started
         runs.append(
             {
                 "seconds": round(seconds, 2),
+                "cpu_seconds": round(time.process_time() - cpu, 2),
                 "rules": {
                     o.rule_id: {
                         "seconds": round(o.seconds, 2),
@@ -163,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
         "this checkout are measured in turn, --rounds times, and the ratio is printed",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds with --baseline")
+    parser.add_argument(
+        "--blank",
+        action="store_true",
+        help="empty some values first, so that rules meet onbeslist and unlinked records",
+    )
     args = parser.parse_args(argv)
     if args.compare and not args.dump:
         parser.error("--compare needs --dump")
@@ -182,16 +218,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ingest + resolve (once): {prepared['seconds']} s", flush=True)
         dump = str(args.dump.resolve()) if args.dump else ""
         if args.baseline:
-            _before_and_after(args.baseline.resolve(), resolved, args.repeat, args.rounds, dump)
+            _before_and_after(args, resolved, dump)
             figures = {}
         else:
-            figures = _in_subprocess("evaluate", str(resolved), str(args.repeat), dump)
+            blank = "blank" if args.blank else ""
+            figures = _in_subprocess("evaluate", str(resolved), str(args.repeat), dump, blank)
     if args.baseline:
         return _compared(args)
 
     print(f"addresses={args.addresses} rows: {figures['rows']}")
     for number, run in enumerate(figures["runs"], 1):
-        print(f"evaluation {number}: {run['seconds']:.1f} s")
+        print(f"evaluation {number}: {run['seconds']:.1f} s ({run['cpu_seconds']:.1f} s CPU)")
     print(f"{'rule':<26} {'seconds':>8} {'hits':>8} {'onbeslist':>10}")
     for rule_id, rule in figures["runs"][-1]["rules"].items():
         state = "" if rule["ran"] else "  (niet gedraaid)"
@@ -212,22 +249,29 @@ def _compared(args: argparse.Namespace) -> int:
     return 1 if differences else 0
 
 
-def _before_and_after(baseline: Path, resolved: Path, repeat: int, rounds: int, dump: str) -> None:
+def _before_and_after(args: argparse.Namespace, resolved: Path, dump: str) -> None:
     """Before (the baseline checkout) and after (this one) in turn, on the same frames, so
     that a busy machine slows both alike; medians and fastest runs side by side."""
     figures: dict[str, list[dict]] = {"before": [], "after": []}
-    for number in range(1, rounds + 1):
-        for label, code in (("before", baseline), ("after", None)):
-            last = number == rounds and label == "after"
-            args = ("evaluate", str(resolved), str(repeat), dump if last else "")
-            figures[label].append(_in_subprocess(*args, code=code))
-            seconds = [run["seconds"] for run in figures[label][-1]["runs"]]
-            print(f"round {number} {label:<6}: {', '.join(f'{s:.1f}' for s in seconds)} s")
+    blank = "blank" if args.blank else ""
+    for number in range(1, args.rounds + 1):
+        for label, code in (("before", args.baseline.resolve()), ("after", None)):
+            last = number == args.rounds and label == "after"
+            worker = ("evaluate", str(resolved), str(args.repeat), dump if last else "", blank)
+            figures[label].append(_in_subprocess(*worker, code=code))
+            found = figures[label][-1]["runs"]
+            wall = ", ".join(f"{run['seconds']:.1f}" for run in found)
+            cpu = ", ".join(f"{run['cpu_seconds']:.1f}" for run in found)
+            print(f"round {number} {label:<6}: {wall} s ({cpu} s CPU)", flush=True)
     runs = {label: [run for f in found for run in f["runs"]] for label, found in figures.items()}
-    evaluations = {label: [run["seconds"] for run in found] for label, found in runs.items()}
     print(f"\n{'':<26} {'before':>8} {'after':>8} {'ratio':>6}")
-    for name, summary in (("median (s)", statistics.median), ("fastest (s)", min)):
-        before, after = summary(evaluations["before"]), summary(evaluations["after"])
+    for name, measure, summary in (
+        ("wall, median (s)", "seconds", statistics.median),
+        ("wall, fastest (s)", "seconds", min),
+        ("CPU, median (s)", "cpu_seconds", statistics.median),
+        ("CPU, least (s)", "cpu_seconds", min),
+    ):
+        before, after = (summary([run[measure] for run in runs[x]]) for x in ("before", "after"))
         print(f"{name:<26} {before:>8.2f} {after:>8.2f} {after / before:>6.2f}")
     peak = {label: max(f["peak_mib"] for f in found) for label, found in figures.items()}
     print(

@@ -51,9 +51,6 @@ class Aggregation:
     # Help text of this key in the rule file schema (docs/rule.schema.json).
     description: str | None = None
 
-    def expr(self, column: pl.Expr) -> pl.Expr:
-        return self.function(column)
-
 
 AGGREGATIONS: dict[str, Aggregation] = {}
 

@@ -66,7 +66,7 @@ class CompiledMeasure:
 
     def value(self) -> pl.Expr:
         """The aggregation, as an expression inside ``group_by(key).agg``."""
-        return self.aggregation.expr(pl.col(self.field or "record_key"))
+        return self.aggregation.function(pl.col(self.field or "record_key"))
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,6 @@ class _Compilation:
         self.rule, self.context, self.peildatum = rule, context, peildatum
         self.kind = RULE_KINDS[rule.kind]
         self.used: set[str] = set()
-        self.links: dict[str, tuple[str, ...]] = {}
 
     def source(self, source: str, where: str) -> tuple[str, ...]:
         """Check that the rule may count this source per entity; the entity types it serves."""
