@@ -4,6 +4,10 @@ Every test that takes ``database_url`` runs twice: on a fresh SQLite file, and o
 the real PostgreSQL server named by VIK_TEST_DATABASE_URL in a schema of its own
 (dropped afterwards). Without that variable the PostgreSQL half is skipped with a
 message that says how to run it; .ci/run sets it.
+
+``database_url`` is migrated to this VIK's version (as `vik db upgrade` does:
+no other command migrates); ``empty_database_url`` is not (no file, no tables),
+for the tests of migrations themselves. ``upgraded(url)`` migrates any URL.
 """
 
 from __future__ import annotations
@@ -48,8 +52,23 @@ def _postgres_schema_url(base: str) -> Iterator[str]:
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def upgraded(url: str) -> str:
+    """The database at `url`, created or upgraded to this VIK's version."""
+    from vik.store.db import connect, migrate
+
+    engine = connect(url)
+    migrate(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(empty_database_url) -> str:
+    return upgraded(empty_database_url)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path) -> Iterator[str]:
+def empty_database_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'vik.db'}"
         return

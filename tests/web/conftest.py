@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import upgraded
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.cli.demo import DEMO_ACCOUNTS, demo_password
@@ -52,6 +53,7 @@ def nightly(extracts: Path, database_url: str, data_dir: Path) -> None:
 
 def demo_database(extracts: Path, database_url: str, data_dir: Path) -> None:
     """The nightly run on the demo extracts, and the demo accounts of `vik demo run`."""
+    upgraded(database_url)
     nightly(extracts, database_url, data_dir)
     engine = connect(database_url)
     with session_scope(engine) as session:

@@ -149,17 +149,29 @@ def run(
         typer.echo(
             f"Demogemeente staat al klaar in {extracts} (peildatum {peildatum.isoformat()}).\n"
         )
+    _upgrade_demo_database(settings)
     result = execute_run(extracts, None, peildatum, [], settings)
     print_result(result, settings, None)
     _demo_accounts(settings)
 
 
-def _demo_accounts(settings) -> None:  # type: ignore[no-untyped-def]
-    from vik.store.db import connect, migrate, session_scope
-    from vik.web.users import ensure_user
+def _upgrade_demo_database(settings) -> None:  # type: ignore[no-untyped-def]
+    """The demo makes its own database: it may create or upgrade it (no other command
+    migrates; see `vik db upgrade`)."""
+    from vik.store.db import connect, migrate
 
     engine = connect(settings.resolved_database_url())
-    migrate(engine)
+    before, after = migrate(engine)
+    if before != after:
+        typer.echo(f"Demo: database aangemaakt of bijgewerkt naar versie {after}.")
+    engine.dispose()
+
+
+def _demo_accounts(settings) -> None:  # type: ignore[no-untyped-def]
+    from vik.store.db import open_current, session_scope
+    from vik.web.users import ensure_user
+
+    engine = open_current(settings.resolved_database_url())
     with session_scope(engine) as session:
         for username, role, department, name in DEMO_ACCOUNTS:
             ensure_user(session, username, demo_password(username), role, department, name)

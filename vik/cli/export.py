@@ -9,6 +9,7 @@ import polars as pl
 import typer
 
 from vik.cli.output import user_errors
+from vik.files import private_file
 from vik.settings import Settings
 
 export_app = typer.Typer(help="Koppelingen en signalen exporteren als CSV.", no_args_is_help=True)
@@ -38,12 +39,11 @@ def links_frame(extracts: Path | None, db: str | None, settings: Settings) -> pl
         _, resolved = _from_extracts(extracts, settings)
         links = resolved.links
     else:
-        from vik.store.db import connect, migrate, session_scope
+        from vik.store.db import open_current, session_scope
         from vik.store.links import load_links
         from vik.store.runs import require_last_good_run
 
-        engine = connect(db or settings.resolved_database_url())
-        migrate(engine)
+        engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             require_last_good_run(session)
             links = load_links(session)
@@ -65,12 +65,11 @@ def flags_frame(
         rules = load_rules(settings.config_dir / "rules", context)
         hits = evaluate_rules(rules, resolved.frames, as_of or date.today(), context).hits()
     else:
-        from vik.store.db import connect, migrate, session_scope
+        from vik.store.db import open_current, session_scope
         from vik.store.queries import open_flags_with_evidence
         from vik.store.runs import require_last_good_run
 
-        engine = connect(db or settings.resolved_database_url())
-        migrate(engine)
+        engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             require_last_good_run(session)
             hits = open_flags_with_evidence(session)
@@ -101,7 +100,7 @@ def links(
     Niet gekoppelde records staan erin met een lege entity_id en de reden.
     """
     frame = links_frame(extracts, db, Settings())
-    frame.write_csv(out)
+    frame.write_csv(private_file(out))  # personal data: readable by this user only
     typer.echo(f"{frame.height} koppelingen geschreven naar {out}")
 
 
@@ -122,7 +121,7 @@ def flags(
     """Eén rij per signaal: regel, entiteit, bewijs (bron:record_id;...) en uitleg."""
     peildatum = date.fromisoformat(as_of) if as_of else None
     frame = flags_frame(extracts, db, peildatum, Settings())
-    frame.write_csv(out)
+    frame.write_csv(private_file(out))  # personal data: readable by this user only
     typer.echo(f"{frame.height} signalen geschreven naar {out}")
 
 

@@ -28,6 +28,7 @@ from vik.connectors.pseudonyms import PseudonymKey, pseudonymise
 from vik.connectors.schemas import SOURCES, Kind, SourceSchema
 from vik.connectors.values import check
 from vik.errors import ExtractError, MissingColumnError
+from vik.files import private_dir, private_opener
 
 RECORD_KEY = "record_key"
 QUARANTINE_META = ("rij", "sleutel", "kolommen", "redenen")
@@ -423,8 +424,9 @@ def write_quarantine(extracts: Extracts, directory: Path) -> dict[str, Path]:
     for name, source in extracts.items():
         if source.quarantine.height == 0:
             continue
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)  # quarantined rows are personal data: VIK's eyes only
         path = directory / f"{name}.csv"
-        source.quarantine.write_csv(path)
+        with open(path, "wb", opener=private_opener) as handle:
+            source.quarantine.write_csv(handle)
         written[name] = path
     return written
