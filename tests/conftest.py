@@ -133,3 +133,12 @@ def logged() -> Iterator[CollectedLogs]:
     for logger, level in zip(loggers, levels, strict=True):
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+@pytest.fixture
+def alert_sinks():
+    """A real SMTP server and a real webhook receiver; `.urls` is VIK_ALERT_URLS for both."""
+    from tests.alert_sinks import AlertSinks
+
+    with AlertSinks() as sinks:
+        yield sinks

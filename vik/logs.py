@@ -126,9 +126,10 @@ def log_file(data_dir: Path) -> Path:
     return data_dir / "logs" / LOG_FILE
 
 
-def configure_logging(settings: Any) -> Path:
+def configure_logging(settings: Any, *, console: bool = True) -> Path:
     """Attach VIK's file and console handlers to the ``vik`` logger (again: replaces
-    the ones a previous call attached); returns the log file's path."""
+    the ones a previous call attached); returns the log file's path. Commands that say
+    what they did themselves log to the file only (``console=False``)."""
     logger = logging.getLogger(LOGGER)
     for handler in [h for h in logger.handlers if getattr(h, "_vik", False)]:
         logger.removeHandler(handler)
@@ -145,9 +146,11 @@ def configure_logging(settings: Any) -> Path:
     file_handler.setFormatter(
         JsonLinesFormatter() if settings.log_format == LogFormat.JSON else TextFormatter()
     )
-    console = _Console()
-    console.setFormatter(TextFormatter())
-    for handler in (file_handler, console):
+    handlers: list[logging.Handler] = [file_handler]
+    if console:
+        handlers.append(_Console())
+        handlers[-1].setFormatter(TextFormatter())
+    for handler in handlers:
         handler._vik = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
     logger.setLevel(settings.log_level.upper())

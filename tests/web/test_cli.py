@@ -30,6 +30,7 @@ def vik(*args: str, input: str | None = None, env: dict | None = None):  # type:
 
 def test_add_list_passwd_disable_enable(tmp_path):
     db = f"sqlite:///{tmp_path / 'vik.db'}"
+    assert vik("db", "upgrade", "--db", db).exit_code == 0
     added = vik(
         "users", "add", "analist.zorg", "--rol", "analist", "--afdeling", "zorg",
         "--naam", "Z. Analist", "--db", db, input="een lang wachtwoord\neen lang wachtwoord\n",
@@ -63,6 +64,7 @@ def test_add_list_passwd_disable_enable(tmp_path):
 
 def test_user_mistakes_get_clear_dutch_messages(tmp_path):
     db = f"sqlite:///{tmp_path / 'vik.db'}"
+    assert vik("db", "upgrade", "--db", db).exit_code == 0
     unknown = vik("users", "passwd", "niemand", "--db", db)
     assert unknown.exit_code == 1
     assert "Gebruiker 'niemand' bestaat niet" in unknown.output

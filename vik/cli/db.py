@@ -38,7 +38,7 @@ def upgrade(db: str = DB_OPTION) -> None:
     from vik.store.db import connect, masked_url, migrate
 
     settings = Settings()
-    configure_logging(settings)
+    configure_logging(settings, console=False)
     url = db or settings.resolved_database_url()
     before, after = migrate(connect(url))
     if before == after:

@@ -55,7 +55,7 @@ def unlock(
     from vik.store.runs import abort_unfinished_runs
 
     settings = Settings()
-    configure_logging(settings)
+    configure_logging(settings, console=False)
     engine = open_current(db or settings.resolved_database_url())
     status = lock_status(engine, _max_age(settings))
     who = _who()
@@ -127,7 +127,7 @@ def purge(db: str = DB_OPTION) -> None:
     from vik.store.retention import LEFTOVERS, purge_outside_night
 
     settings = Settings()
-    configure_logging(settings)
+    configure_logging(settings, console=False)
     engine = open_current(db or settings.resolved_database_url())
     weights = load_weights(settings.config_dir)
     today = date.today()
@@ -162,7 +162,7 @@ def bewaking(
     from vik.store.watch import check_night
 
     settings = Settings()
-    configure_logging(settings)
+    configure_logging(settings, console=False)
     alerter = Alerter.from_settings(settings)
     if test:
         if not alerter.configured:
