@@ -44,7 +44,7 @@ class _Mailbox:
     def __init__(self, sink: AlertSinks) -> None:
         self.sink = sink
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=default)
         body = message.get_body(preferencelist=("plain",))
         self.sink._add(
@@ -66,7 +66,7 @@ class AlertSinks:
         sink = self
 
         class Webhook(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 data = json.loads(self.rfile.read(length) or b"{}")
                 sink._add(Received("webhook", data.get("title", ""), data.get("message", "")))

@@ -81,6 +81,16 @@ def empty_database_url(request, tmp_path) -> Iterator[str]:
     yield from _postgres_schema_url(base)
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """Only the PostgreSQL half of ``database_url`` (upgraded), for what only it has."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL-tests overgeslagen: zet {POSTGRES_ENV} (.ci/run doet dat)")
+    for url in _postgres_schema_url(base):
+        yield upgraded(url)
+
+
 @pytest.fixture(scope="session")
 def demo_extracts(tmp_path_factory) -> Path:
     """A small demo municipality (extracts + truth/), generated once per session."""

@@ -136,9 +136,7 @@ def test_vik_bewaking_reports_a_killed_run(database_url, tmp_path, alert_sinks):
     engine = connect(database_url)
     with session_scope(engine) as session:  # a run whose process died: no lock holds it
         session.add(Run(peildatum=utcnow().date(), extracts_dir="x", status=RunStatus.BEZIG))
-    result = _cli(
-        "bewaking", "--db", database_url, env={"VIK_ALERT_URLS": alert_sinks.urls}
-    )
+    result = _cli("bewaking", "--db", database_url, env={"VIK_ALERT_URLS": alert_sinks.urls})
     assert result.exit_code == 1
     assert "Run 1" in result.output and "is afgebroken" in result.output
     assert all("afgebroken" in r.body for r in alert_sinks.wait_for(2))

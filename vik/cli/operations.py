@@ -30,6 +30,12 @@ def _who() -> str:
         return "onbekend"
 
 
+def _confirmed(question: str) -> bool:
+    """A Dutch yes (ja, j); anything else, or no answer, is no."""
+    answer = typer.prompt(question, default="nee", show_default=True)
+    return answer.strip().lower() in ("ja", "j")
+
+
 def _max_age(settings: Settings) -> timedelta:
     return timedelta(hours=settings.run_lock_max_age_hours)
 
@@ -79,10 +85,9 @@ def unlock(
             fg=typer.colors.YELLOW,
             err=True,
         )
-    if not yes and not typer.confirm(
+    if not yes and not _confirmed(
         "Weet u zeker dat die run niet meer loopt? De lock wordt vrijgegeven en de run "
-        "als afgebroken gemarkeerd",
-        default=False,
+        "als afgebroken gemarkeerd. Typ 'ja' om door te gaan"
     ):
         raise fail("Niets gedaan: de runlock blijft staan.")
     release_lock(engine)
