@@ -91,25 +91,37 @@ def test_a_password_in_the_url_is_never_printed(tmp_path):
         assert "vik:***@127.0.0.1" in result.output
 
 
-def test_concurrent_vik_db_upgrades_wait_for_each_other(empty_database_url):
+def test_concurrent_vik_db_upgrades_wait_for_each_other(empty_database_url, tmp_path):
     """Three `vik db upgrade` processes on one fresh database, started at the same moment:
     all succeed, one creates the schema and two find it current. (Without the lock,
     PostgreSQL failed some with UniqueViolation on pg_type_typname_nsp_index.)"""
-    start = time.time() + 8  # all three have imported VIK by then, and start together
-    script = (
-        "import sys, time; from vik.cli import app; "
-        "time.sleep(max(0.0, float(sys.argv[1]) - time.time())); "
-        "app(['db', 'upgrade', '--db', sys.argv[2]])"
+    script = (  # import VIK, say so, wait for the start signal, upgrade
+        "import sys, time, pathlib; from vik.cli import app; "
+        "ready, go = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]); ready.touch(); "
+        "[time.sleep(0.01) for _ in iter(lambda: go.exists(), True)]; "
+        "app(['db', 'upgrade', '--db', sys.argv[3]])"
     )
+    go = tmp_path / "go"
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", script, str(start), empty_database_url],
+            [
+                sys.executable,
+                "-c",
+                script,
+                str(tmp_path / f"ready-{i}"),
+                str(go),
+                empty_database_url,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        for _ in range(3)
+        for i in range(3)
     ]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    go.touch()  # all three start together
     try:
         outputs = [p.communicate(timeout=180)[0] for p in processes]
     finally:

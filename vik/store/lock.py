@@ -296,9 +296,7 @@ def run_lock(
                 abort_unfinished_runs(engine, "het proces stopte zonder de run af te ronden")
                 yield handle
             finally:
-                handle._release_row()
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                connection.commit()
+                _release_pg(handle, connection, key)
         finally:
             connection.close()
         return
@@ -321,6 +319,18 @@ def run_lock(
         yield handle
     finally:
         handle._release_row()
+
+
+def _release_pg(handle: RunLockHandle, connection: Connection, key: int) -> None:
+    """Our row and our advisory lock go. When `vik unlock` ended our session the
+    server released the lock already: nothing to do, and nothing to mask the run's
+    own outcome with."""
+    try:
+        handle._release_row()
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        connection.commit()
+    except Exception as error:
+        log.warning("runlock niet netjes vrijgegeven: %s", type(error).__name__)
 
 
 def release_lock(engine: Engine) -> LockStatus:
