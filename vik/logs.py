@@ -47,13 +47,13 @@ class _WithoutTracebacks(logging.Formatter):
         exception = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else None
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         if exception:
-            record.exception = exception
+            record.exception = exception  # type: ignore[attr-defined]
         try:
             return self._format(record)
         finally:
             record.exc_info, record.exc_text, record.stack_info = saved
             if exception:
-                del record.exception
+                del record.exception  # type: ignore[attr-defined]
 
     def _format(self, record: logging.LogRecord) -> str:
         text = super().format(record)

@@ -339,7 +339,9 @@ class _Night:
                 )
 
             with session_scope(engine) as session:
-                run = session.get(Run, run_id)
+                current = session.get(Run, run_id)
+                assert current is not None  # committed before any step ran
+                run = current
                 step = "persist"
                 stored = self._timed(
                     "persist",

@@ -67,7 +67,7 @@ def refresh_dossiers(
             entity_key=key[1],
             priority=0,
             label="",
-            updated_run=run.id if run else 0,
+            updated_run=(run.id or 0) if run else 0,
         )
         dossier.priority = row["priority"]
         dossier.breakdown = json.loads(row["breakdown"])

@@ -35,7 +35,7 @@ import psutil
 from sqlalchemy import delete, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from vik.errors import RunLockedError, StoreError
 from vik.store.db import advisory_key, is_postgres
@@ -78,7 +78,7 @@ class LockHolder:
             host,
             pid,
             _aware(row.process_started_at),
-            _aware(row.acquired_at),
+            _aware(row.acquired_at) or utcnow(),  # NOT NULL in the table
             row.run_id,
         )
 
@@ -158,7 +158,7 @@ def _judge_row(holder: LockHolder, max_age: timedelta) -> LockStatus:
 
 def _read_row(engine: Engine) -> LockHolder | None:
     with Session(engine) as session:
-        row = session.exec(select(RunLock).where(RunLock.name == LOCK_NAME)).first()
+        row = session.exec(select(RunLock).where(col(RunLock.name) == LOCK_NAME)).first()
         return LockHolder.of(row) if row else None
 
 
@@ -222,7 +222,7 @@ class RunLockHandle:
     def attach_run(self, run_id: int) -> None:
         with Session(self._engine) as session:
             session.exec(  # type: ignore[call-overload]
-                update(RunLock).where(RunLock.name == LOCK_NAME).values(run_id=run_id)
+                update(RunLock).where(col(RunLock.name) == LOCK_NAME).values(run_id=run_id)
             )
             session.commit()
 
@@ -231,7 +231,9 @@ class RunLockHandle:
         with Session(self._engine) as session:
             session.exec(  # type: ignore[call-overload]
                 delete(RunLock).where(
-                    RunLock.name == LOCK_NAME, RunLock.host == self._host, RunLock.pid == self._pid
+                    col(RunLock.name) == LOCK_NAME,
+                    col(RunLock.host) == self._host,
+                    col(RunLock.pid) == self._pid,
                 )
             )
             session.commit()
@@ -258,7 +260,7 @@ def _take_over(session: Session, status: LockStatus) -> None:
         f", run {holder.run_id}" if holder.run_id else "",
         status.reason,
     )
-    session.exec(delete(RunLock).where(RunLock.name == LOCK_NAME))  # type: ignore[call-overload]
+    session.exec(delete(RunLock).where(col(RunLock.name) == LOCK_NAME))  # type: ignore[call-overload]
     session.commit()
 
 
@@ -273,14 +275,15 @@ def run_lock(
         connection = engine.connect()
         try:
             key = advisory_key(connection, "run")
-            got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
-            got = got.scalar()
+            got = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
+            ).scalar()
             connection.commit()
             if not got:
                 raise _refuse(lock_status(engine, max_age), max_age)
             try:
                 with Session(engine) as session:
-                    previous = session.exec(select(RunLock).where(RunLock.name == LOCK_NAME))
+                    previous = session.exec(select(RunLock).where(col(RunLock.name) == LOCK_NAME))
                     leftover = previous.first()
                     if leftover is not None:  # its holder died: the server released its lock
                         _take_over(
@@ -302,7 +305,7 @@ def run_lock(
         return
 
     with Session(engine) as session:
-        existing = session.exec(select(RunLock).where(RunLock.name == LOCK_NAME)).first()
+        existing = session.exec(select(RunLock).where(col(RunLock.name) == LOCK_NAME)).first()
         if existing is not None:
             status = _judge_row(LockHolder.of(existing), max_age)
             if status.state is LockState.HELD:
@@ -360,6 +363,6 @@ def release_lock(engine: Engine) -> LockStatus:
                         "niet beëindigen. Stop het proces dat de run draait."
                     )
     with Session(engine) as session:
-        session.exec(delete(RunLock).where(RunLock.name == LOCK_NAME))  # type: ignore[call-overload]
+        session.exec(delete(RunLock).where(col(RunLock.name) == LOCK_NAME))  # type: ignore[call-overload]
         session.commit()
     return status
