@@ -36,6 +36,7 @@ from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+    PREFECT_UI_URL,
     get_current_settings,
     temporary_settings,
 )
@@ -135,7 +136,8 @@ def run_scoped_prefect() -> Iterator[str | None]:
     SubprocessASGIServer._instances[None] = server
     try:
         server.start(timeout=PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        # No UI on this server, and it is gone after the run: no "View at" link to it.
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url, PREFECT_UI_URL: ""}):
             try:
                 yield server.api_url
             finally:

@@ -27,6 +27,16 @@ from vik.connectors.pseudonyms import PseudonymKey
 POSTGRES_ENV = "VIK_TEST_DATABASE_URL"
 
 
+@pytest.fixture(autouse=True)
+def _vik_log_handlers() -> Iterator[None]:
+    """A command run in-process attaches VIK's log handlers; they go with the test, so
+    no later test writes into its log file."""
+    yield
+    from vik.logs import detach_logging
+
+    detach_logging()
+
+
 @pytest.fixture
 def key() -> PseudonymKey:
     return PseudonymKey(TEST_KEY)

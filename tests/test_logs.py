@@ -16,13 +16,7 @@ from vik.settings import Settings
 
 @pytest.fixture
 def vik_logger():
-    logger = logging.getLogger("vik.test")
-    yield logger
-    parent = logging.getLogger("vik")
-    for handler in [h for h in parent.handlers if getattr(h, "_vik", False)]:
-        parent.removeHandler(handler)
-        handler.close()
-    parent.setLevel(logging.NOTSET)
+    return logging.getLogger("vik.test")  # tests/conftest.py detaches the handlers after
 
 
 def test_the_log_rotates_and_every_file_is_private(tmp_path, vik_logger):

@@ -126,14 +126,21 @@ def log_file(data_dir: Path) -> Path:
     return data_dir / "logs" / LOG_FILE
 
 
-def configure_logging(settings: Any, *, console: bool = True) -> Path:
-    """Attach VIK's file and console handlers to the ``vik`` logger (again: replaces
-    the ones a previous call attached); returns the log file's path. Commands that say
-    what they did themselves log to the file only (``console=False``)."""
+def detach_logging() -> None:
+    """Remove the handlers `configure_logging` attached (tests, or a process that ends)."""
     logger = logging.getLogger(LOGGER)
     for handler in [h for h in logger.handlers if getattr(h, "_vik", False)]:
         logger.removeHandler(handler)
         handler.close()
+    logger.setLevel(logging.NOTSET)
+
+
+def configure_logging(settings: Any, *, console: bool = True) -> Path:
+    """Attach VIK's file and console handlers to the ``vik`` logger (again: replaces
+    the ones a previous call attached); returns the log file's path. Commands that say
+    what they did themselves log to the file only (``console=False``)."""
+    detach_logging()
+    logger = logging.getLogger(LOGGER)
     path = log_file(settings.data_dir)
     private_dir(path.parent)
     file_handler = PrivateRotatingFileHandler(

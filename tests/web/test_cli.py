@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -26,6 +27,12 @@ def vik(*args: str, input: str | None = None, env: dict | None = None):  # type:
     return CliRunner().invoke(
         app, list(args), input=input, env={"VIK_CONFIG_DIR": str(CONFIG), **(env or {})}
     )
+
+
+@pytest.fixture(autouse=True)
+def data_dir(monkeypatch, tmp_path):
+    """VIK's own files (its log) in the test's folder, not in the checkout's var/."""
+    monkeypatch.setenv("VIK_DATA_DIR", str(tmp_path / "var"))
 
 
 def test_add_list_passwd_disable_enable(tmp_path):
