@@ -85,6 +85,22 @@ def test_a_night_refused_by_the_lock_reports_that_it_did_not_start(
     assert all("Er loopt al een run" in r.body for r in received)
 
 
+def test_a_served_night_on_a_database_to_upgrade_reports_that_it_did_not_start(
+    demo_extracts, empty_database_url, tmp_path, alert_sinks
+):
+    """As a Prefect worker runs it: the flow itself finds the database behind."""
+    from vik.errors import SchemaError
+
+    migrate(connect(empty_database_url), "0001")
+    with pytest.raises(SchemaError):
+        run_nightly(
+            config(demo_extracts, empty_database_url, tmp_path, alerts=Alerter(alert_sinks.urls))
+        )
+    received = alert_sinks.wait_for(2)
+    assert {r.subject for r in received} == {"VIK: nachtelijke run niet gestart"}
+    assert all("heeft versie 0001" in r.body and "vik db upgrade" in r.body for r in received)
+
+
 def test_an_undeliverable_alert_does_not_hide_the_night_s_own_failure(
     demo_extracts, database_url, tmp_path
 ):

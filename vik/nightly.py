@@ -37,7 +37,7 @@ from vik.connectors.config import SourcesConfig, load_sources_config
 from vik.connectors.ingest import Extracts, IngestedSource, ingest_source, write_quarantine
 from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.connectors.schemas import SOURCES
-from vik.errors import RunLockedError
+from vik.errors import RunLockedError, VikError
 from vik.files import private_dir
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
 from vik.flags.priority import PriorityWeights, load_weights
@@ -219,11 +219,17 @@ def empty_judgements() -> pl.DataFrame:
 def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
     """One nightly run. Raises StepFailed (after recording the failure) if a step fails."""
     steps = steps or Steps()
-    engine = open_current(config.database_url)
-    sources = load_sources_config(config.config_dir)
-    context = load_context(config.config_dir)
-    rules = load_rules(config.config_dir / "rules", context)
-    weights = load_weights(config.config_dir)
+    try:
+        engine = open_current(config.database_url)
+        sources = load_sources_config(config.config_dir)
+        context = load_context(config.config_dir)
+        rules = load_rules(config.config_dir / "rules", context)
+        weights = load_weights(config.config_dir)
+    except VikError as error:  # a database to upgrade, a broken configuration file
+        log.error("run voor peildatum %s niet gestart: %s", config.peildatum, type(error).__name__)
+        if config.alerts is not None:
+            config.alerts.send(night_not_started(config.peildatum, str(error)))
+        raise
     night = _Night(config, engine, steps, weights)
     try:
         with run_lock(
