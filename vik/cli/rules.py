@@ -160,11 +160,10 @@ def dry_run(
     candidate = load_rule(file, context)
     active = load_rules(settings.config_dir / "rules", context).by_id(candidate.id)
     if extracts is None:
-        from vik.store.db import connect, migrate, session_scope
+        from vik.store.db import open_current, session_scope
         from vik.store.runs import require_last_good_run
 
-        engine = connect(db or settings.resolved_database_url())
-        migrate(engine)
+        engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             extracts = Path(require_last_good_run(session).extracts_dir)
     peildatum = date.fromisoformat(as_of) if as_of else date.today()
