@@ -1,7 +1,7 @@
 """run lock: who holds it (host, pid, process start, run)
 
-Revision ID: 0003_ops
-Revises: 0002
+Revision ID: 0005_ops
+Revises: 0004_web
 Create Date: 2026-12-03 09:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_ops"
-down_revision = "0002"
+revision = "0005_ops"
+down_revision = "0004_web"
 branch_labels = None
 depends_on = None
 
