@@ -86,7 +86,16 @@ def test_a_real_night_logs_json_lines_without_personal_data_in_private_files(
     )  # fmt: skip
     assert night.returncode == 0, night.stderr[-3000:]
     export = tmp_path / "uit" / "signalen.csv"
-    exported = vik("export", "flags", "--out", str(export), env=env, cwd=tmp_path)
+    exported = vik(
+        "export",
+        "flags",
+        "--out",
+        str(export),
+        "--doel",
+        "controle van de nachtelijke run",
+        env=env,
+        cwd=tmp_path,
+    )
     assert exported.returncode == 0, exported.stderr
 
     # The night's own INFO lines reach the operator on the console.

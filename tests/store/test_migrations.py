@@ -37,7 +37,7 @@ def vik(*args: str):  # type: ignore[no-untyped-def]
 COMMANDS = [
     ("runs",),
     ("users", "list"),
-    ("export", "flags", "--out", "signalen.csv"),
+    ("export", "flags", "--out", "signalen.csv", "--doel", "controle van de signalen"),
     ("run", "--extracts", "."),
     ("purge",),
     ("unlock", "--ja"),
@@ -143,8 +143,8 @@ def test_reading_commands_create_no_database(tmp_path, monkeypatch):
     for command in (
         ("runs",),
         ("users", "list"),
-        ("export", "flags", "--out", "signalen.csv"),
-        ("export", "links", "--out", "koppelingen.csv"),
+        ("export", "flags", "--out", "signalen.csv", "--doel", "controle van de signalen"),
+        ("export", "links", "--out", "koppelingen.csv", "--doel", "controle van de koppelingen"),
         ("db", "status"),
         ("bewaking",),
         ("unlock", "--ja"),

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import upgraded
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.cli.demo import DEMO_ACCOUNTS, demo_password
@@ -55,8 +54,6 @@ def demo_database(extracts: Path, database_url: str, data_dir: Path) -> None:
     """The nightly run on the demo extracts, and the demo accounts of `vik demo run`, in a
     database marked as the demo's (as `vik demo run` does)."""
     from vik.store.demo import claim_for_demo
-
-    upgraded(database_url)
 
     engine = connect(database_url)
     claim_for_demo(engine, str(extracts))
