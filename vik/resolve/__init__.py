@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vik.configfiles import load_model
 from vik.resolve.bag import build_index, resolve_addresses
 from vik.resolve.companies import CompanyMatchSettings, company_id, resolve_companies
+from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import (
     CERTAIN,
     ENTITY_TYPES,
@@ -210,15 +211,19 @@ def resolve_extracts(
     # Addresses: every source against the BAG, in one batch.
     bag = frames["bag"]
     index = build_index(bag)
-    addressed = resolve_addresses(_address_records(frames), index)
-    addressed = _apply_address_judgements(addressed, judgements)
-    addressed = addressed.with_columns(
+    addressed = resolve_addresses(_address_records(frames), index).with_columns(
         pl.col("key").str.split_exact("\x1f", 1).struct.field("field_0").alias("source"),
         pl.col("key").str.split_exact("\x1f", 1).struct.field("field_1").alias("record_key"),
         pl.when(pl.col("nummeraanduiding_id").is_not_null())
         .then(pl.lit(CERTAIN))
         .otherwise(pl.lit("geen"))
         .alias("status"),
+    )
+    addressed = apply_judgements(
+        addressed,
+        Verdicts.of(judgements, "address"),
+        id_column="nummeraanduiding_id",
+        label="dit adres",
     )
     for source in list(frames):
         if source == "bag" or "adres" not in LINKED_ENTITIES[source]:
@@ -278,44 +283,3 @@ def resolve_extracts(
         links.append(_link_rows(person_part, source, "persoon", "persoon_id"))
     all_links = pl.concat([link.cast(LINKS_SCHEMA) for link in links])
     return Resolved(frames=frames, links=all_links, streets=streets)
-
-
-def _apply_address_judgements(
-    addressed: pl.DataFrame, judgements: pl.DataFrame | None
-) -> pl.DataFrame:
-    """An analist's 'is' fixes a record's address; 'is_niet' undoes the resolver's choice."""
-    if judgements is None or judgements.height == 0:
-        return addressed
-    judged = (
-        judgements.filter(pl.col("entity_type") == "address")
-        .select(
-            (pl.col("source") + "\x1f" + pl.col("record_key")).alias("key"),
-            pl.col("entity_id").alias("judged"),
-            "verdict",
-        )
-        .unique("key", keep="last")
-    )
-    joined = addressed.join(judged, on="key", how="left")
-    is_it = pl.col("verdict") == "is"
-    is_not = (pl.col("verdict") == "is_niet") & (pl.col("judged") == pl.col("nummeraanduiding_id"))
-    return joined.with_columns(
-        pl.when(is_it)
-        .then(pl.col("judged"))
-        .when(is_not)
-        .then(None)
-        .otherwise(pl.col("nummeraanduiding_id"))
-        .alias("nummeraanduiding_id"),
-        pl.when(is_it)
-        .then(1.0)
-        .when(is_not)
-        .then(0.0)
-        .otherwise(pl.col("confidence"))
-        .alias("confidence"),
-        pl.when(is_it | is_not).then(pl.lit("oordeel")).otherwise(pl.col("method")).alias("method"),
-        pl.when(is_it)
-        .then(pl.lit(None, dtype=pl.String))
-        .when(is_not)
-        .then(pl.lit("de analist wees dit adres af"))
-        .otherwise(pl.col("reason"))
-        .alias("reason"),
-    ).drop("judged", "verdict")
