@@ -35,6 +35,7 @@ from vik.connectors.schemas import SOURCES
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
 from vik.flags.priority import PriorityWeights, load_weights
 from vik.resolve import Resolved, resolve_extracts
+from vik.resolve.settings import ResolveSettings, load_resolve_settings
 from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
 from vik.settings import Settings
 from vik.store.db import connect, migrate, session_scope
@@ -131,8 +132,11 @@ def extract_source(
     )
 
 
-def resolve_step(extracts: Extracts, judgements: pl.DataFrame) -> Resolved:
-    return resolve_extracts(extracts.frames(), judgements=judgements)
+def resolve_step(
+    extracts: Extracts, judgements: pl.DataFrame, settings: ResolveSettings | None = None
+) -> Resolved:
+    """Resolution with the thresholds of config/resolve.yaml (`settings`)."""
+    return resolve_extracts(extracts.frames(), judgements=judgements, settings=settings)
 
 
 def evaluate_step(
@@ -187,12 +191,13 @@ def ingest_and_resolve(
 ) -> tuple[Extracts, Resolved]:
     """Extract and resolve a folder outside a run (exports, dry-runs): nothing is stored."""
     sources = load_sources_config(config_dir)
+    settings = load_resolve_settings(config_dir)
     extracts = Extracts(
         extract_source(s, extracts_dir, sources, key, {}, tuple(accept_shrink)) for s in SOURCES
     )
     extracts.raise_for_errors()
     return extracts, resolve_step(
-        extracts, judgements if judgements is not None else empty_judgements()
+        extracts, judgements if judgements is not None else empty_judgements(), settings
     )
 
 
@@ -214,6 +219,7 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
     context = load_context(config.config_dir)
     rules = load_rules(config.config_dir / "rules", context)
     weights = load_weights(config.config_dir)
+    resolve_settings = load_resolve_settings(config.config_dir)
     with run_lock(engine, label=f"peildatum {config.peildatum.isoformat()}"):
         with session_scope(engine) as session:
             previous = previous_rows(session)
@@ -253,7 +259,7 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
 
             step = "resolve"
             started = time.perf_counter()
-            resolved = steps.run("resolve", resolve_step, extracts, judgements)
+            resolved = steps.run("resolve", resolve_step, extracts, judgements, resolve_settings)
             timings["resolve"] = time.perf_counter() - started
             # From here on the resolved frames are the data; what stays of the
             # extracts is their summaries and dates (the peak memory of the night).

@@ -11,19 +11,18 @@ Every source frame comes back with, per entity type it can refer to, the entity
 key (only for certain links: that is all rules may use), the confidence and the
 method; ``links`` holds one row per record and entity type, including the
 possible and failed ones with their reason.
+
+The thresholds of all three come from config/resolve.yaml (``vik.resolve.settings``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
 
-from vik.configfiles import load_model
 from vik.resolve.bag import build_index, resolve_addresses
-from vik.resolve.companies import CompanyMatchSettings, company_id, resolve_companies
+from vik.resolve.companies import company_id, resolve_companies
 from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import (
     CERTAIN,
@@ -36,9 +35,9 @@ from vik.resolve.links import (
     method_column,
 )
 from vik.resolve.names import looks_like_company
-from vik.resolve.persons import PersonMatchSettings, person_id, resolve_persons
-
-CONFIG_FILE = "resolve.yaml"
+from vik.resolve.persons import person_id, resolve_persons
+from vik.resolve.settings import ResolveSettings
+from vik.resolve.settings import load_resolve_settings as load_resolve_settings
 
 # Which columns of a process source name its person or company.
 SUBJECTS = {
@@ -61,21 +60,6 @@ SUBJECTS = {
         "dob": "betrokkene_geboortedatum",
     },
 }
-
-
-class ResolveSettings(BaseModel):
-    """config/resolve.yaml: thresholds of the person and company matchers."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    persons: PersonMatchSettings = Field(default_factory=PersonMatchSettings)
-    companies: CompanyMatchSettings = Field(default_factory=CompanyMatchSettings)
-
-
-def load_resolve_settings(config_dir: Path | None) -> ResolveSettings:
-    if config_dir is None or not (config_dir / CONFIG_FILE).exists():
-        return ResolveSettings()
-    return load_model(ResolveSettings, config_dir / CONFIG_FILE)
 
 
 @dataclass
@@ -211,7 +195,7 @@ def resolve_extracts(
     # Addresses: every source against the BAG, in one batch.
     bag = frames["bag"]
     index = build_index(bag)
-    addressed = resolve_addresses(_address_records(frames), index).with_columns(
+    addressed = resolve_addresses(_address_records(frames), index, settings.addresses).with_columns(
         pl.col("key").str.split_exact("\x1f", 1).struct.field("field_0").alias("source"),
         pl.col("key").str.split_exact("\x1f", 1).struct.field("field_1").alias("record_key"),
         pl.when(pl.col("nummeraanduiding_id").is_not_null())

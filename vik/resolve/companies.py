@@ -34,11 +34,23 @@ RESULT_SCHEMA = {
 
 
 class CompanyMatchSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Thresholds of the company matcher (config/resolve.yaml, key companies)."""
 
-    certain: float = Field(0.9, ge=0, le=1)
-    possible: float = Field(0.75, ge=0, le=1)
-    margin: float = Field(0.05, ge=0, le=1)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    certain: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="Vanaf deze gelijkenis van de handelsnaam (0-1) is een koppeling zeker.",
+    )
+    possible: float = Field(0.75, ge=0, le=1, description="Vanaf hier is een koppeling mogelijk.")
+    margin: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Zoveel moet de beste kandidaat beter lijken dan de op één na beste.",
+    )
     postcode_penalty: float = Field(
         0.05, ge=0, le=1, description="Aftrek als alleen de postcode, niet het adres, overeenkomt."
     )

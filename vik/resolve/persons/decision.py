@@ -11,6 +11,7 @@ exactly. When the candidates as good as the best together reach ``possible``, it
 is ``mogelijk``: kept for the analist, never used by a rule. Namesakes and twins
 therefore never become certain by guess.
 
+A number the register knows decides before that (``identified``: method ``bsn``).
 The method of a link says what it rests on: ``naam``, ``_omgedraaid`` where the
 names were read the other way round, and the ``method_word`` of every comparison
 at its ``method_from`` level (``naam_geboortedatum_adres``). A link that is not
@@ -26,6 +27,7 @@ import polars as pl
 
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE
 from vik.resolve.persons.comparison import Role
+from vik.resolve.persons.comparisons import BsnLevel
 from vik.resolve.persons.night import Night
 from vik.resolve.persons.settings import PersonMatchSettings
 
@@ -47,6 +49,21 @@ class Decision:
         self.comparisons = settings.weighed()
         self.names = [c for c in self.comparisons if c.role is Role.NAME]
         self.corroborating = [c for c in self.comparisons if c.role is Role.CORROBORATES]
+
+    # Over a record: the level of the identifier (the BSN), null without one.
+
+    def identified(self) -> pl.Expr:
+        """The register knows the record's number: it decides."""
+        return pl.col(self.settings.bsn.name) == int(BsnLevel.EQUAL)
+
+    def identifier_method(self) -> pl.Expr:
+        """The method of a link by number: the resident's, or someone's living elsewhere."""
+        bsn = self.settings.bsn
+        return (
+            pl.when(self.identified())
+            .then(pl.lit(bsn.method_word))
+            .otherwise(pl.lit(bsn.method_elsewhere))
+        )
 
     def reason_text(self, why: str) -> str:
         corroborating = _either([c.label for c in self.corroborating])

@@ -13,7 +13,6 @@ from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import CERTAIN, NONE, certain_link
 from vik.resolve.persons.blocking import BLOCKING_RULES, candidates
 from vik.resolve.persons.compare import compare, record_side
-from vik.resolve.persons.comparisons import BsnLevel
 from vik.resolve.persons.decision import NOT_FOUND, Decision
 from vik.resolve.persons.model import SEED, MatchModel
 from vik.resolve.persons.night import Night, build_night, has_address, person_id
@@ -64,21 +63,15 @@ def resolve_persons(
     column = bsn.record_columns[0]
     known = pseudonyms.filter(pseudonyms.is_in(records[column].drop_nulls().implode()))
     records = records.with_columns(bsn.record_level(known).alias(bsn.name))
+    decision = Decision(settings)
     with_bsn = records.filter(pl.col(bsn.name).is_not_null()).select(
         "rec",
         person_id(pl.col(column)).alias("persoon_id"),
-        *certain_link(
-            pl.when(pl.col(bsn.name) == int(BsnLevel.EQUAL))
-            .then(pl.lit(bsn.method_word))
-            .otherwise(pl.lit(bsn.method_elsewhere))
-        ),
+        *certain_link(decision.identifier_method()),
     )
-    by_bsn = with_bsn.filter(pl.col("method") == bsn.method_word).join(
-        rejected, on=["rec", "persoon_id"], how="anti"
-    )
-    elsewhere = with_bsn.filter(pl.col("method") != bsn.method_word).join(
-        rejected, on=["rec", "persoon_id"], how="anti"
-    )
+    identified = pl.col("method") == bsn.method_word
+    by_bsn = with_bsn.filter(identified).join(rejected, on=["rec", "persoon_id"], how="anti")
+    elsewhere = with_bsn.filter(~identified).join(rejected, on=["rec", "persoon_id"], how="anti")
 
     # Name, birth date and address for the rest.
     rest = records.join(by_bsn.select("rec"), on="rec", how="anti")
@@ -96,7 +89,7 @@ def resolve_persons(
             settings,
         )
         if scored.height:
-            matched = Decision(settings).decide(scored, night)
+            matched = decision.decide(scored, night)
 
     # A record with an unknown BSN that no resident certainly fits is that non-resident.
     mistyped = matched.filter(pl.col("status") == CERTAIN).join(

@@ -49,8 +49,15 @@ class PersonMatchSettings(BaseModel):
         description="Zekerheid van een persoon buiten de BRP, herkend aan naam en volledige "
         "geboortedatum.",
     )
-    swapped_names: SwappedNames = Field(default_factory=SwappedNames)
-    model: ModelSettings = Field(default_factory=ModelSettings)
+    swapped_names: SwappedNames = Field(
+        default_factory=SwappedNames,
+        description="Wanneer voornaam en achternaam van een record omgedraaid worden gelezen.",
+    )
+    model: ModelSettings = Field(
+        default_factory=ModelSettings,
+        description="Hoe het model elke nacht leert: m met EM, u op willekeurige paren, het "
+        "aandeel records over een inwoner.",
+    )
 
     # The comparisons, in the order the model adds their weights.
     surname: Surname = Field(default_factory=Surname)
