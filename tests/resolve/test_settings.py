@@ -24,7 +24,7 @@ from vik.store.models import Link, Run
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config"
 DOC = ROOT / "docs" / "resolution.md"
-REGENERATE = "run: python -m vik.resolve.render_settings config/resolve.yaml docs/resolution.md"
+REGENERATE = "run: .venv/bin/python -m vik.resolve.render_settings"
 
 
 def test_the_shipped_file_states_every_setting_with_its_default():

@@ -1,6 +1,8 @@
 """config/resolve.yaml and the settings table of docs/resolution.md, generated from the settings.
 
-    python -m vik.resolve.render_settings config/resolve.yaml docs/resolution.md
+    .venv/bin/python -m vik.resolve.render_settings   # config/resolve.yaml, docs/resolution.md
+
+(of the checkout VIK is installed from; or give the two paths.)
 
 Every setting with its default and its Dutch description (the ``description`` of its
 pydantic field); a test keeps both files in step with vik.resolve.settings.
@@ -103,6 +105,8 @@ def replace_generated(text: str) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    config, docs = (Path(arg) for arg in sys.argv[1:3])
+    checkout = Path(__file__).resolve().parents[2]
+    default = [checkout / "config" / "resolve.yaml", checkout / "docs" / "resolution.md"]
+    config, docs = [Path(arg) for arg in sys.argv[1:3]] or default
     config.write_text(render_yaml(), encoding="utf-8")
     docs.write_text(replace_generated(docs.read_text(encoding="utf-8")), encoding="utf-8")

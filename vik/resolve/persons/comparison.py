@@ -1,6 +1,7 @@
 """What a comparison is: named levels, the columns it reads, its thresholds, its part in the
 model, the decision and the explanation of a link.
 
+    >>> from vik.resolve.persons import Surname
     >>> Surname().level.EQUAL.label, Surname().very_similar
     ('gelijk', 0.92)
 
@@ -196,7 +197,3 @@ def comparisons_of(settings: BaseModel) -> list[Comparison]:
 
 def weighed(comparisons: list[Comparison]) -> list[WeighedComparison]:
     return [c for c in comparisons if isinstance(c, WeighedComparison)]
-
-
-def levels_of(levels: Mapping[str, Level]) -> dict[str, int]:
-    return {name: int(level) for name, level in levels.items()}

@@ -266,8 +266,10 @@ def build_night(
     row_persons, latest = person_rows(brp)
     # Persons stand in for records when a night has too few records (random pairs):
     # then the BRP's addresses are numbered as a record's are.
-    persons = 0 if row_persons.null_count() == brp.height else row_persons.max() + 1
-    as_records = rest.height * persons < u_sample
+    persons = 0
+    if row_persons.null_count() < brp.height:
+        persons = int(row_persons.max()) + 1  # type: ignore[arg-type]
+    as_records: bool = rest.height * persons < u_sample
     # The addresses are numbered on a second thread while the names are: both mostly
     # wait on polars, which runs without the GIL, and one string column at a time keeps
     # only one core busy.
@@ -481,9 +483,9 @@ def _addresses(
     for name, first in NUMBERED.items():
         pair = [first, "huisnummer"]
         sides = [records.select(pair), *([register.select(pair)] if include_brp else [])]
-        distinct = pl.concat(sides).drop_nulls().unique().sort(pair).with_row_index(name)
-        records = records.join(distinct, on=pair, how="left", maintain_order="left")
-        register = register.join(distinct, on=pair, how="left", maintain_order="left")
+        numbers = pl.concat(sides).drop_nulls().unique().sort(pair).with_row_index(name)
+        records = records.join(numbers, on=pair, how="left", maintain_order="left")
+        register = register.join(numbers, on=pair, how="left", maintain_order="left")
     # Not made unique: whoever reads them (blocks, agreement) takes each value once.
     addresses = register.select("pid", *ADDRESSES).filter(
         pl.col("pid").is_not_null() & pl.any_horizontal(pl.col(ADDRESSES).is_not_null())

@@ -99,7 +99,7 @@ def similarity(
 def _starts_with(pairs: pl.DataFrame, left: str, right: str, names: pl.Series) -> pl.Series:
     """Whether the right name starts with the left one, per aligned pair."""
     a, b, (where,) = _distinct_pairs(pairs, [(left, right)])
-    starts = names.gather(b).str.starts_with(names.gather(a))
+    starts = names.gather(b).str.starts_with(names.gather(a))  # type: ignore[arg-type]
     return starts.gather(where)
 
 
