@@ -91,6 +91,18 @@ class Comparison(BaseModel):
     person_columns: ClassVar[tuple[str, ...]]  # and of a person (the BRP)
     method_word: ClassVar[str | None] = None  # in the method of a link resting on it
 
+    # What a comparison class must say (its kind adds to it).
+    _declares: ClassVar[tuple[str, ...]] = ("name", "label", "level", "role", "record_columns")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            return  # a kind of comparison (WeighedComparison), not one
+        missing = [variable for variable in cls._declares if not hasattr(cls, variable)]
+        if missing:
+            raise TypeError(f"comparison {cls.__name__} does not declare {', '.join(missing)}")
+
     def levels_text(self) -> str:
         """The levels, best first: 'gelijk, lijkt sterk, lijkt, anders'."""
         return ", ".join(level.label for level in reversed(self.level))
@@ -106,7 +118,7 @@ class WeighedComparison(Comparison):
     its own ``levels``.
     """
 
-    role: ClassVar[Role] = Role.CORROBORATES
+    _declares = (*Comparison._declares, "agrees_from")
     person_columns: ClassVar[tuple[str, ...]] = ()
     # The lowest level at which the decision counts it as agreeing (see Role).
     agrees_from: ClassVar[int]
@@ -137,7 +149,7 @@ class WeighedComparison(Comparison):
 
     def expression(self) -> pl.Expr:
         """The level of a pair (Int8; null where a side lacks what is compared)."""
-        raise NotImplementedError(f"{type(self).__name__}: expression() of levels()")
+        raise NotImplementedError(f"{type(self).__name__}: expression() or levels()")
 
     @property
     def batched(self) -> bool:
@@ -168,6 +180,7 @@ class Identifier(Comparison):
     does not know is someone living elsewhere, unless the model finds a resident certain.
     """
 
+    _declares = (*Comparison._declares, "method_word", "method_elsewhere", "method_mistyped")
     role: ClassVar[Role] = Role.DECIDES
     # Methods of a link by a number the register does not know: the person outside the
     # register, or (prefixed to the model's method) the resident it was mistyped for.

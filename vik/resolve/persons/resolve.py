@@ -64,14 +64,18 @@ def resolve_persons(
     known = pseudonyms.filter(pseudonyms.is_in(records[column].drop_nulls().implode()))
     records = records.with_columns(bsn.record_level(known).alias(bsn.name))
     decision = Decision(settings)
-    with_bsn = records.filter(pl.col(bsn.name).is_not_null()).select(
-        "rec",
-        person_id(pl.col(column)).alias("persoon_id"),
-        *certain_link(decision.identifier_method()),
+    with_bsn = (
+        records.filter(pl.col(bsn.name).is_not_null())
+        .select(
+            "rec",
+            person_id(pl.col(column)).alias("persoon_id"),
+            *certain_link(decision.identifier_method()),
+            decision.identified().alias("_identified"),
+        )
+        .join(rejected, on=["rec", "persoon_id"], how="anti")
     )
-    identified = pl.col("method") == bsn.method_word
-    by_bsn = with_bsn.filter(identified).join(rejected, on=["rec", "persoon_id"], how="anti")
-    elsewhere = with_bsn.filter(~identified).join(rejected, on=["rec", "persoon_id"], how="anti")
+    by_bsn = with_bsn.filter("_identified").drop("_identified")
+    elsewhere = with_bsn.filter(~pl.col("_identified")).drop("_identified")
 
     # Name, birth date and address for the rest.
     rest = records.join(by_bsn.select("rec"), on="rec", how="anti")
