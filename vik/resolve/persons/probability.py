@@ -27,6 +27,7 @@ from vik.resolve.persons.settings import PersonMatchSettings
 
 _CONVERGED = 1e-6  # the shares stop when none moves more than this
 _UNKNOWN_GROUP = "\x1f?"  # appended to the source of records whose BSN did not decide
+_NO_BSN, _UNKNOWN_BSN = 0, 1  # the two kinds of group
 
 
 def record_groups(identifier: str) -> pl.Expr:
@@ -70,12 +71,12 @@ def record_probability(
     log_odds = table["_log_odds"].fill_null(-1000.0).to_numpy()
     odds = np.exp2(log_odds)
     counts = np.bincount(group).astype(float)
-    # Per group its kind (0: no BSN, 1: a BSN that did not decide) and bounds.
-    kind = np.zeros(counts.size, dtype=np.int64)
+    # Per group its kind (_NO_BSN, or _UNKNOWN_BSN: a BSN that did not decide) and bounds.
+    kind = np.full(counts.size, _NO_BSN, dtype=np.int64)
     kind[group] = table["_unknown"].to_numpy().astype(np.int64)
     bounds = np.array([(residents.lowest, residents.highest), (mistyped.lowest, mistyped.highest)])
     lower, upper = bounds[kind, 0], bounds[kind, 1]
-    share = np.where(kind == 1, mistyped.lowest, 0.5)
+    share = np.where(kind == _UNKNOWN_BSN, mistyped.lowest, 0.5)
     record_kind = kind[group]
     for _ in range(iterations):
         own = share[group]
@@ -83,7 +84,7 @@ def record_probability(
         pooled = np.empty(2)
         for k, (floor, ceiling) in enumerate(bounds):
             mine = found[record_kind == k]
-            lean = prior_records if k == 1 else 0.0  # unknown BSN: "hardly ever"
+            lean = prior_records if k == _UNKNOWN_BSN else 0.0  # unknown BSN: "hardly ever"
             pooled[k] = np.clip(
                 (mine.sum() + lean * floor) / max(mine.size + lean, 1), floor, ceiling
             )
