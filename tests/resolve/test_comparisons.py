@@ -4,6 +4,10 @@ the explanation of a link, and adding one is one class and one line of settings
 
 from __future__ import annotations
 
+import inspect
+import textwrap
+from pathlib import Path
+
 import polars as pl
 import pytest
 from pydantic import Field
@@ -104,6 +108,15 @@ def test_a_comparison_added_as_one_class_and_one_line_decides_what_it_knows(name
     assert linked["method"] == "naam_geboortedatum_geboorteplaats"
     # Set like any other comparison in config/resolve.yaml.
     assert WithBirthPlace.model_validate({"birth_place": {"m_start": [0.1, 0.9]}})
+
+
+def test_the_docs_show_the_comparison_this_test_adds():
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "resolution.md").read_text("utf-8")
+    shown = textwrap.dedent(docs.split("## How to add a comparison", 1)[1])
+    code = "\n".join(line.removeprefix("   ") for line in shown.splitlines())
+    for example in (BirthPlaceLevel, BirthPlace):
+        assert inspect.getsource(example).strip() in code, example.__name__
+    assert "birth_place: BirthPlace = Field(default_factory=BirthPlace)" in code
 
 
 # --- every comparison is wired in ---------------------------------------------------------
