@@ -19,25 +19,39 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from vik.connectors.config import SourcesConfig, load_sources_config
 from vik.connectors.ingest import Extracts, IngestedSource, ingest_source, write_quarantine
 from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.connectors.schemas import SOURCES
+from vik.errors import StoreError, VikError
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
 from vik.flags.priority import PriorityWeights, load_weights
+from vik.home import prepare_run, require_configuration
 from vik.resolve import Resolved, resolve_extracts
 from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
+from vik.runlog import (
+    RUNS_SUBDIR,
+    UnrecordedRun,
+    append_traceback,
+    record_unrecorded,
+    run_folder,
+    run_log,
+    run_log_path,
+)
 from vik.settings import Settings
-from vik.store.db import connect, migrate, session_scope
+from vik.store.db import connect, migrate, normalise_url, session_scope
 from vik.store.dossiers import open_flags_frame, refresh_dossiers
 from vik.store.flags import persist_evaluation, record_rules
 from vik.store.links import load_judgements, sync_links
@@ -45,11 +59,13 @@ from vik.store.lock import run_lock
 from vik.store.models import Run, utcnow
 from vik.store.reports import write_report
 from vik.store.retention import purge, purge_leftovers
-from vik.store.runs import fail_run, previous_rows, start_run
+from vik.store.runs import fail_run, previous_rows, record_failed_start, start_run
 
 log = logging.getLogger("vik.nightly")
 
 STEPS = ("extract", "resolve", "evaluate", "persist", "report", "purge")
+# The step a run fails in when it cannot begin: no key, no configuration, no database, ...
+START_STEP = "start"
 ACTOR = "nachtelijke run"
 
 
@@ -105,9 +121,27 @@ class Steps:
 
 
 class StepFailed(Exception):
-    def __init__(self, step: str, cause: BaseException):
+    """A run failed in `step` ("start": before its first step).
+
+    Where it is recorded: as run `run_id` in the database (`vik runs`), else in
+    `fallback_file` in the data folder (`vik runs` shows that too; `database_error` says
+    why the database could not take it), else nowhere (both refused; the message is all
+    there is). `log_file` holds the full traceback."""
+
+    def __init__(
+        self,
+        step: str,
+        cause: BaseException,
+        *,
+        run_id: int | None = None,
+        log_file: Path | None = None,
+        fallback_file: Path | None = None,
+        database_error: str | None = None,
+    ):
         super().__init__(f"stap {step} mislukt: {cause}")
         self.step, self.cause = step, cause
+        self.run_id, self.log_file, self.fallback_file = run_id, log_file, fallback_file
+        self.database_error = database_error
 
 
 # --- the steps ----------------------------------------------------------------------------
@@ -205,23 +239,139 @@ def empty_judgements() -> pl.DataFrame:
 # --- the run ------------------------------------------------------------------------------
 
 
+def failed_start(
+    database_url: str,
+    data_dir: Path,
+    peildatum: date,
+    extracts_dir: Path | str,
+    error: BaseException,
+    step: str = START_STEP,
+) -> StepFailed:
+    """Record a run that could not begin, in the database or else in the data folder.
+
+    Returns the StepFailed to raise; it says where the failure was recorded."""
+    try:
+        if not _database_exists(database_url):
+            raise StoreError("de database bestaat nog niet")
+        run_id = record_failed_start(
+            connect(database_url), peildatum, str(extracts_dir), step, error
+        )
+    except Exception as database_error:  # unreachable, read-only, not migrated, ...
+        entry = UnrecordedRun.now(peildatum, str(extracts_dir), step, error, database_error)
+        fallback = record_unrecorded(data_dir, entry)
+        log.error(
+            "run kon niet beginnen (%s) en de database kon dat niet vastleggen (%s)",
+            type(error).__name__,
+            type(database_error).__name__,
+        )
+        return StepFailed(step, error, fallback_file=fallback, database_error=entry.database_error)
+    log_file: Path | None = run_log_path(data_dir, run_id)
+    try:
+        append_traceback(run_log_path(data_dir, run_id), error)
+    except OSError:
+        log_file = None
+    log.error("run %s kon niet beginnen: %s", run_id, type(error).__name__)
+    return StepFailed(step, error, run_id=run_id, log_file=log_file)
+
+
+def _database_exists(database_url: str) -> bool:
+    """False for a SQLite file that is not there: recording a failure must not create it."""
+    url = make_url(normalise_url(database_url))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return True
+    return Path(url.database).is_file()
+
+
+def start_night(
+    settings: Settings,
+    *,
+    extracts_dir: Path | None = None,
+    database_url: str | None = None,
+    peildatum: date | None = None,
+    accept_shrink: Iterable[str] = (),
+    steps: Steps | None = None,
+) -> RunResult:
+    """The night as `vik run`, `vik serve` and a Prefect worker start it.
+
+    What a run needs is checked before it begins (data folder, database file, configuration,
+    key); a run that cannot begin is recorded as failed in step "start" like any other."""
+    database_url = database_url or settings.resolved_database_url()
+    peildatum = peildatum or date.today()
+    extracts_dir = extracts_dir or settings.resolved_extracts_dir()
+    try:
+        prepare_run(settings, database_url)
+        config = NightlyConfig.from_settings(
+            settings,
+            extracts_dir=extracts_dir,
+            database_url=database_url,
+            peildatum=peildatum,
+            accept_shrink=accept_shrink,
+        )
+    except VikError as error:
+        raise failed_start(
+            database_url, settings.data_dir, peildatum, extracts_dir, error
+        ) from error
+    return run_nightly(config, steps)
+
+
+def _cannot_begin(config: NightlyConfig, error: BaseException) -> StepFailed:
+    return failed_start(
+        config.database_url, config.data_dir, config.peildatum, config.extracts_dir, error
+    )
+
+
+def _write_refused(error: SQLAlchemyError) -> StoreError:
+    cause = error.orig or error
+    return StoreError(
+        f"De database weigert de run vast te leggen ({type(cause).__name__}: "
+        f"{str(cause).splitlines()[0]}). Geef de gebruiker van VIK schrijfrechten op de "
+        "database, of zet VIK_DATABASE_URL naar een database waarin VIK mag schrijven."
+    )
+
+
+@contextmanager
+def _begun(
+    config: NightlyConfig, engine: Engine
+) -> Iterator[tuple[Run, dict[str, int], pl.DataFrame]]:
+    """Hold the run lock, record the run as begun and log to its file while the run runs.
+
+    What fails here (another run holds the lock, the database refuses to write) is
+    recorded as a failed start."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(run_lock(engine, label=f"peildatum {config.peildatum.isoformat()}"))
+            with session_scope(engine) as session:
+                previous = previous_rows(session)
+                judgements = load_judgements(session)
+            run = start_run(engine, config.peildatum, str(config.extracts_dir))
+        except VikError as error:
+            raise _cannot_begin(config, error) from error
+        except SQLAlchemyError as error:
+            raise _cannot_begin(config, _write_refused(error)) from error
+        assert run.id is not None
+        stack.enter_context(run_log(run_log_path(config.data_dir, run.id)))
+        yield run, previous, judgements
+
+
 def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
-    """One nightly run. Raises StepFailed (after recording the failure) if a step fails."""
+    """One nightly run. Raises StepFailed (after recording the failure) if it fails, also
+    when it cannot begin (step "start")."""
     steps = steps or Steps()
-    engine = connect(config.database_url)
-    migrate(engine)
-    sources = load_sources_config(config.config_dir)
-    context = load_context(config.config_dir)
-    rules = load_rules(config.config_dir / "rules", context)
-    weights = load_weights(config.config_dir)
-    with run_lock(engine, label=f"peildatum {config.peildatum.isoformat()}"):
-        with session_scope(engine) as session:
-            previous = previous_rows(session)
-            judgements = load_judgements(session)
-        run = start_run(engine, config.peildatum, str(config.extracts_dir))
+    try:
+        engine = connect(config.database_url)
+        migrate(engine)
+        require_configuration(config.config_dir)
+        sources = load_sources_config(config.config_dir)
+        context = load_context(config.config_dir)
+        rules = load_rules(config.config_dir / "rules", context)
+        weights = load_weights(config.config_dir)
+    except VikError as error:
+        raise _cannot_begin(config, error) from error
+    with _begun(config, engine) as (run, previous, judgements):
         # Kept apart from the ORM object, which a rolled-back session leaves unusable.
         run_id = run.id
-        run_dir = config.data_dir / "runs" / str(run_id)
+        assert run_id is not None
+        run_dir = run_folder(config.data_dir, run_id)
         log.info("run %s gestart, peildatum %s", run.id, config.peildatum.isoformat())
         timings: dict[str, float] = {}
         step = "extract"
@@ -321,11 +471,13 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
         except BaseException as error:
             fail_run(engine, run_id, step, error)
             log.error("run %s mislukt in stap %s: %s", run_id, step, type(error).__name__)
+            log_file = run_log_path(config.data_dir, run_id)
+            append_traceback(log_file, error)
             if isinstance(error, KeyboardInterrupt):
                 raise
-            raise StepFailed(step, error) from error
+            raise StepFailed(step, error, run_id=run_id, log_file=log_file) from error
         log.info("run %s geslaagd: %s", run.id, json.dumps(run.flag_counts))
-    _prune_run_dirs(config.data_dir / "runs", keep=30)
+    _prune_run_dirs(config.data_dir / RUNS_SUBDIR, keep=30)
     return RunResult(
         run.id,
         "geslaagd",

@@ -21,14 +21,17 @@ def main() -> None:
 
 def _register() -> None:
     from vik.cli.address import address_app
+    from vik.cli.db import db_app
     from vik.cli.demo import demo_app
     from vik.cli.export import export_app
     from vik.cli.ingest import ingest
+    from vik.cli.init import init
     from vik.cli.rules import rules_app
     from vik.cli.run import run, runs, serve
     from vik.cli.users import users_app
     from vik.cli.web import web
 
+    app.command("init")(init)
     app.command("ingest")(ingest)
     app.command("run")(run)
     app.command("runs")(runs)
@@ -39,6 +42,7 @@ def _register() -> None:
     app.add_typer(demo_app, name="demo")
     app.add_typer(users_app, name="users")
     app.add_typer(address_app, name="address")
+    app.add_typer(db_app, name="db")
 
 
 _register()
