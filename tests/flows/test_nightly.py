@@ -96,9 +96,10 @@ def test_a_failing_night_is_reported_and_leaves_no_half_results(prefect_harness,
 
 
 def test_the_deployment_runs_at_two_in_amsterdam():
-    from flows.nightly import SCHEDULE_CRON, SCHEDULE_TIMEZONE
+    from flows.nightly import POOL_DEPLOYMENT, SCHEDULE_CRON, SCHEDULE_TIMEZONE, SERVE_DEPLOYMENT
 
     assert (SCHEDULE_CRON, SCHEDULE_TIMEZONE) == ("0 2 * * *", "Europe/Amsterdam")
-    deployment = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"][0]
-    assert deployment["entrypoint"] == "flows/nightly.py:nightly_flow"
+    deployment = yaml.safe_load((ROOT / "config" / "prefect.yaml").read_text())["deployments"][0]
+    assert deployment["name"] == POOL_DEPLOYMENT != SERVE_DEPLOYMENT
+    assert deployment["entrypoint"] == "flows.nightly:nightly_flow"
     assert deployment["schedules"] == [{"cron": SCHEDULE_CRON, "timezone": SCHEDULE_TIMEZONE}]
