@@ -30,7 +30,7 @@ import yaml
 from vik.connectors.config import CONFIG_FILE as SOURCES_FILE
 from vik.connectors.pseudonyms import MIN_KEY_BYTES, load_key
 from vik.connectors.schemas import SOURCES
-from vik.errors import ConfigError, DataDirError
+from vik.errors import ConfigError, DataDirError, StoreError
 from vik.settings import CONFIG_SUBDIR, DATA_SUBDIR, Settings, source_checkout
 
 KEY_FILE = Path("secrets") / "pseudoniem.key"
@@ -215,10 +215,38 @@ def check_sqlite_writable(database_url: str) -> None:
         ) from None
 
 
+def check_server_reachable(database_url: str) -> None:
+    """A database server (PostgreSQL) that does not answer is refused before the run starts."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from vik.store.db import connect, normalise_url
+
+    try:
+        if make_url(normalise_url(database_url)).get_backend_name() == "sqlite":
+            return  # a file: check_sqlite_writable
+    except ArgumentError:
+        return  # connect() says what is wrong with the URL
+    engine = connect(database_url)
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as error:
+        cause = error.orig or error
+        raise StoreError(
+            f"Database niet bereikbaar ({engine.url.render_as_string()}): "
+            f"{type(cause).__name__}: {str(cause).strip().splitlines()[0]}. Controleer "
+            "VIK_DATABASE_URL en of de databaseserver draait."
+        ) from None
+    finally:
+        engine.dispose()
+
+
 def prepare_run(settings: Settings, database_url: str) -> None:
     """Everything a run needs that can be checked without starting it, refused at once:
-    the data folder (created if missing), the SQLite file, the configuration, the key."""
+    the data folder (created if missing), the database, the configuration, the key."""
     prepare_data_dir(settings.data_dir)
     check_sqlite_writable(database_url)
+    check_server_reachable(database_url)
     require_configuration(settings.config_dir)
     load_key(settings)

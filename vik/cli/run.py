@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from vik.cli.output import console_without_tracebacks, fail, table, user_errors
-from vik.errors import VikError
+from vik.errors import DataDirError, VikError
 from vik.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,6 +26,10 @@ def _prefect_env(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # A municipality's nightly run does not report to anyone: no telemetry from Prefect.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # `vik run`'s temporary Prefect server writes to the same console; its shutdown noise
+    # (tracebacks of events still in flight) is not the operator's business. Set it to
+    # DEBUG to see what the server does.
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 
 
 def _prepare(settings: Settings, db: str | None) -> None:
@@ -35,7 +39,15 @@ def _prepare(settings: Settings, db: str | None) -> None:
 
     prepare_run(settings, db or settings.resolved_database_url())
     _prefect_env(settings)
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+    prefect_home = Path(os.environ["PREFECT_HOME"])
+    try:
+        prefect_home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as error:
+        raise DataDirError(
+            f"Prefect kan zijn map {prefect_home} niet maken ({error.strerror}). Zet "
+            "PREFECT_HOME naar een map waarin VIK mag schrijven, of laat hem weg (dan "
+            "gebruikt VIK <datamap>/prefect)."
+        ) from None
 
 
 def _cause(error: BaseException) -> str:
