@@ -10,13 +10,15 @@ Where VIK looks, never the folder a command happens to start in:
   (VIK's own files) inside it. ``vik init DIR`` makes one.
 - Without ``VIK_HOME``: a source checkout is its own home (``config/`` is in git, ``var/``
   is ignored by it); an installed VIK uses ``$XDG_DATA_HOME/vik`` (``~/.local/share/vik``).
-- ``VIK_CONFIG_DIR`` and ``VIK_DATA_DIR`` put either folder elsewhere.
+- ``VIK_CONFIG_DIR`` and ``VIK_DATA_DIR`` put either folder elsewhere; ``VIK_EXTRACTS_DIR``
+  names where the evening's extracts arrive (default ``<data_dir>/extracts``).
 
 Relative paths are taken from the folder the command starts in and made absolute at once,
 so a scheduled run that starts elsewhere finds the same folders. An empty variable counts
 as unset (a Prefect job variable rendered from an unset value is empty).
 
 The command line overrides these (``--db URL`` beats ``VIK_DATABASE_URL``).
+docs/operations.md documents every setting.
 """
 
 from __future__ import annotations
