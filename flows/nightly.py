@@ -7,7 +7,7 @@ resolved before the flow returns.
 
     vik run                 # once, now (ephemeral Prefect, no server needed)
     vik serve               # long-running: the 02:00 schedule (deployment "vik-nacht")
-    prefect deploy --all    # the same schedule through a work pool (prefect.yaml)
+    prefect deploy --all --prefect-file config/prefect.yaml   # through a work pool
 
 Every failure is recorded in `vik runs`: VIK's own (a step, or a run that could not begin)
 by vik.nightly, and one that Prefect causes before VIK's code runs by the failure hook here.

@@ -216,7 +216,9 @@ def check_sqlite_writable(database_url: str) -> None:
 
 
 def check_server_reachable(database_url: str) -> None:
-    """A database server (PostgreSQL) that does not answer is refused before the run starts."""
+    """A database server (PostgreSQL) that does not answer, or a user that may not write,
+    is refused before the run starts."""
+    from sqlalchemy import text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -229,8 +231,14 @@ def check_server_reachable(database_url: str) -> None:
         return  # connect() says what is wrong with the URL
     engine = connect(database_url)
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as connection:
+            # A user that may read but not write VIK's tables (a read-only role).
+            read_only = connection.execute(
+                text(
+                    "SELECT to_regclass('run') IS NOT NULL "
+                    "AND NOT has_table_privilege(to_regclass('run'), 'INSERT')"
+                )
+            ).scalar()
     except SQLAlchemyError as error:
         cause = error.orig or error
         raise StoreError(
@@ -240,6 +248,12 @@ def check_server_reachable(database_url: str) -> None:
         ) from None
     finally:
         engine.dispose()
+    if read_only:
+        raise StoreError(
+            f"De databasegebruiker van {engine.url.render_as_string()} mag de tabellen van VIK "
+            "lezen maar niet schrijven. Geef die gebruiker schrijfrechten, of zet "
+            "VIK_DATABASE_URL naar een gebruiker die dat mag."
+        )
 
 
 def prepare_run(settings: Settings, database_url: str) -> None:

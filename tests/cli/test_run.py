@@ -246,3 +246,46 @@ def test_prefect_that_cannot_start_is_recorded_with_where_to_look(tmp_path, plac
     runs = vik("runs", env=env, cwd=place).stdout
     row = next(line for line in runs.splitlines() if line.strip().startswith("1 "))
     assert "mislukt" in row and "start" in row and "RuntimeError" in row
+
+
+@pytest.mark.postgres
+def test_a_read_only_postgresql_user_is_refused_at_once(tmp_path, place, key_file):
+    import uuid
+
+    import psycopg
+
+    from tests.conftest import POSTGRES_ENV, _postgres_schema_url
+
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL-tests overgeslagen: zet {POSTGRES_ENV}")
+    urls = _postgres_schema_url(base)
+    owner_url = next(urls)
+    data = tmp_path / "var"
+    assert (
+        vik(
+            "db", "upgrade", env=settings(data, key_file, VIK_DATABASE_URL=owner_url), cwd=place
+        ).returncode
+        == 0
+    )
+    schema = owner_url.rsplit("search_path%3D", 1)[1]
+    reader = f"vik_lezer_{uuid.uuid4().hex[:8]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'CREATE ROLE "{reader}" LOGIN')
+        connection.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{reader}"')
+        connection.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{reader}"')
+    try:
+        reader_url = owner_url.replace("://postgres@", f"://{reader}@")
+        env = settings(data, key_file, VIK_DATABASE_URL=reader_url)
+        result = vik("run", env=env, cwd=place)
+        assert result.returncode == 1
+        assert "mag de tabellen van VIK lezen maar niet schrijven" in result.stderr
+        assert "niet-vastgelegd.jsonl" in result.stderr  # the database could not take it
+        no_traceback(result)
+        assert not (data / "prefect").exists()
+    finally:
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f'DROP OWNED BY "{reader}"')
+            connection.execute(f'DROP ROLE "{reader}"')
+        next(urls, None)
