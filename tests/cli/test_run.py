@@ -14,27 +14,56 @@ import shutil
 import stat
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from tests.processes import ROOT, clean_env, command
+from vik.cli import app
 
 CONFIG = ROOT / "config"
 
 
-def vik(*args: str | Path, env: dict[str, str], cwd: Path, prefix: list[str] | None = None):  # type: ignore[no-untyped-def]
-    return subprocess.run(
-        [*(prefix or []), command("vik"), *map(str, args)],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def vik(
+    *args: str | Path,
+    env: dict[str, str],
+    cwd: Path,
+    prefix: list[str] | None = None,
+    own_process: bool = False,
+) -> Result:
+    """`vik ARGS` with exactly the settings in env, started in cwd.
+
+    In its own process when Prefect is involved (Prefect writes to the process's console)
+    or a prefix must wrap it; else in this one, which is the same code without the cost
+    of starting Python (what runs before Prefect starts prints through typer alone)."""
+    if own_process or prefix:
+        done = subprocess.run(
+            [*(prefix or []), command("vik"), *map(str, args)],
+            env=clean_env(**env),
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+    unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("VIK_")}
+    with chdir(cwd):
+        result = CliRunner().invoke(app, list(map(str, args)), env={**unset, **env})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return Result(result.exit_code, result.stdout, result.stderr)
 
 
 @pytest.fixture
@@ -56,7 +85,7 @@ def settings(data: Path, key_file: Path | None, **more: str | Path) -> dict[str,
     values: dict[str, str | Path] = {"VIK_DATA_DIR": data, "VIK_CONFIG_DIR": CONFIG, **more}
     if key_file is not None:
         values["VIK_PSEUDONYM_KEY_FILE"] = key_file
-    return clean_env(**values)
+    return {k: str(v) for k, v in values.items()}
 
 
 @contextmanager
@@ -83,7 +112,7 @@ def read_only(*paths: Path) -> Iterator[list[str]]:
     yield ["unshare", "-m", "sh", "-c", f'{mounts} && exec "$@"', "sh"]
 
 
-def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+def no_traceback(result: Result) -> None:
     assert "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
 
 
@@ -95,7 +124,16 @@ def test_a_first_night_creates_its_folders_and_a_failure_prints_vik_message_not_
     empty = tmp_path / "leeg"
     empty.mkdir()
     env = settings(data, key_file)
-    result = vik("run", "--extracts", empty, "--as-of", DEMO_AS_OF.isoformat(), env=env, cwd=place)
+    result = vik(
+        "run",
+        "--extracts",
+        empty,
+        "--as-of",
+        DEMO_AS_OF.isoformat(),
+        env=env,
+        cwd=place,
+        own_process=True,
+    )
 
     assert result.returncode == 1
     assert stat.S_IMODE(data.stat().st_mode) == 0o700  # created, VIK's own
@@ -236,7 +274,7 @@ def test_prefect_that_cannot_start_is_recorded_with_where_to_look(tmp_path, plac
     assert vik("db", "upgrade", env=env, cwd=place).returncode == 0
     # Prefect's temporary server gets no time to start.
     env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "1"
-    result = vik("run", "--as-of", DEMO_AS_OF.isoformat(), env=env, cwd=place)
+    result = vik("run", "--as-of", DEMO_AS_OF.isoformat(), env=env, cwd=place, own_process=True)
 
     assert result.returncode == 1
     assert "De run kon niet beginnen: RuntimeError: Timed out" in result.stderr
