@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect import runtime as prefect_runtime
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State
@@ -76,7 +76,7 @@ class FlowRunFailed(Exception):
     """Prefect failed a flow run before VIK's code could record why."""
 
 
-def record_failure(_flow: Any, flow_run: FlowRun, state: State) -> None:
+def record_failure(flow: Flow[..., Any], flow_run: FlowRun, state: State) -> None:
     """on_failure hook: a run that Prefect failed before VIK's code ran (parameters it could
     not validate, a flow it could not load) is recorded as a failed start, like VIK's own."""
     if str(flow_run.id) in _RECORDED:

@@ -240,7 +240,7 @@ def check_server_reachable(database_url: str) -> None:
                 )
             ).scalar()
     except SQLAlchemyError as error:
-        cause = error.orig or error
+        cause = getattr(error, "orig", None) or error
         raise StoreError(
             f"Database niet bereikbaar ({engine.url.render_as_string()}): "
             f"{type(cause).__name__}: {str(cause).strip().splitlines()[0]}. Controleer "

@@ -266,9 +266,7 @@ def failed_start(
         )
         return StepFailed(step, error, fallback_file=fallback, database_error=entry.database_error)
     log_file: Path | None = run_log_path(data_dir, run_id)
-    try:
-        append_traceback(run_log_path(data_dir, run_id), error)
-    except OSError:
+    if not append_traceback(run_log_path(data_dir, run_id), error):
         log_file = None
     log.error("run %s kon niet beginnen: %s", run_id, type(error).__name__)
     return StepFailed(step, error, run_id=run_id, log_file=log_file)
@@ -321,7 +319,7 @@ def _cannot_begin(config: NightlyConfig, error: BaseException) -> StepFailed:
 
 
 def _write_refused(error: SQLAlchemyError) -> StoreError:
-    cause = error.orig or error
+    cause = getattr(error, "orig", None) or error
     return StoreError(
         f"De database weigert de run vast te leggen ({type(cause).__name__}: "
         f"{str(cause).splitlines()[0]}). Geef de gebruiker van VIK schrijfrechten op de "
@@ -472,14 +470,16 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
             fail_run(engine, run_id, step, error)
             log.error("run %s mislukt in stap %s: %s", run_id, step, type(error).__name__)
             log_file = run_log_path(config.data_dir, run_id)
-            append_traceback(log_file, error)
+            kept = append_traceback(log_file, error)
             if isinstance(error, KeyboardInterrupt):
                 raise
-            raise StepFailed(step, error, run_id=run_id, log_file=log_file) from error
+            raise StepFailed(
+                step, error, run_id=run_id, log_file=log_file if kept else None
+            ) from error
         log.info("run %s geslaagd: %s", run.id, json.dumps(run.flag_counts))
     _prune_run_dirs(config.data_dir / RUNS_SUBDIR, keep=30)
     return RunResult(
-        run.id,
+        run_id,
         "geslaagd",
         run_dir / "rapport.md",
         run.flag_counts or {},

@@ -60,11 +60,16 @@ def run_log(path: Path) -> Iterator[None]:
         handler.close()
 
 
-def append_traceback(path: Path, error: BaseException) -> None:
-    """The full traceback of a failure, for the run's log file."""
-    _open_private(path)
-    with path.open("a", encoding="utf-8") as file:
-        file.write("".join(traceback.format_exception(error)))
+def append_traceback(path: Path, error: BaseException) -> bool:
+    """The full traceback of a failure, for the run's log file; False if it cannot be
+    written (the failure itself matters more than its log)."""
+    try:
+        _open_private(path)
+        with path.open("a", encoding="utf-8") as file:
+            file.write("".join(traceback.format_exception(error)))
+    except OSError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_SUBDIR = "config"
@@ -55,12 +55,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VIK_", extra="ignore", env_ignore_empty=True)
 
     # VIK's home folder: config/ and var/ inside it, unless set apart below.
-    home: Path
+    home: Path = Field(default_factory=default_home)
     # Where VIK keeps its own files: the SQLite database (embedded default),
-    # run reports and logs, quarantine files, Prefect's state.
-    data_dir: Path
-    # Public configuration: sources.yaml, departments.yaml, priority.yaml, rules/.
-    config_dir: Path
+    # run reports and logs, quarantine files, Prefect's state. Default <home>/var.
+    data_dir: Path = Path(DATA_SUBDIR)
+    # Public configuration: sources.yaml, departments.yaml, priority.yaml, rules/,
+    # prefect.yaml. Default <home>/config.
+    config_dir: Path = Path(CONFIG_SUBDIR)
     # The folder where the evening's extracts are delivered; default <data_dir>/extracts.
     extracts_dir: Path | None = None
     # SQLAlchemy URL; empty means SQLite in data_dir. postgresql://... works too.
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _folders_from_home(cls, values: Any) -> Any:
+        # Runs before the field defaults apply: an unset folder is taken from the home.
         if not isinstance(values, dict):
             return values
         home = Path(values.get("home") or default_home())

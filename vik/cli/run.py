@@ -182,8 +182,8 @@ def run(
     """Draai de nachtelijke run één keer: inlezen, koppelen, regels, signalen, rapport, opschonen."""
     peildatum = parse_as_of(as_of)
     settings = Settings()
-    extracts = extracts.absolute() if extracts else None
-    result = execute_run(extracts, db, peildatum, accept_shrink, settings)
+    folder = extracts.absolute() if extracts else None
+    result = execute_run(folder, db, peildatum, accept_shrink, settings)
     print_result(result, settings, db)
 
 
