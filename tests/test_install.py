@@ -8,49 +8,35 @@ and `vik web` run from that environment, and nothing lands in the folder they st
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.conftest import WHEEL_PREPARATION
 from tests.demo_data import DEMO_AS_OF
 from tests.processes import ROOT, clean_env, command, free_port, run, started, tail, wait_until
 from tests.web.conftest import csrf_of
+from tests.wheel import Preparation
 
 pytestmark = [pytest.mark.install, pytest.mark.slow]
 
-# What the wheel is built from; tests, benchmarks and docs are not part of it.
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "vik", "flows", "config")
 PASSWORD = "wheel-test-wachtwoord-met-lengte-2026"
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Iterator[Path]:
-    """The bin folder of a fresh venv with the wheel built from this checkout installed."""
-    base = tmp_path_factory.mktemp("wheel")
-    source = base / "source"  # a copy, so that the build leaves nothing in the checkout
-    source.mkdir()
-    for name in SOURCES:
-        path = ROOT / name
-        if path.is_dir():
-            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(path, source / name)
-    env = clean_env()
-    python = sys.executable
-    run([python, "-m", "pip", "wheel", "--no-deps", "-q", "-w", base / "dist", source], env, base)
-    (wheel,) = (base / "dist").glob("vik-*.whl")
-    run([python, "-m", "venv", base / "venv"], env, base)
-    bin_dir = base / "venv" / "bin"
-    # --no-compile: Python compiles what it imports anyway; compiling all of Prefect up
-    # front would double the install's time.
-    install = [bin_dir / "python", "-m", "pip", "install", "-q", "--no-compile", wheel]
-    run(install, env, base, timeout=900)
-    yield bin_dir
+def installed(request, tmp_path_factory) -> Iterator[Path]:
+    """The bin folder of a fresh venv with the wheel built from this checkout installed:
+    prepared in the background since collection (tests/conftest.py), or now."""
+    preparation: Preparation | None = request.config.stash.get(WHEEL_PREPARATION, None)
+    if preparation is None:  # this module was not collected with the session
+        preparation = Preparation.start(tmp_path_factory.mktemp("wheel"))
+    try:
+        yield preparation.bin_dir()
+    finally:
+        preparation.discard()
 
 
 def test_the_wheel_installs_and_runs_a_night_from_any_folder(installed, demo_extracts, tmp_path):
