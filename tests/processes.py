@@ -9,6 +9,8 @@ what the test gives it, so that nothing in the developer's shell leaks into what
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import signal
 import socket
@@ -22,6 +24,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def free_port() -> int:
@@ -87,11 +90,22 @@ def started(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: its children stop with it
+            preexec_fn=_stop_with_parent,
         )
         try:
             yield process
         finally:
             stop(process)
+
+
+def _stop_with_parent() -> None:
+    """In the child: SIGTERM when the test process dies, also when it is killed and cannot
+    stop its servers itself (Linux' PR_SET_PDEATHSIG; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def stop(process: subprocess.Popen[Any], grace: float = 5) -> None:
