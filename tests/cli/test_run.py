@@ -124,19 +124,31 @@ def test_a_first_night_creates_its_folders_and_a_failure_prints_vik_message_not_
     empty = tmp_path / "leeg"
     empty.mkdir()
     env = settings(data, key_file)
-    result = vik(
-        "run",
-        "--extracts",
-        empty,
-        "--as-of",
-        DEMO_AS_OF.isoformat(),
-        env=env,
-        cwd=place,
-        own_process=True,
-    )
 
-    assert result.returncode == 1
+    def night() -> Result:
+        return vik(
+            "run",
+            "--extracts",
+            empty,
+            "--as-of",
+            DEMO_AS_OF.isoformat(),
+            env=env,
+            cwd=place,
+            own_process=True,
+        )
+
+    # Without a database: refused at once, saying what to run (no database is created).
+    refused = night()
+    assert refused.returncode == 1
     assert stat.S_IMODE(data.stat().st_mode) == 0o700  # created, VIK's own
+    assert "De run kon niet beginnen: Er is geen database" in refused.stderr
+    assert "vik db upgrade" in refused.stderr
+    no_traceback(refused)
+    assert not (data / "vik.db").exists()
+
+    assert vik("db", "upgrade", env=env, cwd=place).returncode == 0
+    result = night()
+    assert result.returncode == 1
     log_file = data / "runs" / "1" / "run.log"
     assert "De run is mislukt in stap 'extract': brp: geen extract gevonden" in result.stderr
     assert "Vastgelegd als run 1; zie `vik runs`." in result.stderr

@@ -112,12 +112,10 @@ def test_a_run_prefect_fails_before_vik_code_runs_is_recorded_too(prefect_harnes
     """A served or deployed run whose parameters Prefect cannot take fails before the night
     begins; the flow's failure hook records it, so `vik runs` shows every failed night."""
     from flows.nightly import nightly_flow
-    from vik.store.db import migrate
 
-    database = f"sqlite:///{vik_env / 'vik.db'}"
-    migrate(connect(database))
+    database = vik_env
     with pytest.raises(Exception, match="peildatum"):
-        nightly_flow(database_url=database, peildatum="de dertiende maand")  # type: ignore[arg-type]
+        nightly_flow(peildatum="de dertiende maand")  # type: ignore[arg-type]
     with session_scope(connect(database)) as session:
         run = session.exec(select(Run)).one()
     assert (run.status, run.failed_step) == ("mislukt", "start")

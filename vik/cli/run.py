@@ -121,7 +121,6 @@ def execute_run(
     What the run needs is checked before Prefect starts; a failure prints VIK's message,
     and the traceback stays in the run's log file."""
     settings = settings or Settings()
-    configure_logging(settings)
     from vik.alerts import Alerter, night_not_started
     from vik.nightly import StepFailed, failed_start
     from vik.store.db import open_current
@@ -141,6 +140,7 @@ def execute_run(
         )
         raise fail(failure_message(failure)) from None
 
+    configure_logging(settings)  # the data folder exists and is VIK's: the log file can go there
     from flows.ephemeral import run_scoped_prefect
     from flows.nightly import nightly_flow, take_failure_recorded_by_hook
 
