@@ -177,6 +177,7 @@ def test_the_purge_step_also_clears_what_only_served_deleted_flags(
                 until=date(2026, 1, 1),
                 reason="uitgesteld",
                 by="analist",
+                department="handhaving",
             )
         )
         session.add(

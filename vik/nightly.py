@@ -34,15 +34,18 @@ from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.connectors.schemas import SOURCES
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
 from vik.flags.priority import PriorityWeights, load_weights
+from vik.followup import FollowUp, load_followup
 from vik.resolve import Resolved, resolve_extracts
 from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
 from vik.settings import Settings
 from vik.store.db import connect, migrate, session_scope
 from vik.store.dossiers import open_flags_frame, refresh_dossiers
 from vik.store.flags import persist_evaluation, record_rules
+from vik.store.followup_retention import purge_followup
 from vik.store.links import load_judgements, sync_links
 from vik.store.lock import run_lock
 from vik.store.models import Run, utcnow
+from vik.store.reopen import reopen_flags
 from vik.store.reports import write_report
 from vik.store.retention import purge, purge_leftovers
 from vik.store.runs import fail_run, previous_rows, start_run
@@ -153,6 +156,8 @@ def persist_step(
     record_rules(session, run, rules, evaluation)
     dates = {name: source.extract_date for name, source in extracts.items()}
     flag_counts = persist_evaluation(session, run, evaluation, rules, dates)
+    # A "geen actie" that got worse tonight is back in that department's queue.
+    flag_counts["opnieuw_te_beoordelen"] = reopen_flags(session, run, rules)
     link_counts = sync_links(session, resolved.links, run.id)
     dossiers = _refresh_dossiers(session, run, weights, resolved)
     return {"flags": flag_counts, "links": link_counts, "dossiers": dossiers}
@@ -168,13 +173,20 @@ def _refresh_dossiers(
     return refresh_dossiers(session, run, weights, reports, details)
 
 
-def purge_step(session: Session, run: Run, weights: PriorityWeights, resolved: Resolved) -> dict:
+def purge_step(
+    session: Session, run: Run, weights: PriorityWeights, resolved: Resolved, followup: FollowUp
+) -> dict:
     """Flags past their term per rule, then what only served them (ended snoozes,
-    judgements on records no longer delivered): counts, keyed by rule id or kind."""
+    judgements on records no longer delivered), then LOO meetings, outcomes and decision
+    snapshots past their own terms: counts, keyed by rule id or kind."""
     purged = purge(session, run.peildatum, actor=ACTOR)
     if purged:  # dossiers of purged flags go with them
         _refresh_dossiers(session, run, weights, resolved)
-    return {**purged, **purge_leftovers(session, run.peildatum, actor=ACTOR)}
+    return {
+        **purged,
+        **purge_leftovers(session, run.peildatum, actor=ACTOR),
+        **purge_followup(session, run.peildatum, followup.bewaartermijnen, actor=ACTOR),
+    }
 
 
 def ingest_and_resolve(
@@ -214,6 +226,7 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
     context = load_context(config.config_dir)
     rules = load_rules(config.config_dir / "rules", context)
     weights = load_weights(config.config_dir)
+    followup = load_followup(config.config_dir, context.departments)
     with run_lock(engine, label=f"peildatum {config.peildatum.isoformat()}"):
         with session_scope(engine) as session:
             previous = previous_rows(session)
@@ -295,7 +308,7 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
 
                 step = "purge"
                 started = time.perf_counter()
-                purged = steps.run("purge", purge_step, session, run, weights, resolved)
+                purged = steps.run("purge", purge_step, session, run, weights, resolved, followup)
                 timings["purge"] = time.perf_counter() - started
 
                 step = "report"

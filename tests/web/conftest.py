@@ -191,3 +191,87 @@ def dossier_of(database_url: str, flag) -> int:  # type: ignore[no-untyped-def]
         ).one()
     engine.dispose()
     return dossier.id
+
+
+def decisions_on(database_url: str, flag_id: int) -> dict[str, str | None]:
+    """department → its current decision on the flag (departments that never decided: absent)."""
+    from sqlmodel import select
+
+    from vik.store.models import FlagDecision
+
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        rows = session.exec(select(FlagDecision).where(FlagDecision.flag_id == flag_id)).all()
+        result = {row.department: row.decision for row in rows}
+    engine.dispose()
+    return result
+
+
+def loo_example(database_url: str, *, owner: str = "handhaving") -> dict[str, int]:
+    """One turn of the cycle in the store, as the pages would make it: handhaving passes an
+    overbewoning flag on to the LOO, the secretariat plans a meeting a week ahead and puts
+    the dossier on its agenda with an integrale controle for `owner`. Returns the ids."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from vik.departments import load_departments
+    from vik.followup import load_followup
+    from vik.store.loo import add_agreement, add_to_agenda, plan_meeting
+    from vik.store.models import DecisionSnapshot, Flag
+    from vik.store.reviews import FORUMS, record_review
+
+    departments = list(load_departments(CONFIG))
+    followup = load_followup(CONFIG)
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        flag = session.exec(
+            select(Flag).where(Flag.rule_id == "overbewoning").order_by(Flag.id)
+        ).first()
+        review = record_review(
+            session,
+            flag,
+            department="handhaving",
+            decision="doorzetten",
+            target="LOO",
+            reason="Twaalf inschrijvingen: samen met Burgerzaken controleren.",
+            reviewer="analist.handhaving",
+            targets=FORUMS,
+            today=DEMO_AS_OF,
+        )
+        meeting = plan_meeting(
+            session,
+            held_on=DEMO_AS_OF + timedelta(days=7),
+            chair="J. van Dijk, burgemeester",
+            departments=["ondermijning", "handhaving", "burgerzaken"],
+            by="analist.ondermijning",
+            known=departments,
+            today=DEMO_AS_OF,
+        )
+        item = add_to_agenda(
+            session, meeting, flag.entity_type, flag.entity_key, by="analist.ondermijning"
+        )
+        agreement = add_agreement(
+            session,
+            item,
+            action="integrale_controle",
+            owner=owner,
+            deadline=DEMO_AS_OF + timedelta(days=30),
+            description="Controle met Burgerzaken",
+            by="analist.ondermijning",
+            followup=followup,
+            known=departments,
+            today=DEMO_AS_OF,
+        )
+        snapshot = session.exec(
+            select(DecisionSnapshot).where(DecisionSnapshot.review_id == review.id)
+        ).one()
+        ids = {
+            "flag_id": flag.id,
+            "meeting_id": meeting.id,
+            "item_id": item.id,
+            "agreement_id": agreement.id,
+            "snapshot_id": snapshot.id,
+        }
+    engine.dispose()
+    return ids

@@ -41,6 +41,7 @@ def record_example_decision(database_url: str) -> None:
         record_review(
             session,
             flag,
+            department="ondermijning",
             decision="in_behandeling",
             target=None,
             reason="Huisbezoek met Burgerzaken ingepland; daarna besluiten over het LOO.",

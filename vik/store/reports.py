@@ -16,6 +16,7 @@ import polars as pl
 from vik.connectors.ingest import Extracts
 from vik.resolve import Resolved
 from vik.rules import Evaluation
+from vik.store.followup_retention import KINDS as FOLLOWUP_KINDS
 from vik.store.models import Run
 from vik.store.retention import LEFTOVERS
 
@@ -104,7 +105,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     if data["purged"]:
         lines += [
             f"- {kind}: {count} verwijderd"
-            if kind in LEFTOVERS
+            if kind in LEFTOVERS or kind in FOLLOWUP_KINDS
             else f"- {kind}: {count} signalen verwijderd"
             for kind, count in data["purged"].items()
         ]

@@ -20,11 +20,20 @@ import re
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
 
 from vik.store.audit import record
-from vik.store.models import Flag, FlagEvidence, Link, LinkJudgement, Review, Snooze
+from vik.store.models import (
+    Flag,
+    FlagDecision,
+    FlagEvidence,
+    Link,
+    LinkJudgement,
+    Outcome,
+    Review,
+    Snooze,
+)
 
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
 
@@ -58,7 +67,9 @@ def due(session: Session, peildatum: date) -> list[Flag]:
 
 
 def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
-    """Delete flags past their term with their evidence and reviews; audit counts per rule."""
+    """Delete flags past their term with their evidence, decisions and reviews, and the
+    free-text reasons of their outcomes (the counted outcome keeps its own term, see
+    vik.store.followup_retention); audit counts per rule."""
     expired = due(session, peildatum)
     if not expired:
         return {}
@@ -66,6 +77,8 @@ def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
     per_rule = Counter(f.rule_id for f in expired)
     session.execute(delete(FlagEvidence).where(FlagEvidence.flag_id.in_(ids)))  # type: ignore[attr-defined]
     session.execute(delete(Review).where(Review.flag_id.in_(ids)))  # type: ignore[attr-defined]
+    session.execute(delete(FlagDecision).where(col(FlagDecision.flag_id).in_(ids)))
+    session.execute(update(Outcome).where(col(Outcome.flag_id).in_(ids)).values(reason=None))
     session.execute(delete(Flag).where(Flag.id.in_(ids)))  # type: ignore[union-attr]
     counts = dict(sorted(per_rule.items()))
     record(

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vik.departments import Departments, load_departments
 from vik.flags.priority import PriorityWeights, load_weights
+from vik.followup import FollowUp, load_followup
 from vik.rules import Context, load_context
 from vik.store.db import connect
 from vik.web._oversight import LOCAL
@@ -37,6 +38,7 @@ class AppState:
     departments: Departments
     context: Context
     weights: PriorityWeights
+    followup: FollowUp
     rules: RuleTexts
     templates: Environment
     today: Callable[[], date]
@@ -75,13 +77,20 @@ def create_app(
         departments=departments,
         context=load_context(config_dir),
         weights=load_weights(config_dir),
+        followup=load_followup(config_dir, departments),
         rules=RuleTexts(),
         templates=make_environment(departments),
         today=today,
     )
-    from vik.web import _account_pages, _analist_pages, _beheer_pages, _compliance_pages
+    from vik.web import (
+        _account_pages,
+        _analist_pages,
+        _beheer_pages,
+        _compliance_pages,
+        _loo_pages,
+    )
 
-    for module in (_account_pages, _analist_pages, _compliance_pages, _beheer_pages):
+    for module in (_account_pages, _analist_pages, _loo_pages, _compliance_pages, _beheer_pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_pages(app)

@@ -46,6 +46,8 @@ LIMITS = {
 STATUS = {
     Status.CONCEPT: "In ontwikkeling",
     Status.GOEDGEKEURD: "In ontwikkeling",
+    # A trial runs on real data, for its pilot departments: in use (methods_and_models says so).
+    Status.PROEF: "In gebruik",
     Status.ACTIEF: "In gebruik",
     Status.INGETROKKEN: "Buiten gebruik",
 }
@@ -237,6 +239,17 @@ def register_document(
         method.append(f"Signaal als: {' '.join(rule.condition.split())}.")
     if rule.params:
         method.append("Drempels: " + ", ".join(f"{k} = {v}" for k, v in rule.params.items()) + ".")
+    if rule.proef is not None:
+        method.append(
+            "Proef: de signalen gaan alleen naar "
+            + ", ".join(
+                getattr(departments.get(name), "name", name) for name in rule.proef.afdelingen
+            )
+            + "; elk signaal krijgt een vastgelegde uitkomst. De regel wordt pas een gewone "
+            f"regel bij ten minste {rule.proef.promotie.min_uitkomsten} uitkomsten en een "
+            f"precisie van ten minste {rule.proef.promotie.min_precisie:.0%}, met een nieuwe "
+            "versie die een ander dan de auteur goedkeurt."
+        )
     if rule.matters:
         method.append(
             "Hit/no-hit: een afdeling krijgt alleen te horen dat een andere afdeling ("
@@ -260,7 +273,7 @@ def register_document(
         "category": categories_of(rule.theme),
         "status": STATUS[rule.status],
         "begin_date": rule.approval.date.strftime("%Y-%m")
-        if rule.approval and rule.status is Status.ACTIEF
+        if rule.approval and rule.status in (Status.ACTIEF, Status.PROEF)
         else "",
         "end_date": "",
         "contact_email": _clip(contact, LIMITS["contact_email"]),

@@ -1,0 +1,620 @@
+"""The LOO cycle in the browser: agenda, meetings, agreements, integrale controles, outcomes.
+
+Who does what (docs/web.md):
+
+* every analist: sees what its own department passed on to the LOO and what the LOO put
+  on the agenda of a coming meeting it takes part in; opens the meetings it takes part
+  in and their minutes; carries out and closes the actions its department owns;
+* the secretariat (an analist of the department named in config/opvolging.yaml,
+  ``loo.secretariaat``): sees every department's referrals, plans meetings, puts
+  referred dossiers on the agenda, records the discussion and the agreements, and marks
+  a meeting as held.
+
+A meeting of which the department is not a participant is not found (404), as is an
+action it does not own. Every page with addresses or agreements is in the access log.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, select
+
+from vik.errors import ReviewError
+from vik.followup import RESULTS, AgreementStatus
+from vik.store.audit import record
+from vik.store.loo import (
+    actions_of,
+    add_agreement,
+    add_to_agenda,
+    agreement_with_context,
+    categories_of,
+    close_agreement,
+    is_overdue,
+    mark_held,
+    may_see_meeting,
+    meeting_view,
+    meetings_for,
+    plan_meeting,
+    record_check,
+    set_discussion,
+)
+from vik.store.models import Dossier, LooAgendaItem, LooMeeting, WebUser
+from vik.web._loo import AgendaMeta, agenda_xlsx, loo_agenda, upcoming_agendas
+from vik.web._minutes import minutes_xlsx
+from vik.web._security import Forbidden, NotFound, Viewer, analist, db_session
+from vik.web._templates import render
+
+router = APIRouter()
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Why these pages are opened, for the access log.
+PURPOSE = "LOO: voorbereiden, bespreken en afspraken volgen"
+MESSAGES = {
+    "overleg": "Overleg gepland.",
+    "agenda": "Dossier op de agenda gezet.",
+    "afspraak": "Afspraak vastgelegd.",
+    "bespreking": "Bespreking vastgelegd.",
+    "gehouden": "Overleg vastgelegd als gehouden.",
+    "controle": "Integrale controle vastgelegd.",
+    "uitkomst": "Actie afgerond met haar uitkomst.",
+}
+
+
+def _state(request: Request) -> Any:
+    return request.app.state.vik
+
+
+def _names(db: Session) -> dict[str, str]:
+    return {u.username: u.display_name for u in db.exec(select(WebUser)).all()}
+
+
+def _department_names(request: Request) -> dict[str, str]:
+    return {key: d.name for key, d in _state(request).departments.items()}
+
+
+def _secretariat(request: Request) -> str:
+    return str(_state(request).followup.loo.secretariaat)
+
+
+def _is_secretariat(request: Request, viewer: Viewer) -> bool:
+    return viewer.department == _secretariat(request)
+
+
+def _require_secretariat(request: Request, viewer: Viewer) -> None:
+    if not _is_secretariat(request, viewer):
+        raise Forbidden()
+
+
+def _audit(
+    db: Session, viewer: Viewer, action: str, object_type: str, object_id: Any, **details: Any
+) -> None:
+    record(
+        db,
+        actor=viewer.username,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=PURPOSE,
+        details={"afdeling": viewer.department, **details},
+    )
+    db.commit()
+
+
+def _day(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ReviewError(f"De datum {text!r} is niet te lezen; gebruik jjjj-mm-dd.") from None
+
+
+# --- the LOO page -------------------------------------------------------------------------
+
+
+def _loo_context(request: Request, db: Session, viewer: Viewer) -> dict[str, Any]:
+    state = _state(request)
+    rules = state.rules.load(db)
+    today = state.today()
+    secretariat = _is_secretariat(request, viewer)
+    return {
+        "items": loo_agenda(db, rules, viewer.department, state.weights),
+        "inbox": loo_agenda(db, rules, None, state.weights) if secretariat else [],
+        "upcoming": upcoming_agendas(db, viewer.department, _secretariat(request), today),
+        "actions": actions_of(db, viewer.department, today),
+        "meetings": meetings_for(db, viewer.department, _secretariat(request)),
+        "secretariat": secretariat,
+        "names": _names(db),
+        "today": today,
+        "followup": state.followup,
+    }
+
+
+def _loo_response(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    context = _loo_context(request, db, viewer)
+    return render(
+        request,
+        "loo.html",
+        {
+            **context,
+            "errors": errors or {},
+            "form": form or {},
+            "melding": MESSAGES.get(request.query_params.get("melding", "")),
+        },
+        status=status,
+    )
+
+
+@router.get("/loo")
+def loo_page(
+    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
+) -> Response:
+    response = _loo_response(request, db, viewer)
+    _audit(db, viewer, "loo_bekeken", "loo_agenda", None)
+    return response
+
+
+@router.get("/loo/afdrukken")
+def loo_print(
+    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
+) -> Response:
+    context = _loo_context(request, db, viewer)
+    _audit(db, viewer, "loo_agenda_afgedrukt", "loo_agenda", None, dossiers=len(context["items"]))
+    return render(
+        request,
+        "loo_afdrukken.html",
+        {**context, "now": datetime.now(_state(request).zone)},
+    )
+
+
+@router.get("/loo/agenda.xlsx")
+def loo_xlsx(
+    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
+) -> Response:
+    state = _state(request)
+    context = _loo_context(request, db, viewer)
+    department = state.departments.get(viewer.department) if viewer.department else None
+    now = datetime.now(state.zone)
+    content = agenda_xlsx(
+        context["items"],
+        context["upcoming"],
+        AgendaMeta(
+            department_name=department.name if department else "",
+            prepared_by=viewer.display_name,
+            prepared_at=now,
+            reviewer_names=context["names"],
+            department_names=_department_names(request),
+        ),
+    )
+    _audit(db, viewer, "loo_agenda_gedownload", "loo_agenda", None, dossiers=len(context["items"]))
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"content-disposition": f'attachment; filename="loo-agenda-{now:%Y-%m-%d}.xlsx"'},
+    )
+
+
+@router.post("/loo/overleggen")
+async def plan(
+    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
+) -> Response:
+    _require_secretariat(request, viewer)
+    state = _state(request)
+    form = await request.form()
+    departments = [str(d) for d in form.getlist("afdelingen")]
+    values = {"datum": str(form.get("datum", "")), "voorzitter": str(form.get("voorzitter", ""))}
+    try:
+        meeting = plan_meeting(
+            db,
+            held_on=_day(values["datum"]),
+            chair=values["voorzitter"],
+            departments=departments,
+            by=viewer.username,
+            known=list(state.departments),
+            today=state.today(),
+        )
+    except ReviewError as problem:
+        db.rollback()
+        return _loo_response(
+            request,
+            db,
+            viewer,
+            errors={"overleg": str(problem)},
+            form={**values, "afdelingen": departments},
+            status=400,
+        )
+    db.commit()
+    return RedirectResponse(f"/loo/overleggen/{meeting.id}?melding=overleg", status_code=303)
+
+
+@router.post("/loo/agenderen")
+async def put_on_agenda(
+    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
+) -> Response:
+    """The secretariat puts a referred dossier on a meeting's agenda (from the inbox)."""
+    _require_secretariat(request, viewer)
+    form = await request.form()
+    try:
+        meeting = _meeting_or_404(request, db, viewer, _number(form.get("overleg")))
+        dossier = db.get(Dossier, _number(form.get("dossier")) or 0)
+        if dossier is None:
+            raise ReviewError("Kies een doorgezet dossier.")
+        add_to_agenda(db, meeting, dossier.entity_type, dossier.entity_key, by=viewer.username)
+    except ReviewError as problem:
+        db.rollback()
+        return _loo_response(request, db, viewer, errors={"agenda": str(problem)}, status=400)
+    db.commit()
+    return RedirectResponse(f"/loo/overleggen/{meeting.id}?melding=agenda", status_code=303)
+
+
+def _number(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+# --- a meeting ----------------------------------------------------------------------------
+
+
+def _meeting_or_404(
+    request: Request, db: Session, viewer: Viewer, meeting_id: int | None
+) -> LooMeeting:
+    meeting = db.get(LooMeeting, meeting_id or 0)
+    if meeting is None or not may_see_meeting(meeting, viewer.department, _secretariat(request)):
+        if meeting_id is None:
+            raise ReviewError("Kies een overleg.")
+        raise NotFound()
+    return meeting
+
+
+def _meeting_response(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    meeting: LooMeeting,
+    *,
+    template: str = "loo_overleg.html",
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    state = _state(request)
+    return render(
+        request,
+        template,
+        {
+            "view": meeting_view(db, meeting),
+            "secretariat": _is_secretariat(request, viewer),
+            "followup": state.followup,
+            "today": state.today(),
+            "names": _names(db),
+            "now": datetime.now(state.zone),
+            "RESULTS": RESULTS,
+            "overdue": is_overdue,
+            "errors": errors or {},
+            "form": form or {},
+            "melding": MESSAGES.get(request.query_params.get("melding", "")),
+        },
+        status=status,
+    )
+
+
+@router.get("/loo/overleggen/{meeting_id}")
+def meeting_page(
+    meeting_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    meeting = _meeting_or_404(request, db, viewer, meeting_id)
+    _audit(db, viewer, "loo_overleg_bekeken", "loo_overleg", meeting.id)
+    return _meeting_response(request, db, viewer, meeting)
+
+
+@router.get("/loo/overleggen/{meeting_id}/verslag")
+def minutes_print(
+    meeting_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    meeting = _meeting_or_404(request, db, viewer, meeting_id)
+    _audit(db, viewer, "loo_verslag_afgedrukt", "loo_overleg", meeting.id)
+    return _meeting_response(request, db, viewer, meeting, template="loo_verslag.html")
+
+
+@router.get("/loo/overleggen/{meeting_id}/verslag.xlsx")
+def minutes_download(
+    meeting_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    state = _state(request)
+    meeting = _meeting_or_404(request, db, viewer, meeting_id)
+    content = minutes_xlsx(
+        meeting_view(db, meeting),
+        department_names=_department_names(request),
+        prepared_by=viewer.display_name,
+        prepared_at=datetime.now(state.zone),
+        followup=state.followup,
+        today=state.today(),
+    )
+    _audit(db, viewer, "loo_verslag_gedownload", "loo_overleg", meeting.id)
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={
+            "content-disposition": f'attachment; filename="loo-verslag-{meeting.held_on:%Y-%m-%d}.xlsx"'
+        },
+    )
+
+
+def _item_or_404(db: Session, meeting: LooMeeting, item_id: int) -> LooAgendaItem:
+    item = db.get(LooAgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        raise NotFound()
+    return item
+
+
+def _after_meeting_post(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    meeting: LooMeeting,
+    message: str,
+    problem: ReviewError | None,
+    key: str,
+    form: dict[str, Any],
+) -> Response:
+    if problem is None:
+        db.commit()
+        return RedirectResponse(
+            f"/loo/overleggen/{meeting.id}?melding={message}#{key}", status_code=303
+        )
+    db.rollback()
+    return _meeting_response(
+        request, db, viewer, meeting, errors={key: str(problem)}, form={key: form}, status=400
+    )
+
+
+@router.post("/loo/overleggen/{meeting_id}/punten/{item_id}/bespreking")
+async def discussion(
+    meeting_id: int,
+    item_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    _require_secretariat(request, viewer)
+    meeting = _meeting_or_404(request, db, viewer, meeting_id)
+    item = _item_or_404(db, meeting, item_id)
+    form = await request.form()
+    text = str(form.get("bespreking", ""))
+    problem = None
+    try:
+        set_discussion(db, item, text, by=viewer.username)
+    except ReviewError as error:
+        problem = error
+    return _after_meeting_post(
+        request, db, viewer, meeting, "bespreking", problem, f"punt-{item.id}", {"bespreking": text}
+    )
+
+
+@router.post("/loo/overleggen/{meeting_id}/punten/{item_id}/afspraken")
+async def agreement(
+    meeting_id: int,
+    item_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    _require_secretariat(request, viewer)
+    state = _state(request)
+    meeting = _meeting_or_404(request, db, viewer, meeting_id)
+    item = _item_or_404(db, meeting, item_id)
+    form = await request.form()
+    values = {k: str(form.get(k, "")) for k in ("actie", "eigenaar", "uiterlijk", "toelichting")}
+    problem = None
+    try:
+        add_agreement(
+            db,
+            item,
+            action=values["actie"],
+            owner=values["eigenaar"],
+            deadline=_day(values["uiterlijk"]),
+            description=values["toelichting"],
+            by=viewer.username,
+            followup=state.followup,
+            known=list(state.departments),
+            today=state.today(),
+        )
+    except ReviewError as error:
+        problem = error
+    return _after_meeting_post(
+        request, db, viewer, meeting, "afspraak", problem, f"punt-{item.id}", values
+    )
+
+
+@router.post("/loo/overleggen/{meeting_id}/gehouden")
+async def held(
+    meeting_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    _require_secretariat(request, viewer)
+    meeting = _meeting_or_404(request, db, viewer, meeting_id)
+    form = await request.form()
+    notes = str(form.get("verslag", ""))
+    problem = None
+    try:
+        mark_held(db, meeting, notes=notes, by=viewer.username, today=_state(request).today())
+    except ReviewError as error:
+        problem = error
+    return _after_meeting_post(
+        request, db, viewer, meeting, "gehouden", problem, "gehouden", {"verslag": notes}
+    )
+
+
+# --- an action ----------------------------------------------------------------------------
+
+
+def _action_or_404(request: Request, db: Session, viewer: Viewer, agreement_id: int) -> tuple:
+    found = agreement_with_context(db, agreement_id)
+    if found is None:
+        raise NotFound()
+    agreement, item, meeting = found
+    if viewer.department != agreement.owner and not _is_secretariat(request, viewer):
+        raise NotFound()
+    return agreement, item, meeting
+
+
+def _action_response(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    agreement_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    state = _state(request)
+    agreement, item, meeting = _action_or_404(request, db, viewer, agreement_id)
+    signals = [s for s in item.signals if s["flag_id"] in set(agreement.flag_ids)]
+    view = meeting_view(db, meeting)
+    outcomes = next(
+        (iv.outcomes.get(agreement.id, []) for iv in view.items if iv.item.id == item.id), []
+    )
+    return render(
+        request,
+        "loo_actie.html",
+        {
+            "agreement": agreement,
+            "item": item,
+            "meeting": meeting,
+            "signals": signals,
+            "outcomes": outcomes,
+            "owner": viewer.department == agreement.owner,
+            "open": agreement.status == AgreementStatus.OPEN,
+            "overdue": is_overdue(agreement, state.today()),
+            "categories": categories_of(signals, state.followup),
+            "followup": state.followup,
+            "RESULTS": RESULTS,
+            "today": state.today(),
+            "names": _names(db),
+            "errors": errors or {},
+            "form": form or {},
+            "melding": MESSAGES.get(request.query_params.get("melding", "")),
+        },
+        status=status,
+    )
+
+
+@router.get("/loo/acties/{agreement_id}")
+def action_page(
+    agreement_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    _action_or_404(request, db, viewer, agreement_id)
+    _audit(db, viewer, "loo_actie_bekeken", "loo_afspraak", agreement_id)
+    return _action_response(request, db, viewer, agreement_id)
+
+
+def _after_action_post(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    agreement_id: int,
+    message: str,
+    problem: ReviewError | None,
+    form: dict[str, Any],
+) -> Response:
+    if problem is None:
+        db.commit()
+        return RedirectResponse(f"/loo/acties/{agreement_id}?melding={message}", status_code=303)
+    db.rollback()
+    return _action_response(
+        request, db, viewer, agreement_id, errors={message: str(problem)}, form=form, status=400
+    )
+
+
+@router.post("/loo/acties/{agreement_id}/controle")
+async def check(
+    agreement_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    state = _state(request)
+    agreement, _, _ = _action_or_404(request, db, viewer, agreement_id)
+    form = await request.form()
+    values: dict[str, Any] = {
+        "controle_datum": str(form.get("datum", "")),
+        "bevindingen": str(form.get("bevindingen", "")),
+        "controle_afdelingen": [str(d) for d in form.getlist("afdelingen")],
+    }
+    problem = None
+    try:
+        if viewer.department != agreement.owner:
+            raise ReviewError("Alleen de afdeling die de actie uitvoert, legt de controle vast.")
+        record_check(
+            db,
+            agreement,
+            check_on=_day(values["controle_datum"]),
+            departments=values["controle_afdelingen"],
+            findings=values["bevindingen"],
+            by=viewer.username,
+            known=list(state.departments),
+            today=state.today(),
+        )
+    except ReviewError as error:
+        problem = error
+    return _after_action_post(request, db, viewer, agreement_id, "controle", problem, values)
+
+
+@router.post("/loo/acties/{agreement_id}/uitkomst")
+async def close(
+    agreement_id: int,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    state = _state(request)
+    agreement, item, _ = _action_or_404(request, db, viewer, agreement_id)
+    form = await request.form()
+    values = {k: str(form.get(k, "")) for k in ("uitkomst", "categorie", "datum", "reden")}
+    problem = None
+    try:
+        close_agreement(
+            db,
+            agreement,
+            item,
+            department=viewer.department or "",
+            result=values["uitkomst"],
+            category=values["categorie"],
+            decided_on=_day(values["datum"]),
+            reason=values["reden"],
+            by=viewer.username,
+            followup=state.followup,
+            today=state.today(),
+        )
+    except ReviewError as error:
+        problem = error
+    return _after_action_post(request, db, viewer, agreement_id, "uitkomst", problem, values)
