@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -37,6 +37,7 @@ from vik.store.models import (
     Outcome,
     Review,
     Snooze,
+    utcnow,
 )
 from vik.store.snapshots import take_snapshot
 
@@ -77,9 +78,10 @@ def record_review(
     reviewer: str,
     targets: Collection[str],
     today: date | None = None,
+    at: datetime | None = None,
 ) -> Review:
     """Record a department's decision on an open flag, with a snapshot of what it saw;
-    `targets` are the allowed doorzetten targets."""
+    `targets` are the allowed doorzetten targets (`at`: now, unless a demo says otherwise)."""
     if not reviewer:
         raise ReviewError("Een besluit heeft een benoemde beoordelaar; meld je aan.")
     if not department:
@@ -112,6 +114,7 @@ def record_review(
         target=target,
         reason=text,
         reviewer=reviewer,
+        at=at or utcnow(),
     )
     session.add(review)
     session.flush()
