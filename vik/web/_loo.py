@@ -211,7 +211,7 @@ class Sheet:
 
     def add(self, values: list[Any]) -> None:
         for column, value in enumerate(values):
-            if value is None:
+            if value is None or value == "":
                 self.sheet.write_blank(self.row, column, None, self.wrap)
             elif isinstance(value, bool):
                 self.sheet.write_string(self.row, column, "ja" if value else "nee", self.wrap)
