@@ -106,9 +106,15 @@ def png_size(path) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return struct.unpack(">II", header[16:24])
 
 
-def test_screenshots_of_queue_dossier_and_register(browser, base_url, tmp_path):
+def test_screenshots_of_queue_dossier_loo_and_register(browser, base_url, tmp_path):
     paths = take_screenshots(base_url, browser, tmp_path)
-    assert [p.name for p in paths] == ["queue.png", "dossier.png", "rules.png"]
+    assert [p.name for p in paths] == [
+        "queue.png",
+        "dossier.png",
+        "loo.png",
+        "rules.png",
+        "feedback.png",
+    ]
     for path in paths:
         width, height = png_size(path)
         assert width == 1280 and height >= 900
