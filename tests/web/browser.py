@@ -117,7 +117,7 @@ def take_screenshots(base_url: str, browser: Any, out_dir: Path) -> list[Path]:
     sign_in(page, base_url, "analist.handhaving")
     page.goto(f"{base_url}/loo")
     loo = out_dir / "loo.png"
-    height = min(1600, page.evaluate("document.body.scrollHeight"))
+    height = max(900, min(1600, page.evaluate("document.body.scrollHeight")))
     page.screenshot(
         path=str(loo), clip={"x": 0, "y": 0, "width": 1280, "height": height}, full_page=True
     )

@@ -117,7 +117,8 @@ def test_screenshots_of_queue_dossier_loo_and_register(browser, base_url, tmp_pa
     ]
     for path in paths:
         width, height = png_size(path)
-        assert width == 1280 and height >= 900
+        # The feedback is a part of the rule page; the others are at least a screen high.
+        assert width == 1280 and height >= (400 if path.name == "feedback.png" else 900)
 
 
 def test_the_life_of_a_signal_from_two_departments_to_the_precision_of_its_rule(

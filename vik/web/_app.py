@@ -84,13 +84,21 @@ def create_app(
     )
     from vik.web import (
         _account_pages,
+        _action_pages,
         _analist_pages,
         _beheer_pages,
         _compliance_pages,
         _loo_pages,
     )
 
-    for module in (_account_pages, _analist_pages, _loo_pages, _compliance_pages, _beheer_pages):
+    for module in (
+        _account_pages,
+        _analist_pages,
+        _loo_pages,
+        _action_pages,
+        _compliance_pages,
+        _beheer_pages,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_pages(app)

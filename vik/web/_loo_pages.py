@@ -10,8 +10,9 @@ Who does what (docs/web.md):
   referred dossiers on the agenda, records the discussion and the agreements, and marks
   a meeting as held.
 
-A meeting of which the department is not a participant is not found (404), as is an
-action it does not own. Every page with addresses or agreements is in the access log.
+A meeting of which the department is not a participant is not found (404). The actions
+(afspraken) themselves have their pages in _action_pages. Every page with addresses or
+agreements is in the access log.
 """
 
 from __future__ import annotations
@@ -24,22 +25,18 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
 from vik.errors import ReviewError
-from vik.followup import RESULTS, AgreementStatus
+from vik.followup import RESULTS
 from vik.store.audit import record
 from vik.store.loo import (
     actions_of,
     add_agreement,
     add_to_agenda,
-    agreement_with_context,
-    categories_of,
-    close_agreement,
     is_overdue,
     mark_held,
     may_see_meeting,
     meeting_view,
     meetings_for,
     plan_meeting,
-    record_check,
     set_discussion,
 )
 from vik.store.models import Dossier, LooAgendaItem, LooMeeting, WebUser
@@ -64,32 +61,32 @@ MESSAGES = {
 }
 
 
-def _state(request: Request) -> Any:
+def app_state(request: Request) -> Any:
     return request.app.state.vik
 
 
-def _names(db: Session) -> dict[str, str]:
+def user_names(db: Session) -> dict[str, str]:
     return {u.username: u.display_name for u in db.exec(select(WebUser)).all()}
 
 
 def _department_names(request: Request) -> dict[str, str]:
-    return {key: d.name for key, d in _state(request).departments.items()}
+    return {key: d.name for key, d in app_state(request).departments.items()}
 
 
 def _secretariat(request: Request) -> str:
-    return str(_state(request).followup.loo.secretariaat)
+    return str(app_state(request).followup.loo.secretariaat)
 
 
-def _is_secretariat(request: Request, viewer: Viewer) -> bool:
+def is_secretariat(request: Request, viewer: Viewer) -> bool:
     return viewer.department == _secretariat(request)
 
 
 def _require_secretariat(request: Request, viewer: Viewer) -> None:
-    if not _is_secretariat(request, viewer):
+    if not is_secretariat(request, viewer):
         raise Forbidden()
 
 
-def _audit(
+def audit_view(
     db: Session, viewer: Viewer, action: str, object_type: str, object_id: Any, **details: Any
 ) -> None:
     record(
@@ -104,7 +101,7 @@ def _audit(
     db.commit()
 
 
-def _day(text: str) -> date | None:
+def parse_day(text: str) -> date | None:
     if not text:
         return None
     try:
@@ -117,10 +114,10 @@ def _day(text: str) -> date | None:
 
 
 def _loo_context(request: Request, db: Session, viewer: Viewer) -> dict[str, Any]:
-    state = _state(request)
+    state = app_state(request)
     rules = state.rules.load(db)
     today = state.today()
-    secretariat = _is_secretariat(request, viewer)
+    secretariat = is_secretariat(request, viewer)
     return {
         "items": loo_agenda(db, rules, viewer.department, state.weights),
         "inbox": loo_agenda(db, rules, None, state.weights) if secretariat else [],
@@ -128,7 +125,7 @@ def _loo_context(request: Request, db: Session, viewer: Viewer) -> dict[str, Any
         "actions": actions_of(db, viewer.department, today),
         "meetings": meetings_for(db, viewer.department, _secretariat(request)),
         "secretariat": secretariat,
-        "names": _names(db),
+        "names": user_names(db),
         "today": today,
         "followup": state.followup,
     }
@@ -162,7 +159,7 @@ def loo_page(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
     response = _loo_response(request, db, viewer)
-    _audit(db, viewer, "loo_bekeken", "loo_agenda", None)
+    audit_view(db, viewer, "loo_bekeken", "loo_agenda", None)
     return response
 
 
@@ -171,11 +168,13 @@ def loo_print(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
     context = _loo_context(request, db, viewer)
-    _audit(db, viewer, "loo_agenda_afgedrukt", "loo_agenda", None, dossiers=len(context["items"]))
+    audit_view(
+        db, viewer, "loo_agenda_afgedrukt", "loo_agenda", None, dossiers=len(context["items"])
+    )
     return render(
         request,
         "loo_afdrukken.html",
-        {**context, "now": datetime.now(_state(request).zone)},
+        {**context, "now": datetime.now(app_state(request).zone)},
     )
 
 
@@ -183,7 +182,7 @@ def loo_print(
 def loo_xlsx(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     context = _loo_context(request, db, viewer)
     department = state.departments.get(viewer.department) if viewer.department else None
     now = datetime.now(state.zone)
@@ -198,7 +197,9 @@ def loo_xlsx(
             department_names=_department_names(request),
         ),
     )
-    _audit(db, viewer, "loo_agenda_gedownload", "loo_agenda", None, dossiers=len(context["items"]))
+    audit_view(
+        db, viewer, "loo_agenda_gedownload", "loo_agenda", None, dossiers=len(context["items"])
+    )
     return Response(
         content,
         media_type=XLSX,
@@ -211,14 +212,14 @@ async def plan(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
     _require_secretariat(request, viewer)
-    state = _state(request)
+    state = app_state(request)
     form = await request.form()
     departments = [str(d) for d in form.getlist("afdelingen")]
     values = {"datum": str(form.get("datum", "")), "voorzitter": str(form.get("voorzitter", ""))}
     try:
         meeting = plan_meeting(
             db,
-            held_on=_day(values["datum"]),
+            held_on=parse_day(values["datum"]),
             chair=values["voorzitter"],
             departments=departments,
             by=viewer.username,
@@ -291,16 +292,16 @@ def _meeting_response(
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     return render(
         request,
         template,
         {
             "view": meeting_view(db, meeting),
-            "secretariat": _is_secretariat(request, viewer),
+            "secretariat": is_secretariat(request, viewer),
             "followup": state.followup,
             "today": state.today(),
-            "names": _names(db),
+            "names": user_names(db),
             "now": datetime.now(state.zone),
             "RESULTS": RESULTS,
             "overdue": is_overdue,
@@ -320,7 +321,7 @@ def meeting_page(
     db: Session = Depends(db_session),
 ) -> Response:
     meeting = _meeting_or_404(request, db, viewer, meeting_id)
-    _audit(db, viewer, "loo_overleg_bekeken", "loo_overleg", meeting.id)
+    audit_view(db, viewer, "loo_overleg_bekeken", "loo_overleg", meeting.id)
     return _meeting_response(request, db, viewer, meeting)
 
 
@@ -332,7 +333,7 @@ def minutes_print(
     db: Session = Depends(db_session),
 ) -> Response:
     meeting = _meeting_or_404(request, db, viewer, meeting_id)
-    _audit(db, viewer, "loo_verslag_afgedrukt", "loo_overleg", meeting.id)
+    audit_view(db, viewer, "loo_verslag_afgedrukt", "loo_overleg", meeting.id)
     return _meeting_response(request, db, viewer, meeting, template="loo_verslag.html")
 
 
@@ -343,7 +344,7 @@ def minutes_download(
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     meeting = _meeting_or_404(request, db, viewer, meeting_id)
     content = minutes_xlsx(
         meeting_view(db, meeting),
@@ -353,7 +354,7 @@ def minutes_download(
         followup=state.followup,
         today=state.today(),
     )
-    _audit(db, viewer, "loo_verslag_gedownload", "loo_overleg", meeting.id)
+    audit_view(db, viewer, "loo_verslag_gedownload", "loo_overleg", meeting.id)
     return Response(
         content,
         media_type=XLSX,
@@ -423,7 +424,7 @@ async def agreement(
     db: Session = Depends(db_session),
 ) -> Response:
     _require_secretariat(request, viewer)
-    state = _state(request)
+    state = app_state(request)
     meeting = _meeting_or_404(request, db, viewer, meeting_id)
     item = _item_or_404(db, meeting, item_id)
     form = await request.form()
@@ -435,7 +436,7 @@ async def agreement(
             item,
             action=values["actie"],
             owner=values["eigenaar"],
-            deadline=_day(values["uiterlijk"]),
+            deadline=parse_day(values["uiterlijk"]),
             description=values["toelichting"],
             by=viewer.username,
             followup=state.followup,
@@ -462,159 +463,9 @@ async def held(
     notes = str(form.get("verslag", ""))
     problem = None
     try:
-        mark_held(db, meeting, notes=notes, by=viewer.username, today=_state(request).today())
+        mark_held(db, meeting, notes=notes, by=viewer.username, today=app_state(request).today())
     except ReviewError as error:
         problem = error
     return _after_meeting_post(
         request, db, viewer, meeting, "gehouden", problem, "gehouden", {"verslag": notes}
     )
-
-
-# --- an action ----------------------------------------------------------------------------
-
-
-def _action_or_404(request: Request, db: Session, viewer: Viewer, agreement_id: int) -> tuple:
-    found = agreement_with_context(db, agreement_id)
-    if found is None:
-        raise NotFound()
-    agreement, item, meeting = found
-    if viewer.department != agreement.owner and not _is_secretariat(request, viewer):
-        raise NotFound()
-    return agreement, item, meeting
-
-
-def _action_response(
-    request: Request,
-    db: Session,
-    viewer: Viewer,
-    agreement_id: int,
-    *,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
-) -> Response:
-    state = _state(request)
-    agreement, item, meeting = _action_or_404(request, db, viewer, agreement_id)
-    signals = [s for s in item.signals if s["flag_id"] in set(agreement.flag_ids)]
-    view = meeting_view(db, meeting)
-    outcomes = next(
-        (iv.outcomes.get(agreement.id, []) for iv in view.items if iv.item.id == item.id), []
-    )
-    return render(
-        request,
-        "loo_actie.html",
-        {
-            "agreement": agreement,
-            "item": item,
-            "meeting": meeting,
-            "signals": signals,
-            "outcomes": outcomes,
-            "owner": viewer.department == agreement.owner,
-            "open": agreement.status == AgreementStatus.OPEN,
-            "overdue": is_overdue(agreement, state.today()),
-            "categories": categories_of(signals, state.followup),
-            "followup": state.followup,
-            "RESULTS": RESULTS,
-            "today": state.today(),
-            "names": _names(db),
-            "errors": errors or {},
-            "form": form or {},
-            "melding": MESSAGES.get(request.query_params.get("melding", "")),
-        },
-        status=status,
-    )
-
-
-@router.get("/loo/acties/{agreement_id}")
-def action_page(
-    agreement_id: int,
-    request: Request,
-    viewer: Viewer = Depends(analist),
-    db: Session = Depends(db_session),
-) -> Response:
-    _action_or_404(request, db, viewer, agreement_id)
-    _audit(db, viewer, "loo_actie_bekeken", "loo_afspraak", agreement_id)
-    return _action_response(request, db, viewer, agreement_id)
-
-
-def _after_action_post(
-    request: Request,
-    db: Session,
-    viewer: Viewer,
-    agreement_id: int,
-    message: str,
-    problem: ReviewError | None,
-    form: dict[str, Any],
-) -> Response:
-    if problem is None:
-        db.commit()
-        return RedirectResponse(f"/loo/acties/{agreement_id}?melding={message}", status_code=303)
-    db.rollback()
-    return _action_response(
-        request, db, viewer, agreement_id, errors={message: str(problem)}, form=form, status=400
-    )
-
-
-@router.post("/loo/acties/{agreement_id}/controle")
-async def check(
-    agreement_id: int,
-    request: Request,
-    viewer: Viewer = Depends(analist),
-    db: Session = Depends(db_session),
-) -> Response:
-    state = _state(request)
-    agreement, _, _ = _action_or_404(request, db, viewer, agreement_id)
-    form = await request.form()
-    values: dict[str, Any] = {
-        "controle_datum": str(form.get("datum", "")),
-        "bevindingen": str(form.get("bevindingen", "")),
-        "controle_afdelingen": [str(d) for d in form.getlist("afdelingen")],
-    }
-    problem = None
-    try:
-        if viewer.department != agreement.owner:
-            raise ReviewError("Alleen de afdeling die de actie uitvoert, legt de controle vast.")
-        record_check(
-            db,
-            agreement,
-            check_on=_day(values["controle_datum"]),
-            departments=values["controle_afdelingen"],
-            findings=values["bevindingen"],
-            by=viewer.username,
-            known=list(state.departments),
-            today=state.today(),
-        )
-    except ReviewError as error:
-        problem = error
-    return _after_action_post(request, db, viewer, agreement_id, "controle", problem, values)
-
-
-@router.post("/loo/acties/{agreement_id}/uitkomst")
-async def close(
-    agreement_id: int,
-    request: Request,
-    viewer: Viewer = Depends(analist),
-    db: Session = Depends(db_session),
-) -> Response:
-    state = _state(request)
-    agreement, item, _ = _action_or_404(request, db, viewer, agreement_id)
-    form = await request.form()
-    values = {k: str(form.get(k, "")) for k in ("uitkomst", "categorie", "datum", "reden")}
-    problem = None
-    try:
-        close_agreement(
-            db,
-            agreement,
-            item,
-            department=viewer.department or "",
-            result=values["uitkomst"],
-            category=values["categorie"],
-            decided_on=_day(values["datum"]),
-            reason=values["reden"],
-            by=viewer.username,
-            followup=state.followup,
-            today=state.today(),
-        )
-    except ReviewError as error:
-        problem = error
-    return _after_action_post(request, db, viewer, agreement_id, "uitkomst", problem, values)
