@@ -211,7 +211,7 @@ def rule_register(
         else:
             newest = stored[rule_id][-1]
             rule = parse_rule_text(rule_id, newest.version, newest.content_hash, newest.text)
-        trial = (loaded.rule.proef if loaded is not None else None) or None
+        trial = loaded.rule.proef if loaded is not None else None
         entries.append(
             RuleEntry(
                 rule_id=rule_id,
