@@ -24,15 +24,20 @@ BSN_COLUMNS = {
 pytestmark = pytest.mark.prefect
 
 
-def _input_bsns(extracts: Path) -> set[str]:
+def _input_bsns(extracts: Path, sources: tuple[str, ...] = tuple(BSN_COLUMNS)) -> set[str]:
     values: set[str] = set()
     for source, column in BSN_COLUMNS.items():
+        if source not in sources:
+            continue
         frame = pl.read_csv(extracts / f"{source}.csv", infer_schema=False)
         values |= set(frame[column].drop_nulls().str.strip_chars().to_list())
     # Also the form without leading zero an export may have written.
     return {v for v in values if re.fullmatch(r"\d{8,9}", v)} | {
         v.lstrip("0") for v in values if re.fullmatch(r"0\d{8}", v)
     }
+
+
+PURPOSE = ["--doel", "privacytest van de exports"]
 
 
 def test_a_full_demo_run_leaves_no_bsn_anywhere(prefect_harness, tmp_path, monkeypatch, logged):
@@ -59,10 +64,35 @@ def test_a_full_demo_run_leaves_no_bsn_anywhere(prefect_harness, tmp_path, monke
             ],
         ),
         runner.invoke(app, ["run", "--extracts", str(extracts), "--as-of", "2026-11-01"]),
-        runner.invoke(app, ["export", "flags", "--out", str(tmp_path / "flags.csv")]),
-        runner.invoke(app, ["export", "links", "--out", str(tmp_path / "links.csv")]),
+        runner.invoke(app, ["export", "flags", "--out", str(tmp_path / "flags.csv"), *PURPOSE]),
+        runner.invoke(app, ["export", "links", "--out", str(tmp_path / "links.csv"), *PURPOSE]),
         runner.invoke(app, ["runs"]),
     ]
+    # A lookup by BSN (pseudonymised at entry) with its content, and one with a BSN that
+    # fails the elfproef: neither may leave the number anywhere.
+    resident = _input_bsns(extracts, sources=("brp",))
+    for bsn in (min(resident), "123456789"):
+        outputs.append(
+            runner.invoke(
+                app,
+                [
+                    "zoek",
+                    "persoon",
+                    "--bsn",
+                    bsn,
+                    "--doel",
+                    "ondermijningsbeeld",
+                    "--reden",
+                    "privacytest: zoeken op BSN",
+                    "--afdeling",
+                    "ondermijning",
+                    "--inhoud",
+                    "--json",
+                ],
+            )
+        )
+    assert "elfproef" in outputs[-1].output
+    outputs.pop()
     for result in outputs:
         assert result.exit_code == 0, result.output
 

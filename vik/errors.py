@@ -21,6 +21,8 @@ the analist, the compliance officer) work in Dutch. The hierarchy::
     │   └── NoRunError                  there is no (successful) run to read from
     ├── ReviewError                 a decision, snooze or link judgement is incomplete
     ├── FilterError                 a filter typed in the web queue cannot be read
+    ├── LookupRefusedError          a lookup (bevraging) or export without an allowed purpose
+    ├── InzageError                 an inzageverzoek cannot be taken in as entered
     └── UserError                   an account cannot be created, changed or used
         └── LoginError                  sign-in refused (one message, whatever the cause)
 
@@ -100,6 +102,15 @@ class ReviewError(VikError):
 
 class FilterError(VikError):
     """A queue filter the user typed cannot be read."""
+
+
+class LookupRefusedError(VikError):
+    """A lookup or export is refused: no purpose, a purpose the department does not have,
+    no reason, or a subject that cannot be read; the message names what is allowed."""
+
+
+class InzageError(VikError):
+    """An inzageverzoek (art. 15 AVG) cannot be taken in as entered; the message says why."""
 
 
 class UserError(VikError):

@@ -35,6 +35,9 @@ from vik.connectors.schemas import SOURCES
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
 from vik.flags.priority import PriorityWeights, load_weights
 from vik.followup import FollowUp, load_followup
+from vik.lookup.projection import discard_staged, publish_projection, stage_projection
+from vik.lookup.purposes import load_purposes
+from vik.lookup.settings import LookupSettings, load_lookup_settings
 from vik.resolve import Resolved, resolve_extracts
 from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
 from vik.settings import Settings
@@ -174,19 +177,30 @@ def _refresh_dossiers(
 
 
 def purge_step(
-    session: Session, run: Run, weights: PriorityWeights, resolved: Resolved, followup: FollowUp
+    session: Session,
+    run: Run,
+    weights: PriorityWeights,
+    resolved: Resolved,
+    followup: FollowUp,
+    lookup: LookupSettings | None = None,
 ) -> dict:
     """Flags past their term per rule, then what only served them (ended snoozes,
-    judgements on records no longer delivered), then LOO meetings, outcomes and decision
-    snapshots past their own terms: counts, keyed by rule id or kind."""
+    judgements on records no longer delivered), past their own terms the counts of
+    deleted flags and the inzage requests, and LOO meetings, outcomes and decision
+    snapshots: counts, keyed by rule id or kind."""
+    lookup = lookup or LookupSettings()
     purged = purge(session, run.peildatum, actor=ACTOR)
     if purged:  # dossiers of purged flags go with them
         _refresh_dossiers(session, run, weights, resolved)
-    return {
-        **purged,
-        **purge_leftovers(session, run.peildatum, actor=ACTOR),
-        **purge_followup(session, run.peildatum, followup.bewaartermijnen, actor=ACTOR),
-    }
+    leftovers = purge_leftovers(
+        session,
+        run.peildatum,
+        actor=ACTOR,
+        purged_flag_term=lookup.inzage.bewaartermijn_verwijderd,
+        inzage_request_term=lookup.inzage.bewaartermijn_verzoek,
+    )
+    follow_up = purge_followup(session, run.peildatum, followup.bewaartermijnen, actor=ACTOR)
+    return {**purged, **leftovers, **follow_up}
 
 
 def ingest_and_resolve(
@@ -227,6 +241,8 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
     rules = load_rules(config.config_dir / "rules", context)
     weights = load_weights(config.config_dir)
     followup = load_followup(config.config_dir, context.departments)
+    purposes = load_purposes(config.config_dir, context)
+    lookup = load_lookup_settings(config.config_dir)
     with run_lock(engine, label=f"peildatum {config.peildatum.isoformat()}"):
         with session_scope(engine) as session:
             previous = previous_rows(session)
@@ -308,7 +324,9 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
 
                 step = "purge"
                 started = time.perf_counter()
-                purged = steps.run("purge", purge_step, session, run, weights, resolved, followup)
+                purged = steps.run(
+                    "purge", purge_step, session, run, weights, resolved, followup, lookup
+                )
                 timings["purge"] = time.perf_counter() - started
 
                 step = "report"
@@ -322,6 +340,10 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
                 staged = steps.run(
                     "report", write_report, run, extracts, resolved, evaluation, stored, run_dir
                 )
+                # What lookups read (vik.lookup.projection): staged like the report.
+                projection = steps.run(
+                    "report", stage_projection, resolved, purposes, config.data_dir, run.id
+                )
                 timings["report"] = time.perf_counter() - started
                 run.step_seconds = {k: round(v, 3) for k, v in timings.items()}
                 run.status = "geslaagd"
@@ -331,7 +353,9 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
             # Committed: only now does the report take its final name.
             for staged_file in staged:
                 staged_file.replace(staged_file.with_name(staged_file.name.removesuffix(".tmp")))
+            publish_projection(projection)
         except BaseException as error:
+            discard_staged(config.data_dir)
             fail_run(engine, run_id, step, error)
             log.error("run %s mislukt in stap %s: %s", run_id, step, type(error).__name__)
             if isinstance(error, KeyboardInterrupt):

@@ -29,6 +29,10 @@ def test_export_flags_from_extracts(demo_extracts, tmp_path, monkeypatch):
             DEMO_AS_OF.isoformat(),
             "--out",
             str(out),
+            "--doel",
+            "controle van de regels op de demogemeente",
+            "--db",
+            f"sqlite:///{tmp_path / 'vik.db'}",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -43,3 +47,26 @@ def test_export_flags_from_extracts(demo_extracts, tmp_path, monkeypatch):
     overbewoning = flags.filter(pl.col("rule_id") == "overbewoning").row(0, named=True)
     assert "inschrijvingen op" in overbewoning["explanation"]
     assert overbewoning["evidence"].count("brp:") >= 12
+    # The export is accountable: the OS user, the purpose and the number of rows are logged.
+    from sqlmodel import select
+
+    from vik.store.db import connect, session_scope
+    from vik.store.models import AuditLog
+
+    with session_scope(connect(f"sqlite:///{tmp_path / 'vik.db'}")) as session:
+        (entry,) = session.exec(select(AuditLog)).all()
+    assert entry.action == "export_signalen"
+    assert entry.purpose == "controle van de regels op de demogemeente"
+    assert entry.details["rijen"] == flags.height and entry.actor
+
+
+def test_an_export_without_a_purpose_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIK_CONFIG_DIR", str(CONFIG))
+    result = CliRunner().invoke(app, ["export", "links", "--out", str(tmp_path / "k.csv")])
+    assert result.exit_code != 0 and "--doel" in result.output
+    result = CliRunner().invoke(
+        app, ["export", "links", "--out", str(tmp_path / "k.csv"), "--doel", "kort"]
+    )
+    assert result.exit_code == 1
+    assert "Geef met --doel waarvoor u exporteert (minstens 10 tekens)" in result.output
+    assert not (tmp_path / "k.csv").exists()

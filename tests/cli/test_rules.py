@@ -89,3 +89,16 @@ def test_dry_run_shows_new_and_disappeared_hits_without_raising_flags(
     assert (int(counts["verdwenen"]) > 0) is disappear
     assert out.read_text(encoding="utf-8").startswith("entity_type")
     assert not (tmp_path / "var" / "vik.db").exists()  # nothing stored
+
+
+def test_check_also_refuses_a_wrong_purpose_file(config):
+    result = CliRunner().invoke(app, ["rules", "check"])
+    assert "Doelen voor bevraging: 3 geldig (adresonderzoek" in result.output
+    purposes = config / "purposes.yaml"
+    purposes.write_text(
+        purposes.read_text().replace("    - bag.oppervlakte\n", "    - bag.oppervlak\n")
+    )
+    result = CliRunner().invoke(app, ["rules", "check"])
+    assert result.exit_code == 1
+    assert "ONGELDIG purposes.yaml" in result.output
+    assert "adresonderzoek.inputs: bag heeft geen kolom 'oppervlak'" in result.output

@@ -103,7 +103,19 @@ def test_export_links_writes_the_csv_from_the_extracts(demo_extracts, tmp_path, 
     monkeypatch.setenv("VIK_PSEUDONYM_KEY", TEST_KEY.decode())
     out = tmp_path / "links.csv"
     result = CliRunner().invoke(
-        app, ["export", "links", "--extracts", str(extracts), "--out", str(out)]
+        app,
+        [
+            "export",
+            "links",
+            "--extracts",
+            str(extracts),
+            "--out",
+            str(out),
+            "--doel",
+            "controle van de koppelingen (test)",
+            "--db",
+            f"sqlite:///{tmp_path / 'vik.db'}",
+        ],
     )
     assert result.exit_code == 0, result.output
     links = pl.read_csv(out, infer_schema=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import inspect, text
@@ -35,7 +35,11 @@ def test_upgrade_keeps_data(database_url):
     migrate(engine, "0001")
     with session_scope(engine) as session:
         session.add(Run(peildatum=date(2026, 11, 1), extracts_dir="x", status="geslaagd"))
-        record(session, actor="test", action="proef")
+        # The columns audit_log had at 0001 (later revisions add some).
+        session.execute(
+            text("INSERT INTO audit_log (at, actor, action) VALUES (:at, 'test', 'proef')"),
+            {"at": datetime(2026, 11, 1, tzinfo=UTC)},
+        )
     migrate(engine)
     with session_scope(engine) as session:
         assert [r.extracts_dir for r in session.exec(select(Run)).all()] == ["x"]

@@ -195,3 +195,51 @@ def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(data
         assert "naamgenoot" not in str(entry.details)
     with session_scope(engine) as session:  # nothing left to clean: nothing audited
         assert purge_leftovers(session, seen, actor="nachtelijke run") == {}
+
+
+def test_a_purged_flag_leaves_only_a_count_that_goes_after_its_own_term(database_url):
+    """Its notice goes with the flag; what stays (rule, department, date) goes on its term,
+    and so does an inzage request."""
+    from vik.store.models import FlagNotice, InzageRequest, PurgedFlag
+    from vik.store.retention import INZAGE_REQUESTS, PURGED_FLAG_COUNTS
+
+    engine = connect(database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        flag = _flag("overbewoning", "a1", "P1Y", "laatste_signalering", date(2025, 1, 1))
+        session.add(flag)
+        session.flush()
+        session.add(
+            FlagNotice(flag_id=flag.id, informed_on=date(2025, 2, 1), channel="brief", by="x")
+        )
+        session.add(
+            InzageRequest(
+                received_on=date(2026, 1, 10),
+                due_on=date(2026, 2, 10),
+                subject="persoon:P1",
+                identified_by="bsn",
+                registered_by="compliance",
+            )
+        )
+    with session_scope(engine) as session:
+        assert purge(session, date(2026, 3, 1), actor="test") == {"overbewoning": 1}
+    with session_scope(engine) as session:
+        assert session.exec(select(FlagNotice)).all() == []
+        (kept,) = session.exec(select(PurgedFlag)).all()
+        assert (kept.entity_type, kept.entity_key, kept.rule_id, kept.purged_on) == (
+            "adres",
+            "a1",
+            "overbewoning",
+            date(2026, 3, 1),
+        )
+    terms = {"purged_flag_term": "P1Y", "inzage_request_term": "P2Y"}
+    with session_scope(engine) as session:  # the last day of both terms: both stay
+        counts = purge_leftovers(session, date(2027, 3, 1), actor="test", **terms)
+        assert PURGED_FLAG_COUNTS not in counts and INZAGE_REQUESTS not in counts
+    with session_scope(engine) as session:
+        counts = purge_leftovers(session, date(2027, 3, 2), actor="test", **terms)
+        assert counts == {PURGED_FLAG_COUNTS: 1}
+    with session_scope(engine) as session:
+        counts = purge_leftovers(session, date(2028, 1, 11), actor="test", **terms)
+        assert counts == {INZAGE_REQUESTS: 1}
+        assert session.exec(select(InzageRequest)).all() == []

@@ -104,13 +104,22 @@ def any_web_db(request) -> str:
     return request.getfixturevalue(name)
 
 
-def make_app(database_url: str, **settings):  # type: ignore[no-untyped-def]
+def make_app(database_url: str, data_dir: Path | None = None, **settings):  # type: ignore[no-untyped-def]
+    """The app on a demo database; `data_dir` holds that night's lookup projection."""
     return create_app(
         database_url,
         config_dir=CONFIG,
         settings=WebSettings(**settings),
         today=lambda: DEMO_AS_OF,
+        data_dir=data_dir,
+        key=PseudonymKey(TEST_KEY),
     )
+
+
+@pytest.fixture(scope="session")
+def web_data_dir(web_db_template) -> Path:
+    """The data folder of the session's demo night: its lookup projection (read only)."""
+    return web_db_template.parent / "data"
 
 
 @pytest.fixture

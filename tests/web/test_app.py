@@ -29,6 +29,31 @@ def test_unknown_pages_get_a_dutch_404(signed_in):
     assert "Deze pagina bestaat niet." in response.text
 
 
+def inzage_request(database_url: str) -> int:
+    from datetime import date
+
+    from sqlmodel import select
+
+    from vik.store.db import connect, session_scope
+    from vik.store.models import Flag, InzageRequest
+
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        person = session.exec(select(Flag).where(Flag.entity_type == "persoon")).first()
+        request = InzageRequest(
+            received_on=date(2026, 11, 20),
+            due_on=date(2026, 12, 20),
+            subject=f"persoon:{person.entity_key}",
+            identified_by="bsn",
+            registered_by="compliance",
+        )
+        session.add(request)
+        session.flush()
+        request_id = request.id
+    engine.dispose()
+    return request_id
+
+
 def test_every_page_works_on_both_databases(any_web_db):
     """Each role opens each of its pages (with real ids) on SQLite and on PostgreSQL."""
     from fastapi.testclient import TestClient
@@ -43,6 +68,7 @@ def test_every_page_works_on_both_databases(any_web_db):
         "flag_id": flag.id,
         "dossier_id": dossier_of(any_web_db, flag),
         "rule_id": "overbewoning",
+        "request_id": inzage_request(any_web_db),
     }
     opened = 0
     for username in ("analist.handhaving", "compliance", "beheer"):

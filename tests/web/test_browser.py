@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import struct
 
+import polars as pl
 import pytest
 
 from tests.web.browser import (
@@ -219,3 +220,71 @@ def test_the_life_of_a_signal_from_two_departments_to_the_precision_of_its_rule(
     cell = row.locator("td.precision").inner_text()
     assert "100%" in cell and "1 van 1 bevestigd · 95%: 21–100%" in cell
     page.context.close()
+
+
+def test_lookup_hit_no_hit_content_and_the_inzage_pdf_in_chromium(
+    browser, web_db, web_data_dir, demo_extracts, tmp_path
+):
+    """An analist looks an address up (step 1, then step 2); the compliance officer
+    registers an inzageverzoek and downloads its PDF."""
+    from sqlmodel import select
+
+    from tests.extracts import TEST_KEY
+    from vik.connectors.pseudonyms import PseudonymKey
+    from vik.lookup.subjects import person_of_bsn
+    from vik.store.db import connect, session_scope
+    from vik.store.models import Flag
+    from vik.web import create_app
+
+    with session_scope(connect(web_db)) as session:
+        address = session.exec(
+            select(Flag.entity_key).where(Flag.rule_id == "overbewoning", Flag.status == "open")
+        ).first()
+        person = session.exec(
+            select(Flag.entity_key).where(Flag.rule_id == "veelverhuizer")
+        ).first()
+    app = create_app(web_db, config_dir=CONFIG, data_dir=web_data_dir, key=PseudonymKey(TEST_KEY))
+    with live_server(app) as base_url:
+        page = new_page(browser)
+        sign_in(page, base_url, "analist.burgerzaken")
+        page.click("text=Zoeken")
+        page.wait_for_load_state()
+        page.fill("#adres", address)
+        page.select_option("#doel", "adresonderzoek")
+        page.fill("#reden", "Melding over bewoning, zaak BZ-2026-9001 (browsertest)")
+        page.click("button:has-text('Zoeken (hit/no-hit)')")
+        page.wait_for_load_state()
+        assert page.locator("h2#stap1").inner_text() == "Stap 1 · hit/no-hit"
+        assert page.locator("tr[data-bron=brp] td").nth(1).inner_text() == "ja"
+        assert page.locator("tr[data-afdeling=burgerzaken] td").nth(1).inner_text() == "ja"
+        assert page.locator("table.content").count() == 0  # no content before step 2
+        page.click("button:has-text('Stap 2')")
+        page.wait_for_load_state()
+        brp = page.locator("table.content[data-bron=brp]")
+        headers = brp.locator("thead th").all_inner_texts()
+        assert headers[:3] == ["geslachtsnaam", "voorvoegsel", "voornamen"]
+        assert brp.locator("tbody tr").count() >= 12
+        assert page.locator("table.content[data-bron=belastingen]").count() == 0
+        sign_out(page)
+
+        brp_csv = pl.read_csv(demo_extracts / "brp.csv", infer_schema=False)
+        key = PseudonymKey(TEST_KEY)
+        bsn = next(b for b in brp_csv["bsn"].unique().to_list() if person_of_bsn(b, key) == person)
+        sign_in(page, base_url, "compliance")
+        page.click("text=Inzageverzoeken")
+        page.wait_for_load_state()
+        page.fill("#bsn", bsn)
+        page.click("button:has-text('Verzoek registreren')")
+        page.wait_for_load_state()
+        assert "Inzageverzoek" in page.locator("h1").inner_text()
+        assert bsn not in page.content()
+        with page.expect_download() as download_info:
+            page.click("text=Rapport als PDF")
+        target = tmp_path / "inzage.pdf"
+        download_info.value.save_as(target)
+        assert target.read_bytes().startswith(b"%PDF-")
+        from pypdf import PdfReader
+
+        text = " ".join(p.extract_text() for p in PdfReader(target).pages)
+        assert "Signalen over u" in " ".join(text.split())
+        page.context.close()

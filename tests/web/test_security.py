@@ -22,6 +22,7 @@ SAMPLE = {
     "item_id": "1",
     "agreement_id": "1",
     "snapshot_id": "1",
+    "request_id": "1",
 }
 
 

@@ -24,6 +24,7 @@ def _register() -> None:
     from vik.cli.demo import demo_app
     from vik.cli.export import export_app
     from vik.cli.ingest import ingest
+    from vik.cli.lookup import lookup_app
     from vik.cli.rules import rules_app
     from vik.cli.run import run, runs, serve
     from vik.cli.users import users_app
@@ -39,6 +40,7 @@ def _register() -> None:
     app.add_typer(demo_app, name="demo")
     app.add_typer(users_app, name="users")
     app.add_typer(address_app, name="address")
+    app.add_typer(lookup_app, name="zoek")
 
 
 _register()

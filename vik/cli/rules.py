@@ -68,6 +68,7 @@ def check(
     for path, message in rules.invalid.items():
         problems = True
         typer.secho(f"\nONGELDIG {path}:\n  {message}", fg=typer.colors.RED)
+    problems |= not _check_purposes(config_dir, context)
     if problems:
         raise typer.Exit(1)
 
@@ -118,6 +119,20 @@ def _read_feedback(db: str | None) -> tuple[dict | None, str]:
         return None, "de database is niet te lezen of nog niet bijgewerkt (vik db upgrade)."
     finally:
         engine.dispose()
+
+
+def _check_purposes(config_dir: Path, context: object) -> bool:
+    """The purposes of lookups (config/purposes.yaml) are checked as strictly as rules."""
+    from vik.errors import ConfigError
+    from vik.lookup.purposes import load_purposes
+
+    try:
+        purposes = load_purposes(config_dir, context)  # type: ignore[arg-type]
+    except ConfigError as error:
+        typer.secho(f"\nONGELDIG purposes.yaml:\n  {error}", fg=typer.colors.RED)
+        return False
+    typer.echo(f"\nDoelen voor bevraging: {len(purposes)} geldig ({', '.join(purposes) or 'geen'})")
+    return True
 
 
 @rules_app.command("test")

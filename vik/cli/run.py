@@ -60,7 +60,7 @@ def print_result(result: dict, settings: Settings, db: str | None) -> None:
     typer.echo(f"Database met signalen: {db or settings.resolved_database_url()}")
     typer.echo(f"Rapport van de run:    {result['report']}")
     typer.echo(
-        "Bekijk de signalen met `vik web`, of exporteer ze met `vik export flags --out signalen.csv`."
+        "Bekijk de signalen met `vik web`, of exporteer ze met `vik export flags --out signalen.csv --doel ...`."
     )
 
 

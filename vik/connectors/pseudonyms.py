@@ -93,6 +93,26 @@ def _hmac_sha256_hex(key: bytes, values: list[str]) -> list[str]:
     return result
 
 
+def valid_bsn(text: str) -> bool:
+    """Nine digits passing the elfproef (what the connectors accept as a BSN)."""
+    if len(text) != 9 or not text.isdigit() or int(text) == 0:
+        return False
+    digits = [int(d) for d in text]
+    checksum = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
+    return checksum % 11 == 0
+
+
+def pseudonymise_one(bsn: str, key: PseudonymKey) -> str:
+    """One BSN typed at a lookup or inzageverzoek, as the connectors pseudonymise it."""
+    return _hmac_sha256_hex(key.secret, [bsn])[0]
+
+
+def keyed_reference(text: str, key: PseudonymKey) -> str:
+    """A keyed hash of a normalised search (name and birth date, say): the audit log can
+    say that the same search was made again, and an inzage finds it, without holding it."""
+    return _hmac_sha256_hex(key.secret, ["zoekvraag\x1f" + text])[0]
+
+
 def pseudonymise(bsn: pl.Series, key: PseudonymKey) -> pl.Series:
     """Map valid 9-digit BSNs to hex pseudonyms; nulls stay null.
 

@@ -410,28 +410,12 @@ def _candidates(readings: pl.DataFrame, index: BagIndex, matches: pl.DataFrame) 
     return candidates.sort("route").unique(["rec", "reading", "nummeraanduiding_id"], keep="first")
 
 
-def resolve_addresses(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
-    """One row per record: the nummeraanduiding_id, confidence, method, or the reason it is open."""
-    records = records.with_row_index("rec").with_columns(
-        pl.col("rec").cast(pl.Int64),
-        *[
-            (pl.col(c) if c in records.columns else pl.lit(None)).cast(t).alias(c)
-            for c, t in RECORD_COLUMNS.items()
-        ],
-    )
-
-    # 1. The BAG id the source carries decides.
-    known_id = pl.col("nummeraanduiding_id").is_in(index.ids.implode())
-    direct = records.filter(known_id).select(
-        "rec",
-        "nummeraanduiding_id",
-        pl.lit(1.0).alias("confidence"),
-        pl.lit("nummeraanduiding_id").alias("method"),
-        pl.lit(None, dtype=pl.String).alias("reason"),
-    )
-    rest = records.filter(~known_id.fill_null(False))
-    unknown_id = rest.filter(pl.col("nummeraanduiding_id").is_not_null()).select("rec")
-
+def _scored_candidates(
+    rest: pl.DataFrame, index: BagIndex
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Readings of the records, their street matches, and every candidate address with
+    whether its letter/addition (``suffix_ok``) and its street, postcode and place
+    (``agrees``) agree with the record, and its confidence."""
     # 2-3. Readings and their candidates.
     readings = _readings(rest)
     places = _place_matches(readings, index)
@@ -472,6 +456,67 @@ def resolve_addresses(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
         .round(4)
         .alias("confidence"),
     )
+    return readings, matches, candidates
+
+
+def address_candidates(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
+    """Per record (``key``), the BAG addresses the resolver weighs for it: those it would
+    accept (``accepted``; exactly one means resolved) and, when it accepts none, those
+    whose street, number, postcode and place agree but not the letter or addition (the
+    variants an analist has to choose from). For lookups, where an address that cannot be
+    pinned down gives its candidates, never a guess.
+
+        >>> address_candidates(pl.DataFrame({"key": ["q"], "adres": ["Kerkstraat 12"]}), index)
+        key  nummeraanduiding_id  accepted  confidence
+    """
+    records = records.with_row_index("rec").with_columns(
+        pl.col("rec").cast(pl.Int64),
+        *[
+            (pl.col(c) if c in records.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in RECORD_COLUMNS.items()
+        ],
+    )
+    readings, _, candidates = _scored_candidates(records, index)
+    tegenover = readings.filter(pl.col("tegenover")).select("rec").unique()
+    agreeing = candidates.filter(pl.col("agrees")).join(tegenover, on="rec", how="anti")
+    per_record = (
+        agreeing.group_by("rec", "nummeraanduiding_id")
+        .agg(pl.col("suffix_ok").any().alias("accepted"), pl.col("confidence").max())
+        .with_columns(pl.col("accepted").any().over("rec").alias("any_accepted"))
+        .filter(pl.col("accepted") | ~pl.col("any_accepted"))
+    )
+    return (
+        records.select("rec", "key")
+        .join(per_record, on="rec")
+        .sort("rec", "confidence", "nummeraanduiding_id", descending=[False, True, False])
+        .select("key", "nummeraanduiding_id", "accepted", "confidence")
+    )
+
+
+def resolve_addresses(records: pl.DataFrame, index: BagIndex) -> pl.DataFrame:
+    """One row per record: the nummeraanduiding_id, confidence, method, or the reason it is open."""
+    records = records.with_row_index("rec").with_columns(
+        pl.col("rec").cast(pl.Int64),
+        *[
+            (pl.col(c) if c in records.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in RECORD_COLUMNS.items()
+        ],
+    )
+
+    # 1. The BAG id the source carries decides.
+    known_id = pl.col("nummeraanduiding_id").is_in(index.ids.implode())
+    direct = records.filter(known_id).select(
+        "rec",
+        "nummeraanduiding_id",
+        pl.lit(1.0).alias("confidence"),
+        pl.lit("nummeraanduiding_id").alias("method"),
+        pl.lit(None, dtype=pl.String).alias("reason"),
+    )
+    rest = records.filter(~known_id.fill_null(False))
+    unknown_id = rest.filter(pl.col("nummeraanduiding_id").is_not_null()).select("rec")
+
+    # 2-4. Readings, their candidates, and which of those agree.
+    readings, matches, candidates = _scored_candidates(rest, index)
     accepted = candidates.filter(pl.col("suffix_ok") & pl.col("agrees"))
     per_record = accepted.group_by("rec").agg(
         pl.col("nummeraanduiding_id").unique().alias("ids"),

@@ -371,6 +371,61 @@ class AuditLog(SQLModel, table=True):
     object_id: str | None = None
     purpose: str | None = Field(default=None, sa_column=Column(Text))
     details: dict | None = _json()
+    # Whom it was about, as a reference and never a name or BSN: "persoon:P…", "adres:<BAG
+    # id>", "bedrijf:B…", or "zoekvraag:<keyed hash>" for a search that found no one. The
+    # inzage report finds every view and lookup of a person by it.
+    subject: str | None = Field(default=None, index=True)
+
+
+class FlagNotice(SQLModel, table=True):
+    """Informatieplicht: the municipality told the person concerned about this flag.
+
+    Deleted with the flag; the inzage report shows it."""
+
+    __tablename__ = "flag_notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    flag_id: int = Field(foreign_key="flag.id", index=True)
+    informed_on: date
+    channel: str  # brief | gesprek | e-mail | anders (vik.store.notices.Channel)
+    reference: str | None = None  # kenmerk of the letter or report
+    department: str | None = None
+    by: str
+    at: datetime = Field(default_factory=utcnow)
+
+
+class PurgedFlag(SQLModel, table=True):
+    """What stays of a flag deleted after its term: rule, department and date, nothing of
+    its content, so that an inzage report can say how many were deleted. Goes itself after
+    the term in config/lookup.yaml (inzage.bewaartermijn_verwijderd)."""
+
+    __tablename__ = "purged_flag"
+    __table_args__ = (Index("ix_purged_flag_entity", "entity_type", "entity_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity_type: str
+    entity_key: str
+    rule_id: str
+    department: str = ""
+    purged_on: date
+
+
+class InzageRequest(SQLModel, table=True):
+    """An inzageverzoek (art. 15 AVG): when it came in, its legal term, whom it is about
+    (a subject reference, never a BSN or name) and when it was delivered."""
+
+    __tablename__ = "inzage_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    received_on: date
+    due_on: date
+    subject: str = Field(index=True)
+    identified_by: str  # bsn | naam_geboortedatum
+    registered_by: str
+    registered_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+    delivered_by: str | None = None
+    delivered_formats: list | None = _json()
 
 
 class RunLock(SQLModel, table=True):

@@ -28,9 +28,12 @@ from vik.store.models import (
     Flag,
     FlagDecision,
     FlagEvidence,
+    FlagNotice,
+    InzageRequest,
     Link,
     LinkJudgement,
     Outcome,
+    PurgedFlag,
     Review,
     Snooze,
 )
@@ -49,6 +52,17 @@ def add_duration(start: date, duration: str) -> date:
     month += 1
     moved = date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
     return moved + timedelta(weeks=weeks, days=days)
+
+
+def _minus_duration(day: date, duration: str) -> date:
+    """The earliest start whose term has not yet ended on `day`: start + duration >= day."""
+    guess = day
+    # add_duration is monotone; step back a year at a time, then a day at a time.
+    while add_duration(guess, duration) >= day:
+        guess -= timedelta(days=366)
+    while add_duration(guess, duration) < day:
+        guess += timedelta(days=1)
+    return guess
 
 
 def expiry(flag: Flag) -> date | None:
@@ -79,6 +93,18 @@ def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
     session.execute(delete(Review).where(Review.flag_id.in_(ids)))  # type: ignore[attr-defined]
     session.execute(delete(FlagDecision).where(col(FlagDecision.flag_id).in_(ids)))
     session.execute(update(Outcome).where(col(Outcome.flag_id).in_(ids)).values(reason=None))
+    session.execute(delete(FlagNotice).where(FlagNotice.flag_id.in_(ids)))  # type: ignore[attr-defined]
+    # What stays: that a flag of this rule on this entity was deleted, for the inzage report.
+    session.add_all(
+        PurgedFlag(
+            entity_type=f.entity_type,
+            entity_key=f.entity_key,
+            rule_id=f.rule_id,
+            department=f.department,
+            purged_on=peildatum,
+        )
+        for f in expired
+    )
     session.execute(delete(Flag).where(Flag.id.in_(ids)))  # type: ignore[union-attr]
     counts = dict(sorted(per_rule.items()))
     record(
@@ -94,12 +120,23 @@ def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
 # Keys of run.purged for what purge_leftovers deletes (beside the rule ids of flags).
 ENDED_SNOOZES = "uitstel (verlopen, signaal weg)"
 ORPHAN_JUDGEMENTS = "koppelingsoordelen (record niet meer geleverd)"
-LEFTOVERS = (ENDED_SNOOZES, ORPHAN_JUDGEMENTS)
+PURGED_FLAG_COUNTS = "tellingen verwijderde signalen (termijn voorbij)"
+INZAGE_REQUESTS = "inzageverzoeken (termijn voorbij)"
+LEFTOVERS = (ENDED_SNOOZES, ORPHAN_JUDGEMENTS, PURGED_FLAG_COUNTS, INZAGE_REQUESTS)
 
 
-def purge_leftovers(session: Session, peildatum: date, actor: str) -> dict[str, int]:
+def purge_leftovers(
+    session: Session,
+    peildatum: date,
+    actor: str,
+    *,
+    purged_flag_term: str | None = None,
+    inzage_request_term: str | None = None,
+) -> dict[str, int]:
     """Delete ended snoozes whose flag is gone and judgements on records that no source
-    delivers any more (none left in tonight's links); audit the counts, not the content.
+    delivers any more (none left in tonight's links), and, past their terms (config/
+    lookup.yaml), the counts of deleted flags and the inzage requests; audit the counts,
+    not the content.
 
     Two set-based deletes: the link table holds millions of rows, none of them is read."""
     session.flush()
@@ -122,6 +159,20 @@ def purge_leftovers(session: Session, peildatum: date, actor: str) -> dict[str, 
     )
     orphans = session.execute(delete(LinkJudgement).where(~link_exists)).rowcount
     counts = {ENDED_SNOOZES: ended or 0, ORPHAN_JUDGEMENTS: orphans or 0}
+    if purged_flag_term:
+        # Kept until the day after purged_on + term, as flags are kept until expiry.
+        latest = _minus_duration(peildatum, purged_flag_term)
+        counts[PURGED_FLAG_COUNTS] = (
+            session.execute(delete(PurgedFlag).where(PurgedFlag.purged_on < latest)).rowcount or 0  # type: ignore[arg-type]
+        )
+    if inzage_request_term:
+        latest = _minus_duration(peildatum, inzage_request_term)
+        counts[INZAGE_REQUESTS] = (
+            session.execute(
+                delete(InzageRequest).where(InzageRequest.received_on < latest)  # type: ignore[arg-type]
+            ).rowcount
+            or 0
+        )
     counts = {kind: n for kind, n in counts.items() if n}
     if counts:
         record(

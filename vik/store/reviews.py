@@ -356,3 +356,43 @@ def judge_link(
         },
     )
     return judgement
+
+
+@dataclass(frozen=True)
+class DepartmentDecision:
+    """One decision on a flag, with the department it was taken for."""
+
+    flag_id: int
+    department: str | None
+    decision: str
+    target: str | None
+    reason: str
+    reviewer: str
+    at: datetime
+
+
+def decisions_per_department(
+    session: Session, flag_ids: Collection[int]
+) -> dict[int, list[DepartmentDecision]]:
+    """Per flag, every decision in order (the night's reopenings too), with the department
+    it was taken for (``review.department``). For reports such as the inzage report;
+    ``department_decisions`` gives one flag grouped per department, with its snapshots."""
+    if not flag_ids:
+        return {}
+    rows = session.exec(
+        select(Review).where(col(Review.flag_id).in_(list(flag_ids))).order_by(Review.at, Review.id)  # type: ignore[arg-type]
+    ).all()
+    result: dict[int, list[DepartmentDecision]] = {}
+    for review in rows:
+        result.setdefault(review.flag_id, []).append(
+            DepartmentDecision(
+                review.flag_id,
+                review.department or None,
+                review.decision,
+                review.target,
+                review.reason,
+                review.reviewer,
+                review.at,
+            )
+        )
+    return result

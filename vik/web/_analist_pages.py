@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
-from vik.store.audit import record
+from vik.store.audit import record, subject_ref
 from vik.store.models import DecisionSnapshot, Flag, WebUser
+from vik.store.notices import record_notice
 from vik.store.outcomes import SignalRef, record_decision, record_outcome
 from vik.store.reviews import (
     DECISIONS,
@@ -40,6 +41,7 @@ router = APIRouter()
 
 MESSAGES = {
     "besluit": "Besluit vastgelegd.",
+    "informatieplicht": "Vastgelegd dat de betrokkene is geïnformeerd.",
     "uitstel": "Signaal uitgesteld.",
     "koppeling": "Oordeel over de koppeling vastgelegd; het geldt vanaf de volgende nachtelijke run.",
     "uitkomst": "Uitkomst vastgelegd.",
@@ -155,6 +157,7 @@ def dossier_page(
         object_type="dossier",
         object_id=dossier_id,
         details={"afdeling": viewer.department},
+        subject=subject_ref(view.dossier.entity_type, view.dossier.entity_key),
     )
     db.commit()
     return _dossier_response(request, db, viewer, view)
@@ -191,6 +194,7 @@ def person_details(
         object_id=dossier_id,
         purpose=purpose,
         details={"afdeling": viewer.department},
+        subject=subject_ref(view.dossier.entity_type, view.dossier.entity_key),
     )
     db.commit()
     return _dossier_response(
@@ -446,6 +450,43 @@ def snooze(
     )
 
 
+@router.post("/signalen/{flag_id}/informatieplicht")
+def inform(
+    flag_id: int,
+    request: Request,
+    op: str = Form(""),
+    hoe: str = Form(""),
+    kenmerk: str = Form(""),
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    """Informatieplicht: the person concerned was told about this flag (shown in inzage)."""
+    flag = _flag_or_404(request, db, viewer, flag_id)
+    problem = None
+    try:
+        record_notice(
+            db,
+            flag,
+            informed_on=_parse_day(op),
+            channel=hoe,
+            reference=kenmerk,
+            by=viewer.username,
+            department=viewer.department,
+            today=_state(request).today(),
+        )
+    except ReviewError as error:
+        problem = error
+    return _after_flag_post(
+        request,
+        db,
+        viewer,
+        flag,
+        "informatieplicht",
+        problem,
+        {"informatieplicht_op": op, "informatieplicht_kenmerk": kenmerk},
+    )
+
+
 def _parse_day(text: str) -> date | None:
     if not text:
         return None
@@ -479,6 +520,9 @@ def snapshot_page(
         object_id=snapshot.id,
         purpose=PURPOSE_SNAPSHOT,
         details={"afdeling": viewer.department, "signaal": snapshot.flag_id},
+        subject=subject_ref(
+            snapshot.content["entiteit"]["soort"], snapshot.content["entiteit"]["sleutel"]
+        ),
     )
     db.commit()
     flag = load_flag(db, _state(request).rules.load(db), viewer.department, snapshot.flag_id)

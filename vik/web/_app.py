@@ -16,10 +16,13 @@ from jinja2 import Environment
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.departments import Departments, load_departments
 from vik.flags.priority import PriorityWeights, load_weights
 from vik.followup import FollowUp, load_followup
+from vik.lookup.service import Lookups
 from vik.rules import Context, load_context
+from vik.settings import Settings
 from vik.store.db import connect
 from vik.web._oversight import LOCAL
 from vik.web._security import CsrfFailed, Forbidden, HardeningMiddleware, NotFound, NotSignedIn
@@ -42,6 +45,7 @@ class AppState:
     rules: RuleTexts
     templates: Environment
     today: Callable[[], date]
+    lookups: Lookups
     zone: Any = LOCAL
 
 
@@ -56,14 +60,27 @@ def create_app(
     config_dir: Path = Path("config"),
     settings: WebSettings | None = None,
     today: Callable[[], date] = _local_today,
+    data_dir: Path | None = None,
+    key: PseudonymKey | None = None,
 ) -> FastAPI:
-    """The web application on a migrated database (`vik web` migrates before serving)."""
+    """The web application on a migrated database (`vik web` migrates before serving).
+
+    `data_dir` holds the last good night's lookup projection (VIK_DATA_DIR by default);
+    `key` is the BSN pseudonym key, read from the settings at the first lookup if not given."""
     if engine is None:
         if database_url is None:
             raise ValueError("create_app needs a database_url or an engine")
         engine = connect(database_url)
     settings = settings or WebSettings()
     departments = load_departments(config_dir)
+    context = load_context(config_dir)
+    runtime = Settings()
+    lookups = Lookups.from_config(
+        config_dir,
+        data_dir=data_dir or runtime.data_dir,
+        key=key if key is not None else (lambda: load_key(runtime)),
+        context=context,
+    )
     app = FastAPI(
         title="VIK",
         docs_url=None,
@@ -75,12 +92,13 @@ def create_app(
         settings=settings,
         config_dir=config_dir,
         departments=departments,
-        context=load_context(config_dir),
+        context=context,
         weights=load_weights(config_dir),
         followup=load_followup(config_dir, departments),
         rules=RuleTexts(),
         templates=make_environment(departments),
         today=today,
+        lookups=lookups,
     )
     from vik.web import (
         _account_pages,
@@ -88,7 +106,9 @@ def create_app(
         _analist_pages,
         _beheer_pages,
         _compliance_pages,
+        _inzage_pages,
         _loo_pages,
+        _lookup_pages,
     )
 
     for module in (
@@ -96,7 +116,9 @@ def create_app(
         _analist_pages,
         _loo_pages,
         _action_pages,
+        _lookup_pages,
         _compliance_pages,
+        _inzage_pages,
         _beheer_pages,
     ):
         app.include_router(module.router)

@@ -35,7 +35,9 @@ def register_page(
 ) -> Response:
     state = _state(request)
     entries = rule_register(db, state.config_dir, state.context, state.today())
-    return render(request, "register.html", {"entries": entries})
+    return render(
+        request, "register.html", {"entries": entries, "purposes": state.lookups.purposes}
+    )
 
 
 def _documents(request: Request) -> dict[str, dict]:

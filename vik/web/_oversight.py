@@ -25,7 +25,12 @@ from vik.store.retention import LEFTOVERS, expiry
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 NOT_FLAGS = (*LEFTOVERS, *FOLLOWUP_KINDS)  # kinds in run.purged that are not rule ids
-PEOPLE_LEVEL = ("persoonsdossier_bekeken", "persoonsgegevens_ingezien")
+PEOPLE_LEVEL = (
+    "persoonsdossier_bekeken",
+    "persoonsgegevens_ingezien",
+    "bevraging_hit_no_hit",
+    "bevraging_inhoud",
+)
 ACTIONS = {
     "aangemeld": "Aangemeld",
     "afgemeld": "Afgemeld",
@@ -63,6 +68,17 @@ ACTIONS = {
     "gebruiker_uitgeschakeld": "Gebruiker uitgeschakeld",
     "gebruiker_ingeschakeld": "Gebruiker ingeschakeld",
     "wachtwoord_gewijzigd": "Wachtwoord gewijzigd",
+    "informatieplicht": "Betrokkene geïnformeerd (vastgelegd)",
+    "bevraging_geweigerd": "Bevraging geweigerd",
+    "bevraging_gezocht": "Bevraging: gezocht (kandidaten of niets)",
+    "bevraging_kandidaat": "Bevraging: kandidaat getoond",
+    "bevraging_hit_no_hit": "Bevraging: hit/no-hit",
+    "bevraging_inhoud": "Bevraging: inhoud",
+    "inzageverzoek_geregistreerd": "Inzageverzoek geregistreerd",
+    "inzage_bekeken": "Inzagerapport bekeken",
+    "inzage_geleverd": "Inzagerapport geleverd",
+    "export_signalen": "Export signalen (CSV)",
+    "export_koppelingen": "Export koppelingen (CSV)",
 }
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from vik.followup import RESULTS
+from vik.store.notices import CHANNELS
 from vik.store.reviews import DECISIONS, FORUMS, VERDICTS
 from vik.web._oversight import ACTIONS, LOCAL
 from vik.web._queue import STATUSES
@@ -139,15 +140,17 @@ def make_environment(departments: Mapping[str, Any]) -> Environment:
         STATUSES=STATUSES,
         VERDICTS=VERDICTS,
         RESULTS=RESULTS,
+        CHANNELS={str(k): v for k, v in CHANNELS.items()},
         DEPARTMENTS=departments,
     )
     return env
 
 
 NAVIGATION = {
-    "analist": [("/signalen", "Signalen"), ("/loo", "LOO")],
+    "analist": [("/signalen", "Signalen"), ("/loo", "LOO"), ("/zoeken", "Zoeken")],
     "compliance": [
         ("/register", "Regelregister"),
+        ("/inzage", "Inzageverzoeken"),
         ("/bewaartermijnen", "Bewaartermijnen"),
         ("/toegangslog", "Toegangslog"),
     ],
