@@ -2,8 +2,8 @@
 
 The steps are VIK's plain functions (vik.nightly); this module only makes them
 Prefect tasks: extraction per source as mapped tasks with retries (file shares
-and mounts fail transiently), the other steps as tasks whose futures are
-resolved before the flow returns.
+and mounts fail transiently; a bad file does not, so only an OSError is retried),
+the other steps as tasks whose futures are resolved before the flow returns.
 
     vik run                 # once, now (ephemeral Prefect, no server needed)
     vik serve               # long-running: the 02:00 schedule
@@ -16,10 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Task, flow, get_run_logger, task
 from prefect import runtime as prefect_runtime
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State, TaskRun
 
+from vik.errors import VikError
 from vik.nightly import NightlyConfig, RunResult, Steps, run_nightly
 from vik.settings import Settings
 
@@ -30,6 +32,22 @@ DEPLOYMENT_NAME = "vik-nacht"
 # Reading extracts touches file shares: retry. Later steps are deterministic
 # computations or one database transaction: a retry would not help.
 RETRIES = {"extract": 2}
+RETRY_DELAY_SECONDS = 5
+
+
+def retry_transient(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Prefect's retry_condition_fn: retry a failure that may pass (an OSError from a
+    file share or mount), never a deterministic one. An ExtractError, like every
+    VikError, says what is wrong with the input: the same file fails the same way."""
+    try:
+        state.result()
+    except VikError:
+        return False
+    except OSError:
+        return True
+    except BaseException:  # a defect or a bad value: deterministic as well
+        return False
+    return False
 
 
 class PrefectSteps(Steps):
@@ -40,7 +58,8 @@ class PrefectSteps(Steps):
             function,
             name=f"vik-{name}",
             retries=RETRIES.get(name, 0),
-            retry_delay_seconds=5,
+            retry_delay_seconds=RETRY_DELAY_SECONDS,
+            retry_condition_fn=retry_transient,
             cache_policy=NO_CACHE,
             persist_result=False,
         )

@@ -28,8 +28,14 @@ from typing import Any
 import polars as pl
 from sqlmodel import Session
 
-from vik.connectors.config import SourcesConfig, load_sources_config
-from vik.connectors.ingest import Extracts, IngestedSource, ingest_source, write_quarantine
+from vik.connectors.config import load_sources_config
+from vik.connectors.ingest import (
+    Extracts,
+    baselines_from_counts,
+    extract_source,
+    ingest_extracts,
+    write_quarantine,
+)
 from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.connectors.schemas import SOURCES
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
@@ -51,7 +57,7 @@ from vik.store.models import Run, utcnow
 from vik.store.reopen import reopen_flags
 from vik.store.reports import write_report
 from vik.store.retention import purge, purge_leftovers
-from vik.store.runs import fail_run, previous_rows, start_run
+from vik.store.runs import fail_run, last_good_source_counts, start_run
 
 log = logging.getLogger("vik.nightly")
 
@@ -117,24 +123,6 @@ class StepFailed(Exception):
 
 
 # --- the steps ----------------------------------------------------------------------------
-
-
-def extract_source(
-    source: str,
-    extracts_dir: Path,
-    sources: SourcesConfig,
-    key: PseudonymKey,
-    previous: dict[str, int],
-    accept_shrink: tuple[str, ...],
-) -> IngestedSource:
-    return ingest_source(
-        source,
-        extracts_dir,
-        sources.source(source),
-        key,
-        previous_rows=previous.get(source),
-        accept_shrink=source in accept_shrink or "all" in accept_shrink,
-    )
 
 
 def resolve_step(extracts: Extracts, judgements: pl.DataFrame) -> Resolved:
@@ -212,9 +200,8 @@ def ingest_and_resolve(
     accept_shrink: Iterable[str] = ("all",),
 ) -> tuple[Extracts, Resolved]:
     """Extract and resolve a folder outside a run (exports, dry-runs): nothing is stored."""
-    sources = load_sources_config(config_dir)
-    extracts = Extracts(
-        extract_source(s, extracts_dir, sources, key, {}, tuple(accept_shrink)) for s in SOURCES
+    extracts = ingest_extracts(
+        extracts_dir, key, load_sources_config(config_dir), accept_shrink=accept_shrink
     )
     extracts.raise_for_errors()
     return extracts, resolve_step(
@@ -245,7 +232,7 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
     lookup = load_lookup_settings(config.config_dir)
     with run_lock(engine, label=f"peildatum {config.peildatum.isoformat()}"):
         with session_scope(engine) as session:
-            previous = previous_rows(session)
+            baselines = baselines_from_counts(last_good_source_counts(session))
             judgements = load_judgements(session)
         run = start_run(engine, config.peildatum, str(config.extracts_dir))
         # Kept apart from the ORM object, which a rolled-back session leaves unusable.
@@ -263,7 +250,7 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
                 config.extracts_dir,
                 sources,
                 config.key,
-                previous,
+                baselines,
                 config.accept_shrink,
             )
             extracts = Extracts(ingested)

@@ -7,6 +7,7 @@ import pytest
 
 from tests.extracts import BSN_A, BSN_B, ROWS, write_all, write_extract
 from vik.connectors.config import SourceConfig, sources_config_from_dict
+from vik.connectors.guards import Baseline
 from vik.connectors.ingest import ingest_extracts, ingest_source, write_quarantine
 from vik.connectors.schemas import SOURCES
 
@@ -95,7 +96,7 @@ def test_bad_rows_go_to_quarantine_with_row_column_and_reason(tmp_path, key):
     assert summary.rows_accepted == 1
     assert summary.rows_quarantined == 5
     q = result.quarantine.sort("rij")
-    assert q["rij"].to_list() == [2, 3, 4, 5, 6]
+    assert q["rij"].to_list() == [3, 4, 5, 6, 7]  # the file's own line numbers
     assert q["kolommen"].to_list() == [
         "bsn",
         "postcode",
@@ -147,7 +148,7 @@ def test_rows_with_the_wrong_number_of_fields_are_quarantined_not_dropped(tmp_pa
     assert result.summary.rows_read == 3
     assert result.summary.rows_accepted == 1
     assert result.quarantine.height == 2
-    assert set(result.quarantine["rij"].to_list()) == {2, 3}
+    assert set(result.quarantine["rij"].to_list()) == {3, 4}
 
 
 def test_broken_json_lines_are_quarantined(tmp_path, key):
@@ -166,9 +167,9 @@ def test_duplicate_keys(tmp_path, key):
     result = ingest_source("meldingen", tmp_path, SourceConfig(), key)
     assert result.frame["record_key"].to_list() == ["M-1"]
     reasons = dict(zip(result.quarantine["rij"], result.quarantine["redenen"], strict=True))
-    assert reasons[2] == "dubbele rij: gelijk aan rij 1"
-    assert "komt 2 keer voor met verschillende inhoud" in reasons[3]
-    assert "komt 2 keer voor" in reasons[4]
+    assert reasons[3] == "dubbele rij: gelijk aan rij 2"
+    assert "komt 2 keer voor met verschillende inhoud" in reasons[4]
+    assert "komt 2 keer voor" in reasons[5]
 
 
 def test_record_key_falls_back_to_natural_key_then_stable_hash(tmp_path, key):
@@ -327,13 +328,13 @@ def test_empty_extract_is_refused_unless_accepted(tmp_path, key):
 
 def test_sharp_shrink_against_previous_run_is_refused(tmp_path, key):
     write_extract(tmp_path, "brp", ROWS["brp"])
-    refused = ingest_source("brp", tmp_path, SourceConfig(), key, previous_rows=10)
+    refused = ingest_source("brp", tmp_path, SourceConfig(), key, baseline=Baseline(10))
     assert refused.summary.status == "gestopt"
-    assert "2 rijen, tegen 10" in refused.summary.error
-    fine = ingest_source("brp", tmp_path, SourceConfig(), key, previous_rows=3)
+    assert "2 rijen geaccepteerd (0 in quarantaine), tegen 10" in refused.summary.error
+    fine = ingest_source("brp", tmp_path, SourceConfig(), key, baseline=Baseline(3))
     assert fine.summary.status == "ok"
     accepted = ingest_source(
-        "brp", tmp_path, SourceConfig(), key, previous_rows=10, accept_shrink=True
+        "brp", tmp_path, SourceConfig(), key, baseline=Baseline(10), accept_shrink=True
     )
     assert accepted.summary.status == "ok"
 

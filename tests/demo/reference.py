@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 from rapidfuzz import fuzz
 
-from vik.connectors.schemas import SOURCE_NAMES, SOURCES
+from vik.connectors.schemas import SOURCES
 
 HOME_CARE = {"88101", "88102", "86942"}
 
@@ -57,7 +57,7 @@ class Demo:
 
 def read_demo(directory: Path, as_of: date) -> Demo:
     sources = {}
-    for name in SOURCE_NAMES:
+    for name in SOURCES:
         frame = pl.read_csv(directory / f"{name}.csv", infer_schema=False)
         natural = SOURCES[name].natural_key
         key = pl.coalesce("record_id", natural) if natural else pl.col("record_id")

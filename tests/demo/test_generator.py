@@ -14,7 +14,7 @@ from tests.demo.conftest import AS_OF
 from tests.demo.reference import Demo
 from vik.connectors.ingest import ingest_extracts
 from vik.connectors.pseudonyms import PseudonymKey
-from vik.connectors.schemas import SOURCE_NAMES, SOURCES
+from vik.connectors.schemas import SOURCES
 from vik.demo.generator import generate_municipality
 
 
@@ -51,7 +51,7 @@ def test_another_seed_gives_another_town(tmp_path, demo: Demo):
 
 
 def test_every_file_has_exactly_the_canonical_columns(demo: Demo):
-    for source in SOURCE_NAMES:
+    for source in SOURCES:
         header = (demo.directory / f"{source}.csv").read_text(encoding="utf-8").splitlines()[0]
         assert header.split(",") == list(SOURCES[source].column_names)
 
@@ -60,7 +60,7 @@ def test_every_file_has_exactly_the_canonical_columns(demo: Demo):
 def test_parquet_and_jsonl_hold_the_same_data_as_csv(tmp_path, demo: Demo, fmt):
     generate_municipality(tmp_path, addresses=300, seed=11, as_of=AS_OF, fmt=fmt)
     assert not list(tmp_path.glob("*.csv"))
-    for source in SOURCE_NAMES:
+    for source in SOURCES:
         path = tmp_path / f"{source}.{fmt}"
         frame = pl.read_parquet(path) if fmt == "parquet" else pl.read_ndjson(path)
         frame = frame.select(pl.all().cast(pl.String))
@@ -149,7 +149,7 @@ def test_the_extracts_are_dated_on_the_towns_peildatum(demo: Demo):
     # extracts are those of the evening of its peildatum, whatever day they were made.
     extracts = ingest_extracts(demo.directory, PseudonymKey(b"demo-test-key-" + b"0" * 32))
     assert {name: e.extract_date for name, e in extracts.items()} == {
-        name: AS_OF for name in SOURCE_NAMES
+        name: AS_OF for name in SOURCES
     }
 
 

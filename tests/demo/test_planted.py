@@ -17,7 +17,7 @@ from tests.demo.reference import (
     open_matters,
     parse_date,
 )
-from vik.demo.planted import RULES
+from vik.demo.plans import RULES
 from vik.demo.population import months_back as generator_months_back
 
 

@@ -43,6 +43,20 @@ FORMS = [
     ("Rijksweg A20 50 A", ("Rijksweg A20", 50, "A", None, None, None)),
     ("Van 't Hoffstraat 3", ("Van 't Hoffstraat", 3, None, None, None, None)),
     ("t/o Kerkstraat 12", ("Kerkstraat", 12, None, None, None, None)),
+    # Any toevoeging the BAG allows: up to four letters or digits (issue 11.19).
+    ("Kerkstraat 14-3b", ("Kerkstraat", 14, None, "3b", None, None)),
+    ("Kerkstraat 7-AB12", ("Kerkstraat", 7, None, "AB12", None, None)),
+    ("Kerkstraat 1/1hg", ("Kerkstraat", 1, None, "1hg", None, None)),
+    ("Kerkstraat 88 (1)", ("Kerkstraat", 88, None, "1", None, None)),
+    ("Kerkstraat 88(A)", ("Kerkstraat", 88, "A", None, None, None)),
+    ("Kerkstraat 88 (2a), Amersfoort", ("Kerkstraat", 88, None, "2a", None, "Amersfoort")),
+    ("Kerkstraat 7 AB12", ("Kerkstraat", 7, None, "AB12", None, None)),
+    (
+        "Kerkstraat 14-3b, 3811 AB Amersfoort",
+        ("Kerkstraat", 14, None, "3b", "3811AB", "Amersfoort"),
+    ),
+    # Letters only after a space are a woonplaats, not an addition.
+    ("Kerkstraat 12 Ede", ("Kerkstraat", 12, None, None, None, "Ede")),
 ]
 
 
@@ -64,6 +78,15 @@ def test_every_form_clerks_write_parses(text, expected):
 def test_a_street_name_with_a_number_keeps_the_other_reading_for_the_bag():
     parsed = parse_address("Plein 1945 1")
     assert parsed.alternative == "straat 'Plein', huisnummer 1945, huisletter/toevoeging '1'"
+
+
+def test_an_addition_after_a_space_keeps_both_readings_for_the_bag():
+    # Kerkstraat 14 addition 3b, or a street "Kerkstraat 14" number 3 letter b:
+    # the parser does not choose; the BAG resolver does.
+    parsed = parse_address("Kerkstraat 14 3b")
+    assert (parsed.straatnaam, parsed.huisnummer, parsed.huisletter) == ("Kerkstraat 14", 3, "B")
+    assert parsed.alternative == "straat 'Kerkstraat', huisnummer 14, huisletter/toevoeging '3b'"
+    assert parsed.reason is None
 
 
 def test_tegenover_is_marked():

@@ -134,6 +134,46 @@ def test_both_readings_existing_is_ambiguous():
     assert "2 BAG-adressen mogelijk" in row["reason"]
 
 
+def _bag_with(*rows: tuple) -> pl.DataFrame:
+    return pl.concat([BAG, pl.DataFrame(list(rows), schema=BAG.schema, orient="row")])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kerkstraat 30-3b", "K30-3B"),
+        ("Kerkstraat 30 3b", "K30-3B"),  # or street "Kerkstraat 30" nr 3 B: not in the BAG
+        ("Kerkstraat 30 (3b)", "K30-3B"),
+        ("Kerkstraat 31-AB12", "K31-AB12"),
+        ("Kerkstraat 31/ab12, 3811AB", "K31-AB12"),
+        ("Kerkstraat 32 (1)", "K32-1"),
+        ("Kerkstraat 32-1, Amersfoort", "K32-1"),
+    ],
+)
+def test_longer_toevoegingen_resolve(text, expected):
+    bag = _bag_with(
+        ("K30-3B", "Kerkstraat", 30, None, "3b", "3811AB", "Amersfoort"),
+        ("K31-AB12", "Kerkstraat", 31, None, "AB12", "3811AB", "Amersfoort"),
+        ("K32-1", "Kerkstraat", 32, None, "1", "3811AB", "Amersfoort"),
+        ("K32-2", "Kerkstraat", 32, None, "2", "3811AB", "Amersfoort"),
+    )
+    records = pl.DataFrame({"key": ["x"], "adres": [text]})
+    row = resolve_addresses(records, build_index(bag)).row(0, named=True)
+    assert row["nummeraanduiding_id"] == expected, row["reason"]
+
+
+def test_the_bag_decides_between_two_readings_of_an_addition_after_a_space():
+    records = pl.DataFrame({"key": ["x"], "adres": ["Dorpsweg 14 3b"]})
+    toevoeging = ("DW14-3B", "Dorpsweg", 14, None, "3b", "3811XA", "Amersfoort")
+    street = ("DW14/3B", "Dorpsweg 14", 3, "B", None, "3811XB", "Amersfoort")
+    for only, expected in ((toevoeging, "DW14-3B"), (street, "DW14/3B")):
+        row = resolve_addresses(records, build_index(_bag_with(only))).row(0, named=True)
+        assert row["nummeraanduiding_id"] == expected, row["reason"]
+    both = resolve_addresses(records, build_index(_bag_with(toevoeging, street))).row(0, named=True)
+    assert both["nummeraanduiding_id"] is None
+    assert "2 BAG-adressen mogelijk" in both["reason"]
+
+
 def test_parts_are_used_as_given_and_a_known_bag_id_decides():
     records = pl.DataFrame(
         {

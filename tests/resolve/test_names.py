@@ -37,6 +37,9 @@ TYPED = [
     ("S.L. LE", (None, "sl", None, "le")),
     ("Tuan Le", ("tuan", "t", None, "le")),
     ("De, A.", (None, "a", None, "de")),
+    # Initials I.T. are not the voorvoegsel "in 't"; after initials i.t. still is.
+    ("I.T. Jansen", (None, "it", None, "jansen")),
+    ("A. i.t. Veld", (None, "a", "in 't", "veld")),
 ]
 
 
@@ -100,6 +103,18 @@ def test_different_surnames_have_different_sound_keys():
         ("Visser, W.A.", False),
         ("Jansen, B.V.", False),
         ("Berg, W.A.G. van den", False),
+        # Initials with dots are not the legal forms they spell (issue 11.19).
+        ("A. O. de Vries", False),
+        ("I. O. de Vries", False),
+        ("A. I. O. de Vries", False),
+        ("de Vries A. I. O.", False),
+        ("W.A. de Vries", False),
+        ("C. V. Jansen", False),
+        # ... while a legal form after the name still is one.
+        ("Bakkerij Jansen i.o.", True),
+        ("Jansen B.V. i.o.", True),
+        ("Jansen Holding B. V.", True),
+        ("Jansen V.O.F.", True),
     ],
 )
 def test_company_names_are_told_from_person_names(name, company):

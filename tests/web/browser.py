@@ -10,6 +10,7 @@ the OS's /usr/bin/chromium; `.ci/run` installs it when it is missing.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -18,7 +19,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 CHROMIUM = Path("/usr/bin/chromium")
+MISSING = (
+    f"browsertests: {CHROMIUM} ontbreekt; installeer Debians Chromium met "
+    "`apt-get install -y chromium` (.ci/run doet dat)"
+)
+# .ci/run sets VIK_REQUIRE_BROWSER: there a missing browser is a failure, not a skip.
+REQUIRED = bool(os.environ.get("VIK_REQUIRE_BROWSER"))
+# pytestmark of every module that drives the browser (its `browser` fixture is in conftest).
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
+]
 ARGS = [
     "--headless",
     "--no-sandbox",

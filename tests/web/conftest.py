@@ -13,6 +13,7 @@ import re
 import shutil
 import warnings
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -51,13 +52,28 @@ def nightly(extracts: Path, database_url: str, data_dir: Path) -> None:
 
 
 def demo_database(extracts: Path, database_url: str, data_dir: Path) -> None:
-    """The nightly run on the demo extracts, and the demo accounts of `vik demo run`."""
-    nightly(extracts, database_url, data_dir)
+    """The nightly run on the demo extracts, and the demo accounts of `vik demo run`, in a
+    database marked as the demo's (as `vik demo run` does)."""
+    from vik.store.demo import claim_for_demo
+
     engine = connect(database_url)
+    claim_for_demo(engine, str(extracts))
+    nightly(extracts, database_url, data_dir)
     with session_scope(engine) as session:
         for username, role, department, name in DEMO_ACCOUNTS:
             ensure_user(session, username, demo_password(username), role, department, name)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's Chromium, headless, once per session (for the modules with BROWSER_MARKS)."""
+    from tests.web.browser import CHROMIUM, MISSING, chromium
+
+    if not CHROMIUM.exists():
+        pytest.fail(MISSING)
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="session")
@@ -104,13 +120,23 @@ def any_web_db(request) -> str:
     return request.getfixturevalue(name)
 
 
-def make_app(database_url: str, data_dir: Path | None = None, **settings):  # type: ignore[no-untyped-def]
-    """The app on a demo database; `data_dir` holds that night's lookup projection."""
+def make_app(  # type: ignore[no-untyped-def]
+    database_url: str,
+    data_dir: Path | None = None,
+    *,
+    today: date = DEMO_AS_OF,
+    config_dir: Path = CONFIG,
+    **settings,
+):
+    """The app on a demo database; `data_dir` holds that night's lookup projection; `today`
+    and `config_dir` for tests of later nights and of other configurations."""
+    # The test client's requests carry Host: testserver.
+    settings.setdefault("allowed_hosts", ["testserver", "localhost", "127.0.0.1"])
     return create_app(
         database_url,
-        config_dir=CONFIG,
+        config_dir=config_dir,
         settings=WebSettings(**settings),
-        today=lambda: DEMO_AS_OF,
+        today=lambda: today,
         data_dir=data_dir,
         key=PseudonymKey(TEST_KEY),
     )

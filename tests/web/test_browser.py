@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import struct
 
 import polars as pl
 import pytest
 
 from tests.web.browser import (
-    CHROMIUM,
-    chromium,
+    BROWSER_MARKS,
     live_server,
     new_page,
     sign_in,
@@ -19,25 +17,7 @@ from tests.web.browser import (
 )
 from tests.web.conftest import CONFIG
 
-MISSING = (
-    f"browsertests: {CHROMIUM} ontbreekt; installeer Debians Chromium met "
-    "`apt-get install -y chromium` (.ci/run doet dat)"
-)
-# .ci/run sets VIK_REQUIRE_BROWSER: there a missing browser is a failure, not a skip.
-REQUIRED = bool(os.environ.get("VIK_REQUIRE_BROWSER"))
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED, reason=MISSING),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    if not CHROMIUM.exists():
-        pytest.fail(MISSING)
-    with chromium() as browser:
-        yield browser
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 
+import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -83,3 +84,16 @@ def test_the_outcome_register_is_published_beside_the_algoritmeregister(
     web = signed_in("compliance").get("/register/uitkomstenregister.csv")
     assert web.headers["content-type"].startswith("text/csv")
     assert web.text.splitlines()[0] == text.splitlines()[0]
+
+
+def test_the_demo_follow_up_refuses_a_database_that_is_not_the_demos(database_url, demo_extracts):
+    from vik.store.db import migrate
+    from vik.store.demo import NotADemoDatabase
+
+    engine = connect(database_url)
+    migrate(engine)
+    with pytest.raises(NotADemoDatabase):
+        seed_follow_up(engine, CONFIG, demo_extracts / "truth", DEMO_AS_OF)
+    with session_scope(engine) as session:
+        assert session.exec(select(LooMeeting)).all() == []
+    engine.dispose()

@@ -370,3 +370,51 @@ def test_flag_link_from_the_queue_opens_its_dossier(signed_in, web_db):
     response = signed_in("analist.handhaving").get(f"/signalen/{flag.id}", follow_redirects=False)
     assert response.status_code == 303
     assert re.fullmatch(rf"/dossiers/\d+#signaal-{flag.id}", response.headers["location"])
+
+
+def _possible_link_to(database_url: str, source: str, entity_key: str) -> Link:
+    """A link of a `source` record to this person, made `mogelijk` (as the matcher does
+    below its threshold)."""
+    with session_scope(connect(database_url)) as session:
+        link = session.exec(
+            select(Link).where(
+                Link.source == source, Link.entity_type == "person", Link.status == "zeker"
+            )
+        ).first()
+        assert link is not None, source
+        link.status, link.entity_id, link.confidence = "mogelijk", entity_key, 0.8
+        link.reason = "onder de drempel"
+        session.add(link)
+    return link
+
+
+def test_a_department_judges_only_links_of_sources_its_own_doelbinding_covers(signed_in, web_db):
+    """Handhaving sees a betrokkenheid flag on a person whom belastingen also has a
+    matter about. A possible belastingen link to that person is not shown to handhaving
+    and cannot be judged by it (its rules do not cover belastingen); a possible link of
+    its own source (handhaving) is shown and can be judged."""
+    flag = flags_where(
+        web_db, rule_id="betrokkenheid", department="handhaving", entity_type="persoon"
+    )[0]
+    dossier = dossier_of(web_db, flag)
+    theirs = _possible_link_to(web_db, "belastingen", flag.entity_key)
+    ours = _possible_link_to(web_db, "handhaving", flag.entity_key)
+    client = signed_in("analist.handhaving")
+    page = client.get(f"/dossiers/{dossier}").text
+    assert f"/koppelingen/{ours.id}" in page
+    assert f"/koppelingen/{theirs.id}" not in page
+    assert theirs.record_key not in page
+    refused = client.post(
+        f"/dossiers/{dossier}/koppelingen/{theirs.id}",
+        data={"csrf_token": csrf_of(page), "oordeel": "is_niet", "reden": "Niet dezelfde persoon."},
+    )
+    assert refused.status_code == 404
+    judged = client.post(
+        f"/dossiers/{dossier}/koppelingen/{ours.id}",
+        data={"csrf_token": csrf_of(page), "oordeel": "is", "reden": "Zelfde persoon, nagekeken."},
+        follow_redirects=False,
+    )
+    assert judged.status_code == 303
+    with session_scope(connect(web_db)) as session:
+        judgements = session.exec(select(LinkJudgement)).all()
+    assert [(j.source, j.record_key) for j in judgements] == [("handhaving", ours.record_key)]

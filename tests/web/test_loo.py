@@ -63,7 +63,8 @@ def test_agenda_lists_flags_passed_on_to_the_loo_by_priority(signed_in, web_db):
     assert about["Afdeling"] == "Team Ondermijning (voorbereiding LOO)"
     assert "Vertrouwelijk" in about
     (download,) = audit(web_db, "loo_agenda_gedownload")
-    assert download.details["dossiers"] == 2
+    assert download.details["dossiers"] == [dossier_of(web_db, high), dossier_of(web_db, low)]
+    assert sorted(download.details["signalen"]) == sorted([high.id, low.id])
 
 
 def test_printable_agenda(signed_in, web_db):
@@ -215,17 +216,10 @@ def test_the_secretariat_runs_a_meeting_and_the_owner_closes_its_action(signed_i
 def test_an_overdue_action_is_visible_to_its_owner(web_db):
     from fastapi.testclient import TestClient
 
-    from tests.web.conftest import CONFIG, loo_example, sign_in
-    from vik.web import create_app
-    from vik.web.settings import WebSettings
+    from tests.web.conftest import loo_example, make_app, sign_in
 
     loo_example(web_db)  # an integrale controle for handhaving, due in 30 days
-    later = create_app(
-        web_db,
-        config_dir=CONFIG,
-        settings=WebSettings(),
-        today=lambda: DEMO_AS_OF + timedelta(days=31),
-    )
+    later = make_app(web_db, today=DEMO_AS_OF + timedelta(days=31))
     with TestClient(later) as client:
         sign_in(client, "analist.handhaving")
         page = client.get("/loo").text

@@ -20,6 +20,7 @@ from tests.web.conftest import (
     decisions_on,
     dossier_of,
     flags_where,
+    make_app,
     sign_in,
 )
 from vik.connectors.pseudonyms import PseudonymKey
@@ -27,8 +28,6 @@ from vik.nightly import NightlyConfig, run_nightly
 from vik.store.db import connect, session_scope
 from vik.store.models import DecisionSnapshot
 from vik.store.snapshots import verify
-from vik.web import create_app
-from vik.web.settings import WebSettings
 
 NO_ACTION = "Gezin met inwonende familie; adres bekend, geen aanwijzing voor fraude."
 
@@ -99,7 +98,7 @@ def run_night(extracts: Path, database_url: str, data_dir: Path, day: date) -> d
 
 
 def app_on(database_url: str, day: date):  # type: ignore[no-untyped-def]
-    return create_app(database_url, config_dir=CONFIG, settings=WebSettings(), today=lambda: day)
+    return make_app(database_url, today=day)
 
 
 def decide(client: TestClient, flag_id: int, decision: str, reason: str) -> None:

@@ -68,7 +68,12 @@ def _app_on(database_url: str, day: date):  # type: ignore[no-untyped-def]
     from vik.web import create_app
     from vik.web.settings import WebSettings
 
-    return create_app(database_url, config_dir=CONFIG, settings=WebSettings(), today=lambda: day)
+    return create_app(
+        database_url,
+        config_dir=CONFIG,
+        settings=WebSettings(allowed_hosts=["testserver"]),
+        today=lambda: day,
+    )
 
 
 def _window() -> str:

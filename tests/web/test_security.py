@@ -12,7 +12,13 @@ from fastapi.testclient import TestClient
 from tests.web.conftest import csrf_of, decisions_on, dossier_of, flags_where, make_app, sign_in
 
 ROLES = ("analist", "compliance", "beheer")
-PUBLIC = {("GET", "/aanmelden"), ("POST", "/aanmelden"), ("GET", "/")}
+PUBLIC = {
+    ("GET", "/aanmelden"),
+    ("POST", "/aanmelden"),
+    ("GET", "/"),
+    ("GET", "/health"),  # probes: no personal data (test_probes.py)
+    ("GET", "/ready"),
+}
 SAMPLE = {
     "flag_id": "1",
     "dossier_id": "1",

@@ -11,14 +11,13 @@ from typer.testing import CliRunner
 
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
-from tests.web.conftest import CONFIG, csrf_of, flags_where, sign_in
+from tests.web.conftest import CONFIG, csrf_of, flags_where, make_app, sign_in
 from vik.cli import app as cli
 from vik.cli.demo import DEMO_ACCOUNTS, demo_password
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.nightly import NightlyConfig, run_nightly
 from vik.store.db import connect, session_scope
-from vik.web import create_app
-from vik.web.settings import WebSettings
+from vik.store.demo import claim_for_demo
 from vik.web.users import ensure_user
 
 TRIAL = """status: proef
@@ -38,6 +37,9 @@ def trial(demo_extracts, tmp_path):  # type: ignore[no-untyped-def]
     rule = config / "rules" / "overbewoning.yaml"
     rule.write_text(rule.read_text(encoding="utf-8").replace("status: actief\n", TRIAL))
     url = f"sqlite:///{tmp_path / 'vik.db'}"
+    engine = connect(url)
+    claim_for_demo(engine, str(demo_extracts))  # the demo's accounts go only in its database
+    engine.dispose()
     run_nightly(
         NightlyConfig(
             extracts_dir=demo_extracts,
@@ -58,7 +60,7 @@ def test_a_proef_rule_reaches_only_its_pilot_departments(trial):
     config, url = trial
     flags = flags_where(url, rule_id="overbewoning")
     assert flags and all(f.recipients == ["burgerzaken"] for f in flags)
-    app = create_app(url, config_dir=config, settings=WebSettings(), today=lambda: DEMO_AS_OF)
+    app = make_app(url, config_dir=config)
     with TestClient(app) as handhaving, TestClient(app) as burgerzaken:
         sign_in(handhaving, "analist.handhaving")
         sign_in(burgerzaken, "analist.burgerzaken")
@@ -73,7 +75,7 @@ def test_a_proef_rule_reaches_only_its_pilot_departments(trial):
 def test_every_flag_of_a_proef_rule_needs_an_outcome(trial):
     config, url = trial
     flag = flags_where(url, rule_id="overbewoning")[0]
-    app = create_app(url, config_dir=config, settings=WebSettings(), today=lambda: DEMO_AS_OF)
+    app = make_app(url, config_dir=config)
     with TestClient(app) as burgerzaken:
         sign_in(burgerzaken, "analist.burgerzaken")
         csrf = csrf_of(burgerzaken.get("/signalen").text)

@@ -133,6 +133,7 @@ def run(
     settings = Settings()
     extracts = settings.data_dir / "demo" / "extracts"
     peildatum = date.today()
+    _claim_database(settings, extracts)
     if not (settings.pseudonym_key or settings.pseudonym_key_file):
         key_file = settings.data_dir / "secrets" / "pseudoniem.key"
         _, created = create_demo_key(key_file)
@@ -167,13 +168,29 @@ def _demo_follow_up(settings, truth_dir: Path, today: date) -> None:  # type: ig
         typer.echo(f"\nDemo-opvolging: {made}.")
 
 
+def _claim_database(settings, extracts: Path) -> None:  # type: ignore[no-untyped-def]
+    """Refuse, before anything is written, a database that `vik demo` did not make."""
+    from vik.store.db import connect
+    from vik.store.demo import claim_for_demo
+
+    engine = connect(settings.resolved_database_url())
+    try:
+        state = claim_for_demo(engine, str(extracts), [u for u, *_ in DEMO_ACCOUNTS])
+    finally:
+        engine.dispose()
+    if state == "oude demo":
+        typer.echo("Demo: bestaande demodatabase (alleen demogegevens) gemarkeerd als demo.")
+
+
 def _demo_accounts(settings) -> None:  # type: ignore[no-untyped-def]
     from vik.store.db import connect, migrate, session_scope
+    from vik.store.demo import require_demo
     from vik.web.users import ensure_user
 
     engine = connect(settings.resolved_database_url())
     migrate(engine)
     with session_scope(engine) as session:
+        require_demo(session)
         for username, role, department, name in DEMO_ACCOUNTS:
             ensure_user(session, username, demo_password(username), role, department, name)
     typer.echo("\nDemo-accounts voor `vik web` (alleen voor de demo; wachtwoord = naam + '-demo'):")

@@ -4,7 +4,8 @@ coming one, so that the LOO pages and the compliance pages show real figures.
     >>> seed_follow_up(engine, Path("config"), truth_dir, today=date(2026, 12, 5))  # doctest: +SKIP
     'LOO van 21-11-2026: 3 dossiers, 5 acties, 4 uitkomsten; volgend LOO 12-12-2026'
 
-Made once (a database that already has an LOO meeting is left alone), through the same
+Made once, and only in the demo's own database (vik.store.demo; a database that already
+has an LOO meeting is left alone), through the same
 store functions the web pages use, so everything is in the audit log as "vik demo". The
 outcomes follow the demo's ground truth (truth/planted.csv): a signal on a planted case
 is confirmed, except one adresonderzoek that could not establish it; a signal on
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, select
 from vik.departments import load_departments
 from vik.followup import INTEGRALE_CONTROLE, Decision, FollowUp, Result, load_followup
 from vik.store.db import session_scope
+from vik.store.demo import require_demo
 from vik.store.loo import (
     add_agreement,
     add_to_agenda,
@@ -180,6 +182,8 @@ def seed_follow_up(engine: Engine, config_dir: Path, truth_dir: Path, today: dat
     planted = planted_addresses(truth_dir)
     past = today - timedelta(days=PAST_MEETING_DAYS)
     with session_scope(engine) as session:
+        # Synthetic decisions and meetings belong in the demo's own database only.
+        require_demo(session)
         if session.exec(select(LooMeeting)).first() is not None:
             return None
         referred = _referrals(session, past - timedelta(days=2))

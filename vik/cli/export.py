@@ -63,13 +63,25 @@ def record_export(
 
 
 def check_purpose(doel: str) -> str:
+    """The stated purpose of an export: at least ten characters of real words (the same
+    test as a purpose typed in the web application)."""
+    from vik.errors import ReviewError
+    from vik.web.inputs import check_purpose as check_words
+
     text = " ".join((doel or "").split())
+    example = "--doel 'controle koppelingen na nieuwe levering BRP'"
     if len(text) < 10:
         raise LookupRefusedError(
-            "Geef met --doel waarvoor u exporteert (minstens 10 tekens), bijvoorbeeld "
-            "--doel 'controle koppelingen na nieuwe levering BRP'. Het doel komt in het "
-            "toegangslog."
+            f"Geef met --doel waarvoor u exporteert (minstens 10 tekens), bijvoorbeeld "
+            f"{example}. Het doel komt in het toegangslog."
         )
+    try:
+        check_words(text)
+    except ReviewError:
+        raise LookupRefusedError(
+            f"Beschrijf met --doel in woorden waarvoor u exporteert, bijvoorbeeld {example}. "
+            "Het doel komt in het toegangslog."
+        ) from None
     return text
 
 
@@ -84,6 +96,32 @@ LINK_COLUMNS = [
     "reason",
 ]
 FLAG_COLUMNS = ["rule_id", "entity_type", "entity_key", "department", "evidence", "explanation"]
+
+# A spreadsheet opening a CSV reads a cell that starts with one of these as a formula
+# (=HYPERLINK(...) sending a dossier's address elsewhere, or a DDE command). Values come
+# from extracts, so such a cell gets a leading apostrophe: the spreadsheet shows it as
+# text, and a reader can still see what the source said (OWASP "CSV injection").
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell that a spreadsheet would run as a formula, made plain text.
+
+    >>> spreadsheet_safe(pl.DataFrame({"a": ["=1+1", "Kerkstraat 1", "-5"]}))["a"].to_list()
+    ["'=1+1", 'Kerkstraat 1', "'-5"]
+    """
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    )
+
+
+def write_csv(frame: pl.DataFrame, out: Path) -> None:
+    spreadsheet_safe(frame).write_csv(out)
 
 
 def _from_extracts(extracts: Path, settings: Settings):  # type: ignore[no-untyped-def]
@@ -165,7 +203,7 @@ def links(
     purpose = check_purpose(doel)
     settings = Settings()
     frame = links_frame(extracts, db, settings)
-    frame.write_csv(out)
+    write_csv(frame, out)
     record_export(
         db,
         settings,
@@ -198,7 +236,7 @@ def flags(
     peildatum = date.fromisoformat(as_of) if as_of else None
     settings = Settings()
     frame = flags_frame(extracts, db, peildatum, settings)
-    frame.write_csv(out)
+    write_csv(frame, out)
     record_export(
         db,
         settings,

@@ -26,7 +26,9 @@ def render_summary(extracts: Extracts) -> str:
                 summary.rows_quarantined,
             )
         )
-    lines = [table(("bron", "status", "bestand", "gelezen", "geaccepteerd", "quarantaine"), rows)]
+    lines = [
+        table(("bron", "status", "bestand", "aangeleverd", "geaccepteerd", "quarantaine"), rows)
+    ]
     for summary in extracts.summaries().values():
         if summary.error:
             lines.append(f"\n{summary.source} gestopt: {summary.error}")

@@ -153,7 +153,7 @@ def disable(
 def enable(
     username: str = typer.Argument(..., help="Gebruikersnaam."), db: str = DB_OPTION
 ) -> None:
-    """Schakel een uitgeschakeld (of geblokkeerd) account weer in."""
+    """Schakel een uitgeschakeld account weer in (heft ook een aanmeldvertraging op)."""
     _set_active(username, db, True)
     typer.echo(f"Gebruiker {username} ingeschakeld.")
 

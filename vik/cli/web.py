@@ -50,8 +50,18 @@ def web(
             fg=typer.colors.YELLOW,
             err=True,
         )
+    if host not in LOCAL_HOSTS and set(web_settings.allowed_hosts) <= set(LOCAL_HOSTS):
+        typer.secho(
+            "Let op: alleen localhost is toegestaan als hostnaam; anderen krijgen een "
+            "weigering. Zet VIK_WEB_ALLOWED_HOSTS op de naam waaronder VIK bereikbaar is.",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     app = create_app(engine=engine, config_dir=settings.config_dir, settings=web_settings)
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"VIK web op http://{shown}:{port}/  (database {engine.url.render_as_string()})")
+    typer.echo(
+        f"VIK web op http://{shown}:{port}{web_settings.root_path}/  "
+        f"(database {engine.url.render_as_string()})"
+    )
     typer.echo("Stop met Ctrl+C.")
     serve(app, host=host, port=port)

@@ -12,6 +12,11 @@ names, another format, encoding or delimiter is described per source::
         geslachtsnaam: ACHTERNAAM
       values:             # canonical column: {vendor value: canonical value}
         functie_adres: {Woonadres: W, Briefadres: B}
+      min_ratio: 0.5            # shrink guard: accepted rows against the last good run
+      max_quarantine_rise: 0.1  # quarantine guard: share quarantined above the last good run
+
+Every key is optional; a source absent from the file gets the defaults. The
+sources are those of the registry (vik.connectors.schemas.SOURCES).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from vik.configfiles import load_model, parse_model
 from vik.connectors.schemas import SOURCES, Kind, SourceSchema
@@ -27,7 +32,7 @@ from vik.connectors.schemas import SOURCES, Kind, SourceSchema
 CONFIG_FILE = "sources.yaml"
 
 Format = Literal["csv", "parquet", "jsonl"]
-Encoding = Literal["auto", "utf-8", "utf-8-sig", "cp1252", "latin-1"]
+Encoding = Literal["auto", "utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]
 Delimiter = Literal["auto", ",", ";", "\t", "|"]
 
 
@@ -43,8 +48,14 @@ class SourceConfig(BaseModel):
     delimiter: Delimiter = "auto"
     columns: dict[str, str] = Field(default_factory=dict, description="canonical: vendor name")
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
-    # Refuse an extract with fewer rows than this fraction of the previous run's.
+    # Refuse an extract with fewer accepted rows than this fraction of the last good run's.
     min_ratio: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Refuse an extract whose share of quarantined rows is more than this above the
+    # last good run's share (0.1: ten percentage points, 2% then 13% is refused).
+    max_quarantine_rise: float = Field(default=0.1, ge=0.0, le=1.0)
+    # Longest field (in characters) taken in; a longer one quarantines its row. Also
+    # the CSV reader's field limit, so one stray quote cannot swallow a whole file.
+    max_field_chars: int = Field(default=10_000, ge=100, le=131_072)
     # Columns beyond the contract that the municipality deliberately takes in
     # (everything else outside the contract is dropped at the door).
     extra_columns: dict[str, Kind] = Field(default_factory=dict)
@@ -57,24 +68,27 @@ class SourceConfig(BaseModel):
         return value
 
 
-class SourcesConfig(BaseModel):
-    """All sources; a source absent from config/sources.yaml gets the defaults."""
+class SourcesConfig(RootModel[dict[str, SourceConfig]]):
+    """All sources by name; a source absent from config/sources.yaml gets the defaults."""
 
-    model_config = ConfigDict(extra="forbid")
+    root: dict[str, SourceConfig] = Field(default_factory=dict)
 
-    brp: SourceConfig = Field(default_factory=SourceConfig)
-    bag: SourceConfig = Field(default_factory=SourceConfig)
-    kvk: SourceConfig = Field(default_factory=SourceConfig)
-    belastingen: SourceConfig = Field(default_factory=SourceConfig)
-    vergunningen: SourceConfig = Field(default_factory=SourceConfig)
-    handhaving: SourceConfig = Field(default_factory=SourceConfig)
-    meldingen: SourceConfig = Field(default_factory=SourceConfig)
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_file(cls, data: object) -> object:
+        return {} if data is None else data
 
     @model_validator(mode="after")
     def _known_columns(self) -> SourcesConfig:
-        problems = []
-        for name, schema in SOURCES.items():
-            config: SourceConfig = getattr(self, name)
+        problems = [
+            f"'{name}' is geen bron; bronnen: {', '.join(SOURCES)}"
+            for name in self.root
+            if name not in SOURCES
+        ]
+        for name, config in self.root.items():
+            schema = SOURCES.get(name)
+            if schema is None:
+                continue
             for extra in config.extra_columns:
                 if (
                     extra in schema.column_names
@@ -97,7 +111,7 @@ class SourcesConfig(BaseModel):
         return self
 
     def source(self, name: str) -> SourceConfig:
-        return getattr(self, name)
+        return self.root.get(name) or SourceConfig()
 
     def schema(self, name: str) -> SourceSchema:
         """The source's schema including the extra columns configured for it."""

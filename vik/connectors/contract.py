@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from vik.connectors.schemas import SOURCES, Kind
+from vik.connectors.schemas import ENTITIES, MAX_YEAR, MIN_YEAR, SOURCES, Column, Kind
 
 START, END = "<!-- generated:start -->", "<!-- generated:end -->"
 
@@ -31,6 +31,27 @@ _KIND_TEXT = {
 }
 
 
+def _number(value: float) -> str:
+    if value != int(value):
+        return f"{value:g}"
+    return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+
+
+def _allowed(column: Column) -> str:
+    """The range of a number column, as the docs state it."""
+    if column.kind in (Kind.DATE, Kind.PARTIAL_DATE):
+        return f"years {MIN_YEAR} to {MAX_YEAR}"
+    lo, hi = column.minimum, column.maximum
+    finite = ", finite" if column.kind is Kind.DECIMAL else ""
+    if lo is not None and hi is not None:
+        return f"{_number(lo)} to {_number(hi)}{finite}"
+    if lo is not None:
+        return f"at least {_number(lo)}{finite}"
+    if hi is not None:
+        return f"at most {_number(hi)}{finite}"
+    return finite.removeprefix(", ")
+
+
 def render_contract() -> str:
     lines = []
     for schema in SOURCES.values():
@@ -47,6 +68,25 @@ def render_contract() -> str:
                 "Without record_id, the hash covers the identity of the address period "
                 f"({', '.join(schema.identity_columns)}), so ending a period keeps its key."
             ]
+        links = ", ".join(
+            f"{e} (`{ENTITIES[e].key}`)" for e in schema.links if e is not schema.register_of
+        )
+        if schema.register_of is not None:
+            lines += [f"The register of `{schema.register_of}`: its records define them."]
+        if links:
+            lines += [f"Records are linked to: {links}."]
+        if schema.subject is not None:
+            named = ", ".join(
+                f"{role} `{column}`"
+                for role, column in (
+                    ("name", schema.subject.naam),
+                    ("BSN", schema.subject.bsn),
+                    ("date of birth", schema.subject.geboortedatum),
+                    ("KvK number", schema.subject.kvk),
+                )
+                if column
+            )
+            lines += [f"Who a record is about: {named}."]
         if schema.address_parts_or_text:
             lines += [
                 "Address: the parts (at least straatnaam and huisnummer) or one free-text `adres`."
@@ -61,8 +101,8 @@ def render_contract() -> str:
             ]
         lines += [
             "",
-            "| column | kind | required | may be empty | meaning |",
-            "|---|---|---|---|---|",
+            "| column | kind | required | may be empty | allowed | meaning |",
+            "|---|---|---|---|---|---|",
         ]
         for column in schema.columns:
             kind = _KIND_TEXT[column.kind]
@@ -70,7 +110,8 @@ def render_contract() -> str:
                 kind += " " + ", ".join(f"`{c}`" for c in column.choices)
             lines.append(
                 f"| `{column.name}` | {kind} | {'yes' if column.required else 'no'} | "
-                f"{'yes' if column.nullable else 'no'} | {column.description} |"
+                f"{'yes' if column.nullable else 'no'} | {_allowed(column)} | "
+                f"{column.description} |"
             )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

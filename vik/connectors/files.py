@@ -1,25 +1,38 @@
 """Finding an extract and reading it as text columns, whatever the vendor's format.
 
-Everything here is about bytes and structure: which file, which format, which
-encoding, which delimiter, and rows whose structure is broken (wrong number of
-fields, a line that is not JSON). Validation of values happens in ``values``.
+Everything here and in the modules it uses is about bytes and structure: which
+file and format (here), which encoding (``encodings``), CSV's delimiter and broken
+rows (``delimited``), Parquet's and JSON's nested values (here). Validation of
+values happens in ``values``.
 
     >>> raw = read_extract("brp", Path("extracts"), SourceConfig())  # doctest: +SKIP
     >>> raw.frame.dtypes  # every column pl.String, vendor names as in the file
+
+A problem with the whole file (wrong format, an encoding that cannot be read, two
+columns with one name, a nested column) raises an ``ExtractError`` whose message
+names the file and says what to fix; nothing here lets a polars or csv traceback
+through.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
 from vik.connectors.config import SourceConfig
+from vik.connectors.delimited import read_csv
+from vik.connectors.encodings import read_text, wrong_format
+from vik.connectors.raw import (
+    ROW_NUMBER,
+    RawExtract,
+    StructuralReject,
+    check_column_names,
+    extract_date,
+)
 from vik.connectors.schemas import FORMATS
 from vik.errors import FileFormatError, MissingExtractError
 
@@ -32,36 +45,6 @@ _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
-_UTF8_BOM = b"\xef\xbb\xbf"
-_DELIMITERS = (",", ";", "\t", "|")
-ROW_NUMBER = "row_number"
-
-
-@dataclass(frozen=True)
-class StructuralReject:
-    """A row that could not even be split into fields."""
-
-    row_number: int
-    reason: str
-    text: str
-
-
-@dataclass
-class RawExtract:
-    """One source's file, read as strings under the vendor's column names."""
-
-    source: str
-    path: Path
-    format: str
-    frame: pl.DataFrame  # all pl.String, plus Int64 ROW_NUMBER
-    extract_date: date
-    encoding: str | None = None
-    delimiter: str | None = None
-    rejects: list[StructuralReject] = field(default_factory=list)
-
-    @property
-    def rows_read(self) -> int:
-        return self.frame.height + len(self.rejects)
 
 
 def locate(source: str, extracts_dir: Path, config: SourceConfig) -> Path:
@@ -102,224 +85,150 @@ def detect_format(path: Path, config: SourceConfig) -> str:
     return fmt
 
 
-def _looks_like(head: bytes) -> str:
-    """What the first bytes of a file say it is, in words for a message."""
-    if head.startswith(b"PAR1"):
-        return "een Parquet-bestand"
-    if head.startswith(b"PK\x03\x04"):
-        return "een ZIP- of Excel-bestand (xlsx)"
-    if head.startswith(b"\x1f\x8b"):
-        return "een met gzip ingepakt bestand"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "een oud Excel-bestand (xls)"
-    if b"\x00" in head:
-        return "een binair bestand"
-    stripped = head.removeprefix(_UTF8_BOM).lstrip()
-    if stripped.startswith((b"{", b"[")):
-        return "een JSON-bestand"
-    return "een tekstbestand (CSV)"
+# --- Parquet and JSON Lines ---------------------------------------------------------------
 
 
-def _wrong_format(path: Path, expected: str, head: bytes) -> FileFormatError:
-    return FileFormatError(
-        f"{path.name} is geen {expected}: het lijkt {_looks_like(head)}. Lever het juiste "
-        "formaat aan, geef het bestand de juiste extensie, of zet het formaat in "
-        "config/sources.yaml (format: csv|parquet|jsonl)."
-    )
+def _nested_kind(dtype: pl.DataType) -> str | None:
+    """None for a plain value, else what the column holds, in words for a message."""
+    if isinstance(dtype, pl.List | pl.Array):
+        inner = dtype.inner
+        if inner is not None and inner.is_nested():
+            return "een lijst van samengestelde waarden"
+        return "een lijst"
+    if isinstance(dtype, pl.Struct):
+        return "een samengestelde waarde (struct)"
+    if dtype.is_nested() or dtype == pl.Object:
+        return "een samengestelde waarde"
+    return None
 
 
-def decode(data: bytes, encoding: str, path: Path) -> tuple[str, str]:
-    """Decode text; 'auto' trusts a BOM, then strict UTF-8, then Windows-1252.
-
-    Strict UTF-8 first is what keeps é, ë and ş intact: valid UTF-8 with
-    multi-byte characters practically never is also plausible Windows-1252.
-    """
-    if encoding != "auto":
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError as error:
-            raise FileFormatError(
-                f"{path.name} is niet te lezen als {encoding} (byte {error.start}). Controleer "
-                "encoding in config/sources.yaml, of zet die op auto."
-            ) from None
-    if data.startswith(_UTF8_BOM):
-        return data[len(_UTF8_BOM) :].decode("utf-8", errors="strict"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
-
-
-def sniff_delimiter(header: str) -> str:
-    """The delimiter that splits the header line into the most fields, quotes respected."""
-    best, best_fields = ",", 0
-    for candidate in _DELIMITERS:
-        fields = len(next(csv.reader([header], delimiter=candidate)))
-        if fields > best_fields:
-            best, best_fields = candidate, fields
-    return best
-
-
-def _field_counts(text: str, delimiter: str) -> list[int] | pl.Series:
-    """Number of fields on every data line.
-
-    Without quote characters a line is a row and polars counts delimiters; with
-    quotes (fields may hold delimiters or newlines) Python's C csv reader decides.
-    """
-    if '"' not in text:
-        lines = pl.read_csv(
-            text.encode(),
-            separator="\x1f",
-            quote_char=None,
-            has_header=False,
-            infer_schema=False,
-            new_columns=["line"],
-        )["line"].fill_null("")
-        return lines.str.count_matches(delimiter, literal=True).cast(pl.Int64) + 1
-    return [len(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _read_csv(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
-    head = data[:4096]
-    if _looks_like(head) != "een tekstbestand (CSV)":
-        raise _wrong_format(path, "CSV-bestand", head)
-    text, encoding = decode(data, config.encoding, path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        empty = pl.DataFrame(schema={ROW_NUMBER: pl.Int64})
-        return RawExtract("", path, "csv", empty, _extract_date(path), encoding, None)
-    header, _, _ = text.partition("\n")
-    delimiter = config.delimiter if config.delimiter != "auto" else sniff_delimiter(header)
-    columns = [name.strip() for name in next(csv.reader([header], delimiter=delimiter))]
-    body = text[len(header) + 1 :]
-    if body and not body.endswith("\n"):
-        body += "\n"
-    if not body.strip():
-        frame = pl.DataFrame(
-            {name: pl.Series([], dtype=pl.String) for name in columns}
-        ).with_columns(pl.Series(ROW_NUMBER, [], dtype=pl.Int64))
-        return RawExtract("", path, "csv", frame, _extract_date(path), encoding, delimiter)
-    counts = _field_counts(body, delimiter)
-    expected = len(columns)
-    bad = (
-        (counts != expected).any()
-        if isinstance(counts, pl.Series)
-        else any(n != expected for n in counts)
-    )
-    if not bad:
-        frame = pl.read_csv(
-            body.encode(),
-            separator=delimiter,
-            has_header=False,
-            new_columns=columns,
-            infer_schema=False,
-        ).with_row_index(ROW_NUMBER, offset=1)
-        frame = frame.with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
-        return RawExtract("", path, "csv", frame, _extract_date(path), encoding, delimiter)
-    return _read_csv_row_by_row(path, body, columns, delimiter, encoding)
-
-
-def _read_csv_row_by_row(
-    path: Path, body: str, columns: list[str], delimiter: str, encoding: str
-) -> RawExtract:
-    """Slow path, only for files with broken rows: keep every good row, reject the rest."""
-    good: list[list[str]] = []
-    numbers: list[int] = []
-    rejects: list[StructuralReject] = []
-    for number, row in enumerate(csv.reader(io.StringIO(body), delimiter=delimiter), start=1):
-        if len(row) == len(columns):
-            good.append(row)
-            numbers.append(number)
-        elif row:
-            rejects.append(
-                StructuralReject(
-                    number,
-                    f"rij heeft {len(row)} velden, de kopregel heeft er {len(columns)}",
-                    delimiter.join(row),
-                )
-            )
-    frame = pl.DataFrame(good, schema=dict.fromkeys(columns, pl.String), orient="row")
-    frame = frame.with_columns(pl.Series(ROW_NUMBER, numbers, dtype=pl.Int64))
-    return RawExtract("", path, "csv", frame, _extract_date(path), encoding, delimiter, rejects)
-
-
-def _as_strings(frame: pl.DataFrame) -> pl.DataFrame:
-    """Typed Parquet/JSON columns become text; lists are joined with ';' as in CSV."""
+def _as_strings(frame: pl.DataFrame, path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Typed Parquet/JSON columns become text; lists of plain values are joined with
+    ';' as in CSV. Nested columns are reported (the contract says whether a column may
+    be a list); binary columns must be UTF-8."""
     exprs = []
+    nested: dict[str, str] = {}
     for name, dtype in frame.schema.items():
         column = pl.col(name)
+        kind = _nested_kind(dtype)
+        if kind is not None:
+            nested[name] = kind
         if dtype == pl.String:
             exprs.append(column)
-        elif isinstance(dtype, pl.List):
+        elif kind == "een lijst" and isinstance(dtype, pl.Array):
+            exprs.append(column.arr.to_list().cast(pl.List(pl.String)).list.join(";").alias(name))
+        elif kind == "een lijst":
             exprs.append(column.cast(pl.List(pl.String)).list.join(";").alias(name))
+        elif kind is not None:
+            exprs.append(pl.lit(None, dtype=pl.String).alias(name))
         elif dtype == pl.Date or isinstance(dtype, pl.Datetime):
             exprs.append(column.dt.strftime("%Y-%m-%d").alias(name))
-        elif dtype.is_numeric() or dtype == pl.Boolean:
+        elif dtype == pl.Binary:
+            if (
+                not frame[name]
+                .cast(pl.String, strict=False)
+                .is_null()
+                .equals(frame[name].is_null())
+            ):
+                raise FileFormatError(
+                    f"{path.name}: kolom '{name}' bevat bytes die geen UTF-8-tekst zijn. "
+                    "Lever tekstkolommen als tekst (UTF-8) aan."
+                )
             exprs.append(column.cast(pl.String).alias(name))
         else:
             exprs.append(column.cast(pl.String, strict=False).alias(name))
-    return frame.select(exprs)
+    return frame.select(exprs), nested
 
 
 def _read_parquet(path: Path, data: bytes) -> RawExtract:
     if not (data.startswith(b"PAR1") and data.endswith(b"PAR1")):
-        raise _wrong_format(path, "Parquet-bestand", data[:4096])
+        raise wrong_format(path, "Parquet-bestand", data[:4096])
     try:
         frame = pl.read_parquet(io.BytesIO(data))
     except Exception as error:  # polars raises several types for corrupt files
+        if "duplicate" in str(error).lower():
+            raise FileFormatError(
+                f"{path.name}: twee kolommen hebben dezelfde naam ({error}). Geef elke kolom "
+                "een eigen naam: VIK kiest niet zelf welke de goede is."
+            ) from None
         raise FileFormatError(f"{path.name} is een beschadigd Parquet-bestand: {error}") from None
-    frame = _as_strings(frame).with_row_index(ROW_NUMBER, offset=1)
+    check_column_names(path, frame.columns, row="kolomlijst")
+    frame, nested = _as_strings(frame, path)
+    frame = frame.with_row_index(ROW_NUMBER, offset=1)
     frame = frame.with_columns(pl.col(ROW_NUMBER).cast(pl.Int64))
-    return RawExtract("", path, "parquet", frame, _extract_date(path))
+    return RawExtract("", path, "parquet", frame, extract_date(path), nested=nested)
+
+
+def _json_lines(text: str) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            yield number, line.rstrip("\r")
 
 
 def _read_jsonl(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
-    head = data[:4096]
-    if data.strip() and _looks_like(head) != "een JSON-bestand":
-        raise _wrong_format(path, "JSON Lines-bestand", head)
-    text, encoding = decode(data, config.encoding, path)
-    lines = text.splitlines()
+    text, encoding = read_text(path, data, config, "JSON Lines-bestand", "een JSON-bestand")
+    lines = list(_json_lines(text))
+    nul = "\x00" in text or "\\u0000" in text  # JSON may write NUL as an escape
+    cut = bool(text.strip()) and not text.endswith("\n")
     try:
         frame = pl.read_ndjson(text.encode(), infer_schema_length=None)
-        if frame.height != sum(1 for line in lines if line.strip()):
+        if frame.height != len(lines):
             raise ValueError("line count differs")
-        numbers = [n for n, line in enumerate(lines, start=1) if line.strip()]
-        frame = _as_strings(frame).with_columns(pl.Series(ROW_NUMBER, numbers, dtype=pl.Int64))
-        return RawExtract("", path, "jsonl", frame, _extract_date(path), encoding)
+        check_column_names(path, frame.columns, row="sleutellijst")
+        frame, nested = _as_strings(frame, path)
+        numbers = [n for n, _ in lines]
+        frame = frame.with_columns(pl.Series(ROW_NUMBER, numbers, dtype=pl.Int64))
+        return RawExtract(
+            "", path, "jsonl", frame, extract_date(path), encoding, nested=nested, may_hold_nul=nul
+        )
+    except FileFormatError:
+        raise
     except Exception:  # polars could not take the file whole; find the bad lines
         pass
     records: list[dict] = []
     numbers = []
     rejects = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    nested: dict[str, str] = {}
+    for number, line in lines:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            rejects.append(StructuralReject(number, f"geen geldige JSON: {error.msg}", line))
+            reason = f"regel {number} is geen geldige JSON: {error.msg}"
+            if cut and number == lines[-1][0]:
+                reason = (
+                    f"regel {number} (de laatste) lijkt afgebroken: het bestand eindigt zonder "
+                    "regeleinde en die regel is geen volledige JSON. Controleer of het bestand "
+                    "volledig is overgekomen"
+                )
+            rejects.append(StructuralReject(number, reason, line))
             continue
         if not isinstance(value, dict):
-            rejects.append(StructuralReject(number, "regel is geen JSON-object", line))
+            rejects.append(StructuralReject(number, f"regel {number} is geen JSON-object", line))
             continue
-        records.append(
-            {k: (";".join(map(str, v)) if isinstance(v, list) else v) for k, v in value.items()}
-        )
+        record = {}
+        for key, item in value.items():
+            if isinstance(item, dict) or (
+                isinstance(item, list) and any(isinstance(v, dict | list) for v in item)
+            ):
+                nested[key] = "een samengestelde waarde"
+                record[key] = None
+            elif isinstance(item, list):
+                nested.setdefault(key, "een lijst")
+                record[key] = ";".join(map(str, item))
+            else:
+                record[key] = item
+        records.append(record)
         numbers.append(number)
-    columns = list(dict.fromkeys(k for record in records for k in record))
+    columns = check_column_names(
+        path, list(dict.fromkeys(k for record in records for k in record)), row="sleutellijst"
+    )
     frame = pl.DataFrame(
         {c: [None if r.get(c) is None else str(r.get(c)) for r in records] for c in columns},
         schema=dict.fromkeys(columns, pl.String),
     ).with_columns(pl.Series(ROW_NUMBER, numbers, dtype=pl.Int64))
-    return RawExtract("", path, "jsonl", frame, _extract_date(path), encoding, None, rejects)
-
-
-def _extract_date(path: Path) -> date:
-    return date.fromtimestamp(path.stat().st_mtime)
+    return RawExtract(
+        "", path, "jsonl", frame, extract_date(path), encoding, None, rejects, nested, nul
+    )
 
 
 def read_extract(source: str, extracts_dir: Path, config: SourceConfig) -> RawExtract:
@@ -328,7 +237,7 @@ def read_extract(source: str, extracts_dir: Path, config: SourceConfig) -> RawEx
     fmt = detect_format(path, config)
     data = path.read_bytes()
     if fmt == "csv":
-        raw = _read_csv(path, data, config)
+        raw = read_csv(path, data, config)
     elif fmt == "parquet":
         raw = _read_parquet(path, data)
     else:

@@ -6,28 +6,36 @@
     >>> extracts.summaries()["brp"].rows_quarantined
     3
 
-Every row read ends either in ``frame`` or in ``quarantine`` with its reasons:
-``rows_read == rows_accepted + rows_quarantined`` for every source.
+Every row delivered ends either in ``frame`` or in ``quarantine`` with its
+reasons: ``rows_read == rows_accepted + rows_quarantined`` for every source
+(``rows_read`` counts the rows delivered, including those whose structure is
+broken), checked on every ingest. This module is the one ingest path: ``vik
+ingest``, exports and dry-runs call ``ingest_extracts``, and the night maps
+``extract_source`` over the sources as Prefect tasks; both judge every source
+with the same guards (vik.connectors.guards).
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from vik.connectors.config import SourceConfig, SourcesConfig, mapping_key
-from vik.connectors.files import ROW_NUMBER, RawExtract, read_extract
-from vik.connectors.guards import check_volume
+from vik.connectors.files import read_extract
+from vik.connectors.guards import Baseline, Guard
 from vik.connectors.keys import stable_hashes
 from vik.connectors.pseudonyms import PseudonymKey, pseudonymise
+from vik.connectors.raw import ROW_NUMBER, RawExtract, column_key
 from vik.connectors.schemas import SOURCES, Kind, SourceSchema
-from vik.connectors.values import check
-from vik.errors import ExtractError, MissingColumnError
+from vik.connectors.values import check, raw_text_suspects
+from vik.errors import ExtractError, FileFormatError, MissingColumnError
 
 RECORD_KEY = "record_key"
 QUARANTINE_META = ("rij", "sleutel", "kolommen", "redenen")
@@ -45,7 +53,7 @@ class SourceSummary:
     encoding: str | None = None
     delimiter: str | None = None
     extract_date: date | None = None
-    rows_read: int = 0
+    rows_read: int = 0  # rows delivered: accepted + quarantined
     rows_accepted: int = 0
     rows_quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
@@ -130,18 +138,44 @@ def stored_schema(schema: SourceSchema) -> dict[str, pl.DataType]:
 def _canonical_names(
     raw: RawExtract, schema: SourceSchema, config: SourceConfig
 ) -> tuple[pl.DataFrame, list[str]]:
-    """Rename vendor columns to canonical ones; names match case-insensitively."""
-    present = {name.strip().lower(): name for name in raw.frame.columns if name != ROW_NUMBER}
+    """Rename vendor columns to canonical ones; names match without case and spaces
+    (the reader refused a file in which two columns would match one name)."""
+    present = {column_key(name): name for name in raw.frame.columns if name != ROW_NUMBER}
     renames: dict[str, str] = {}
     for column in schema.columns:
         vendor = config.columns.get(column.name, column.name)
-        actual = present.get(vendor.strip().lower())
-        if actual is not None:
-            renames[actual] = column.name
+        actual = present.get(column_key(vendor))
+        if actual is None:
+            continue
+        if actual in renames:
+            raise FileFormatError(
+                f"{raw.path.name}: kolom '{actual}' is gekoppeld aan zowel '{renames[actual]}' "
+                f"als '{column.name}'. Koppel elke kolom aan één kolom van het contract in "
+                f"{mapping_key(schema.name, column.name)}."
+            )
+        nested = raw.nested.get(actual)
+        if nested is not None and not (nested == "een lijst" and column.kind is Kind.LIST):
+            raise FileFormatError(
+                f"{raw.path.name}: kolom '{actual}' ({column.name}) bevat {nested} waar "
+                f"{_expected(column.kind)} verwacht wordt. Lever die kolom als platte waarde "
+                "aan (tekst, getal of datum), of koppel een andere kolom in "
+                f"{mapping_key(schema.name, column.name)}."
+            )
+        renames[actual] = column.name
     ignored = sorted(n for n in raw.frame.columns if n not in renames and n != ROW_NUMBER)
     # Columns outside the contract are dropped at the door: data minimisation.
     frame = raw.frame.select([pl.col(v).alias(c) for v, c in renames.items()] + [ROW_NUMBER])
     return frame, ignored
+
+
+def _expected(kind: Kind) -> str:
+    return {
+        Kind.INTEGER: "een geheel getal",
+        Kind.DECIMAL: "een getal",
+        Kind.DATE: "een datum",
+        Kind.PARTIAL_DATE: "een datum",
+        Kind.LIST: "een lijst van teksten",
+    }.get(kind, "tekst")
 
 
 def _require_columns(frame: pl.DataFrame, schema: SourceSchema, path: Path) -> None:
@@ -193,7 +227,8 @@ def _record_keys(frame: pl.DataFrame, schema: SourceSchema) -> pl.Series:
 
 
 def _mask_personal(frame: pl.DataFrame, schema: SourceSchema) -> pl.DataFrame:
-    """Raw values as written to quarantine: BSN columns masked, everything as text."""
+    """Raw values as written to quarantine: BSN columns masked, everything as text,
+    NUL characters written as \\0 (a file of VIK's holds no NUL either)."""
     exprs = []
     for column in schema.columns:
         if column.name not in frame.columns:
@@ -206,13 +241,13 @@ def _mask_personal(frame: pl.DataFrame, schema: SourceSchema) -> pl.DataFrame:
                 .alias(column.name)
             )
         else:
-            exprs.append(pl.col(column.name))
+            exprs.append(pl.col(column.name).str.replace_all("\x00", "\\0", literal=True))
     return frame.select(exprs)
 
 
 def mask_bsn_like(text: str) -> str:
     """Raw lines that could not be split may hold a BSN: mask every 8-9 digit run."""
-    return re.sub(r"(?<!\d)\d{8,9}(?!\d)", _MASK, text)
+    return re.sub(r"(?<!\d)\d{8,9}(?!\d)", _MASK, text).replace("\x00", "\\0")
 
 
 def _quarantine_frame(
@@ -237,7 +272,13 @@ def _ingest_frame(
     absent = [c.name for c in schema.columns if c.name not in named.columns]
     named = named.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in absent])
 
-    checks = [check(column) for column in schema.columns]
+    limit = config.max_field_chars
+    present = [c.name for c in schema.columns if c.name not in absent]
+    suspects = raw_text_suspects(named, present, limit, nul=raw.may_hold_nul)
+    checks = [
+        check(column, max_chars=limit, raw_text=column.name in suspects)
+        for column in schema.columns
+    ]
     checked = named.with_columns([c.prepare for c in checks]).select(
         *[c.value for c in checks], *[c.reason for c in checks], pl.col(ROW_NUMBER)
     )
@@ -334,17 +375,21 @@ def ingest_source(
     config: SourceConfig,
     key: PseudonymKey,
     *,
-    previous_rows: int | None = None,
+    baseline: Baseline | None = None,
     accept_shrink: bool = False,
 ) -> IngestedSource:
-    """Ingest one source. Stopping problems are kept in the summary, not raised."""
+    """Ingest one source. Stopping problems are kept in the summary, not raised.
+
+    ``baseline`` is what the last good run accepted of this source; the guards
+    judge tonight's accepted and quarantined rows against it (vik.connectors.guards).
+    A source stopped by a guard keeps its quarantine, so the file says why."""
     schema = SOURCES[source].extended(config.extra_columns)
     summary = SourceSummary(source)
     if not config.enabled:
         summary.status = "uitgeschakeld"
         return IngestedSource(source, empty_frame(schema), pl.DataFrame(), summary)
     try:
-        raw = read_extract(source, extracts_dir, config)
+        raw = _read(source, extracts_dir, config)
         summary.file = raw.path.name
         summary.format, summary.encoding, summary.delimiter = (
             raw.format,
@@ -353,15 +398,7 @@ def ingest_source(
         )
         summary.extract_date = raw.extract_date
         summary.rows_read = raw.rows_read
-        check_volume(
-            source,
-            raw.path.name,
-            raw.rows_read,
-            previous_rows,
-            min_ratio=config.min_ratio,
-            accepted=accept_shrink,
-        )
-        if raw.rows_read == 0 and len(raw.frame.columns) <= 1:
+        if raw.frame.height == 0 and len(raw.frame.columns) <= 1:
             accepted, quarantine, ignored = empty_frame(schema), pl.DataFrame(), []
         else:
             accepted, quarantine, ignored = _ingest_frame(raw, schema, config, key)
@@ -373,21 +410,92 @@ def ingest_source(
     if raw.rejects:
         structural = _structural_quarantine(raw, schema)
         quarantine = pl.concat([quarantine, structural], how="diagonal_relaxed")
+    if quarantine.height:
+        quarantine = quarantine.sort("rij")
     summary.rows_accepted = accepted.height
     summary.rows_quarantined = quarantine.height
     summary.ignored_columns = ignored
     if quarantine.height:
-        # Counted per kind of reason, with the quoted values left out:
+        # Counted per kind of reason, with the quoted values and line numbers left out:
         # "postcode: '12345' heeft ..." counts as "postcode: … heeft ...".
         counts = (
             quarantine.select(
-                pl.col("redenen").str.split("; ").explode().str.replace_all(r"'[^']*'", "…")
+                pl.col("redenen")
+                .str.split("; ")
+                .explode()
+                .str.replace_all(r"'[^']*'", "…")
+                .str.replace_all(r"regel \d+", "regel …")
             )
             .to_series()
             .value_counts(sort=True)
         )
         summary.reasons = dict(zip(counts[counts.columns[0]], counts["count"], strict=True))
+    if summary.rows_read != summary.rows_accepted + summary.rows_quarantined:
+        # A row lost between reading and quarantine is a defect of VIK, not of the file:
+        # stop rather than let flags lapse on rows nobody can see.
+        summary.status = "gestopt"
+        summary.error = (
+            f"{raw.path.name}: {summary.rows_read} rijen aangeleverd, maar "
+            f"{summary.rows_accepted} geaccepteerd en {summary.rows_quarantined} in "
+            "quarantaine: de telling klopt niet. Meld dit aan de beheerders van VIK."
+        )
+        return IngestedSource(source, empty_frame(schema), quarantine, summary)
+    if not accept_shrink:
+        guard = Guard(config.min_ratio, config.max_quarantine_rise)
+        try:
+            guard.check(
+                source,
+                raw.path.name,
+                accepted=summary.rows_accepted,
+                quarantined=summary.rows_quarantined,
+                baseline=baseline,
+                top_reason=next(iter(summary.reasons), None),
+            )
+        except ExtractError as error:
+            summary.status = "gestopt"
+            summary.error = str(error)
+            return IngestedSource(source, empty_frame(schema), quarantine, summary)
     return IngestedSource(source, accepted, quarantine, summary)
+
+
+def _read(source: str, extracts_dir: Path, config: SourceConfig) -> RawExtract:
+    """read_extract, with any polars or csv failure said as a Dutch message with the file:
+    a file VIK cannot read must stop its source with a message, never with a traceback."""
+    try:
+        return read_extract(source, extracts_dir, config)
+    except (pl.exceptions.PolarsError, csv.Error, UnicodeError) as error:
+        name = config.file or f"{source}-extract"
+        raise FileFormatError(
+            f"{name}: het bestand is niet te lezen ({type(error).__name__}: {error}). "
+            "Controleer het formaat, de encoding en het scheidingsteken in "
+            f"config/sources.yaml ({source}), of lever het bestand opnieuw aan."
+        ) from None
+
+
+def accepts_shrink(source: str, accept_shrink: Iterable[str]) -> bool:
+    """Whether --accept-shrink names this source (or 'all')."""
+    accepted = set(accept_shrink)
+    return source in accepted or "all" in accepted
+
+
+def extract_source(
+    source: str,
+    extracts_dir: Path,
+    config: SourcesConfig,
+    key: PseudonymKey,
+    baselines: Mapping[str, Baseline],
+    accept_shrink: Iterable[str],
+) -> IngestedSource:
+    """One source of the registry, with its configuration and baseline: the unit
+    ``ingest_extracts`` runs per source and the night runs as a Prefect task."""
+    return ingest_source(
+        source,
+        extracts_dir,
+        config.source(source),
+        key,
+        baseline=baselines.get(source),
+        accept_shrink=accepts_shrink(source, accept_shrink),
+    )
 
 
 def ingest_extracts(
@@ -395,26 +503,22 @@ def ingest_extracts(
     key: PseudonymKey,
     config: SourcesConfig | None = None,
     *,
-    previous_rows: Mapping[str, int] | None = None,
+    baselines: Mapping[str, Baseline] | None = None,
     accept_shrink: Iterable[str] = (),
     sources: Iterable[str] | None = None,
 ) -> Extracts:
-    """Ingest every source of the extract contract from one folder."""
+    """Ingest every source of the registry (or the ones named) from one folder."""
     config = config or SourcesConfig()
-    previous_rows = previous_rows or {}
-    accepted = set(accept_shrink)
     names = list(sources) if sources is not None else list(SOURCES)
+    accept = tuple(accept_shrink)
     return Extracts(
-        ingest_source(
-            name,
-            extracts_dir,
-            config.source(name),
-            key,
-            previous_rows=previous_rows.get(name),
-            accept_shrink=name in accepted or "all" in accepted,
-        )
-        for name in names
+        extract_source(name, extracts_dir, config, key, baselines or {}, accept) for name in names
     )
+
+
+def baselines_from_counts(source_counts: Mapping[str, Mapping[str, Any]]) -> dict[str, Baseline]:
+    """The guards' baselines from a run's stored source counts (``Run.source_counts``)."""
+    return {name: Baseline.from_counts(counts) for name, counts in source_counts.items()}
 
 
 def write_quarantine(extracts: Extracts, directory: Path) -> dict[str, Path]:

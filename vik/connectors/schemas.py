@@ -1,18 +1,32 @@
-"""The extract contract: one definition of each canonical source schema.
+"""The registry of sources and entities: one definition of each canonical source.
 
-Connectors validate against it, the demo generator writes it, docs/extracts.md
-is generated from it (``vik docs extracts``) and a test keeps that file in sync.
+A source's schema is everything the later stages need to know about it: its
+columns (how each is validated, and its allowed range), which columns hold its
+address and its place, which name the person or company a record is about, and
+the entity types its records link to. Connectors validate against it, the
+resolver reads the address and subject columns from it, the rule loader the
+fields and entity keys a rule may read, the demo generator writes it, and
+docs/extracts.md is generated from it (``python -m vik.connectors.contract``);
+a test keeps that file in sync. Adding a source is one entry in ``SOURCES`` plus
+its demo writer (docs/extracts.md, "How to add a source").
 
     >>> SOURCES["bag"].natural_key
     'nummeraanduiding_id'
     >>> SOURCES["brp"].column("bsn").kind
     <Kind.BSN: 'bsn'>
+    >>> SOURCES["vergunningen"].links
+    (<EntityType.ADRES: 'adres'>, <EntityType.PERSOON: 'persoon'>, <EntityType.BEDRIJF: 'bedrijf'>)
+    >>> SOURCES["handhaving"].subject.bsn, ENTITIES[EntityType.PERSOON].key
+    ('betrokkene_bsn', 'persoon_id')
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+# Years a date or a year column may hold: older is a typing error, not history.
+MIN_YEAR, MAX_YEAR = 1850, 2200
 
 
 class Kind(StrEnum):
@@ -33,9 +47,51 @@ class Kind(StrEnum):
     CHOICE = "choice"  # one of Column.choices
 
 
+class EntityType(StrEnum):
+    """What records are linked to; rules count per entity of one of these types."""
+
+    ADRES = "adres"
+    PERSOON = "persoon"
+    BEDRIJF = "bedrijf"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entity type: the key column linked records carry, and its name in the link table."""
+
+    type: EntityType
+    key: str  # the column a linked record carries (only for certain links): rules read it
+    link_name: str  # entity_type in the link table and the link export
+
+
+ENTITIES: dict[EntityType, Entity] = {
+    e.type: e
+    for e in (
+        Entity(EntityType.ADRES, "nummeraanduiding_id", "address"),
+        Entity(EntityType.PERSOON, "persoon_id", "person"),
+        Entity(EntityType.BEDRIJF, "bedrijf_id", "company"),
+    )
+}
+
+# The parts of a Dutch address, in the order a clerk writes them; the place
+# column follows (its name differs per source: kvk calls it `plaats`).
+ADDRESS_PARTS: tuple[str, ...] = (
+    "straatnaam",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "postcode",
+)
+ADDRESS_TEXT = "adres"  # the free-text address column of process sources
+
+
 @dataclass(frozen=True)
 class Column:
-    """One canonical column of a source."""
+    """One canonical column of a source.
+
+    ``minimum``/``maximum`` bound a number (inclusive): a value outside goes to
+    quarantine with its reason, as does NaN or infinity in a decimal column.
+    """
 
     name: str
     kind: Kind
@@ -43,6 +99,8 @@ class Column:
     required: bool = False  # the column must be present in the file
     nullable: bool = True  # a value may be empty
     choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def stored_name(self) -> str:
@@ -51,13 +109,36 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """The columns (canonical names) that name who a record is about.
+
+    The resolver links a record with a BSN or a person's name to a person, and one
+    with a KvK number or a company's name to a company (vik.resolve)."""
+
+    naam: str | None = None
+    bsn: str | None = None
+    geboortedatum: str | None = None
+    kvk: str | None = None
+
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for c in (self.naam, self.bsn, self.geboortedatum, self.kvk) if c)
+
+
+@dataclass(frozen=True)
 class SourceSchema:
-    """A source of the extract contract."""
+    """A source of the extract contract, with everything later stages need to know of it."""
 
     name: str
     title: str
     natural_key: str | None
     columns: tuple[Column, ...]
+    # The entity types this source's records are linked to (rules count per these).
+    links: tuple[EntityType, ...] = ()
+    # The source *is* the register of this entity type (bag, brp, kvk): its records
+    # define the entities instead of being linked to them by matching.
+    register_of: EntityType | None = None
+    # Columns naming the person or company a record is about (process sources).
+    subject: Subject | None = None
     # Columns whose stable hash is the record key when neither record_id nor
     # the natural key is delivered. Empty means all columns.
     identity_columns: tuple[str, ...] = ()
@@ -71,6 +152,35 @@ class SourceSchema:
     criminal_data: bool = False
     # Covered by the tax secrecy of art. 67 AWR: a rule reading it needs a disclosure decision.
     tax_secrecy: bool = False
+    # How the public algorithm register names the source (Dutch), and where it is described.
+    public_name: str = ""
+    public_link: str = ""
+
+    def __post_init__(self) -> None:
+        names = {c.name for c in self.columns}
+        declared = [
+            *(self.subject.columns() if self.subject else ()),
+            *self.identity_columns,
+            *([self.natural_key] if self.natural_key else []),
+        ]
+        unknown = [c for c in declared if c not in names]
+        if unknown:
+            raise ValueError(f"{self.name}: declares unknown columns {unknown}")
+        for entity in self.links:
+            if entity is self.register_of:
+                continue
+            if entity is EntityType.ADRES and not {"straatnaam", "huisnummer"} <= names:
+                raise ValueError(f"{self.name}: links to adres but has no address columns")
+            subject = self.subject or Subject()
+            if entity is EntityType.PERSOON and not (subject.bsn or subject.naam):
+                raise ValueError(f"{self.name}: links to persoon but names no bsn or naam column")
+            if entity is EntityType.BEDRIJF and not (subject.kvk or subject.naam):
+                raise ValueError(f"{self.name}: links to bedrijf but names no kvk or naam column")
+        if self.subject is not None and EntityType.ADRES not in self.links:
+            # The person and company matchers weigh the address a record names.
+            raise ValueError(f"{self.name}: a source with a subject must link to adres too")
+        if self.register_of is not None and self.register_of not in self.links:
+            raise ValueError(f"{self.name}: the register of {self.register_of} must link to it")
 
     def extended(self, extra: dict[str, Kind]) -> SourceSchema:
         """This schema plus extra columns a municipality configured on purpose."""
@@ -102,11 +212,40 @@ class SourceSchema:
 
     @property
     def address_columns(self) -> tuple[str, ...]:
-        parts = ("straatnaam", "huisnummer", "huisletter", "huisnummertoevoeging", "postcode")
-        return (*parts, self.place_column)
+        return (*ADDRESS_PARTS, self.place_column)
+
+    def address_record(self) -> dict[str, str | None]:
+        """How this source's columns read as an address record of the resolver:
+        the parts, ``woonplaats``, the free text ``adres`` and a delivered
+        ``nummeraanduiding_id``, each the source's column or None."""
+        names = set(self.column_names)
+        record: dict[str, str | None] = {part: part for part in ADDRESS_PARTS}
+        record["woonplaats"] = self.place_column
+        record[ADDRESS_TEXT] = ADDRESS_TEXT if ADDRESS_TEXT in names else None
+        key = ENTITIES[EntityType.ADRES].key
+        record[key] = key if key in names else None
+        return record
+
+    def stored(self, name: str | None) -> str | None:
+        """The stored name of a column (BSN columns hold a pseudonym), None for None."""
+        return None if name is None else self.column(name).stored_name
+
+    def links_to(self, entity: EntityType | str) -> bool:
+        return EntityType(entity) in self.links
+
+    @property
+    def resolves(self) -> tuple[EntityType, ...]:
+        """The entity types this source's records are linked to by matching (not registers)."""
+        return tuple(e for e in self.links if e is not self.register_of)
 
 
-def _record_id() -> Column:
+# The BAG's range of house numbers; floor areas in whole m² (BAG: 1 to 999,999).
+HUISNUMMER_RANGE = (1, 99999)
+OPPERVLAKTE_RANGE = (1, 999_999)
+
+
+def record_id_column() -> Column:
+    """The optional `record_id` every source may deliver (a new source starts with it)."""
     return Column(
         "record_id",
         Kind.TEXT,
@@ -115,17 +254,27 @@ def _record_id() -> Column:
     )
 
 
-def _address(
+def address_part_columns(
     *, required: bool, place: str = "woonplaats", free_text: bool = False
 ) -> tuple[Column, ...]:
+    """The address columns of a source: the parts (straatnaam and huisnummer
+    `required` or not), the place column under its name, and with `free_text` the
+    `adres` column clerks type into (set ``address_parts_or_text`` then)."""
     parts = (
         Column("straatnaam", Kind.TEXT, "Street name (openbare ruimte).", required=required),
-        Column("huisnummer", Kind.INTEGER, "House number.", required=required),
+        Column(
+            "huisnummer",
+            Kind.INTEGER,
+            "House number.",
+            required=required,
+            minimum=HUISNUMMER_RANGE[0],
+            maximum=HUISNUMMER_RANGE[1],
+        ),
         Column("huisletter", Kind.TEXT, "House letter (A, B, ...)."),
         Column(
             "huisnummertoevoeging",
             Kind.TEXT,
-            "House number addition (1, 2, H, hs, bis, II, ...).",
+            "House number addition, up to four letters or digits (1, 2, H, hs, bis, II, 3b, AB12).",
         ),
         Column(
             "postcode", Kind.POSTCODE, "Postcode, 1234AB (a space and lower case are accepted)."
@@ -150,6 +299,10 @@ SOURCES: dict[str, SourceSchema] = {
             name="brp",
             title="BRP-inschrijvingen: one row per person per address period",
             natural_key="record_id",
+            links=(EntityType.ADRES, EntityType.PERSOON),
+            register_of=EntityType.PERSOON,
+            public_name="Basisregistratie Personen (BRP)",
+            public_link="https://www.rvig.nl/basisregistratie-personen",
             identity_columns=(
                 "bsn",
                 "functie_adres",
@@ -162,7 +315,7 @@ SOURCES: dict[str, SourceSchema] = {
             ),
             personal=("bsn", "geslachtsnaam", "voorvoegsel", "voornamen", "geboortedatum"),
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("bsn", Kind.BSN, "Burgerservicenummer.", required=True, nullable=False),
                 Column(
                     "geslachtsnaam",
@@ -179,7 +332,7 @@ SOURCES: dict[str, SourceSchema] = {
                     "Date of birth; BRP's incomplete dates (19800000, month or day 00) are kept as such.",
                     required=True,
                 ),
-                *_address(required=True),
+                *address_part_columns(required=True),
                 Column(
                     "nummeraanduiding_id",
                     Kind.BAG_ID,
@@ -211,8 +364,12 @@ SOURCES: dict[str, SourceSchema] = {
             name="bag",
             title="BAG verblijfsobjecten with their nummeraanduidingen",
             natural_key="nummeraanduiding_id",
+            links=(EntityType.ADRES,),
+            register_of=EntityType.ADRES,
+            public_name="Basisregistratie Adressen en Gebouwen (BAG)",
+            public_link="https://www.kadaster.nl/zakelijk/registraties/basisregistraties/bag",
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column(
                     "nummeraanduiding_id",
                     Kind.BAG_ID,
@@ -221,23 +378,34 @@ SOURCES: dict[str, SourceSchema] = {
                     nullable=False,
                 ),
                 Column("verblijfsobject_id", Kind.BAG_ID, "BAG verblijfsobject (16 digits)."),
-                *_address(required=True),
+                *address_part_columns(required=True),
                 Column(
                     "gebruiksdoel",
                     Kind.LIST,
                     "One or more gebruiksdoelen, `;`-separated (woonfunctie, kantoorfunctie, ...).",
                     required=True,
                 ),
-                Column("oppervlakte", Kind.DECIMAL, "Floor area in m².", required=True),
+                Column(
+                    "oppervlakte",
+                    Kind.DECIMAL,
+                    "Floor area in m².",
+                    required=True,
+                    minimum=OPPERVLAKTE_RANGE[0],
+                    maximum=OPPERVLAKTE_RANGE[1],
+                ),
             ),
         ),
         SourceSchema(
             name="kvk",
             title="Handelsregister vestigingen",
             natural_key="vestigingsnummer",
+            links=(EntityType.ADRES, EntityType.BEDRIJF),
+            register_of=EntityType.BEDRIJF,
             place_column="plaats",
+            public_name="Handelsregister (KvK)",
+            public_link="https://www.kvk.nl/over-het-handelsregister/",
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column(
                     "vestigingsnummer",
                     Kind.VESTIGINGSNUMMER,
@@ -259,19 +427,29 @@ SOURCES: dict[str, SourceSchema] = {
                 Column(
                     "datum_uitschrijving", Kind.DATE, "Deregistration date; empty means active."
                 ),
-                *_address(required=True, place="plaats"),
+                *address_part_columns(required=True, place="plaats"),
             ),
         ),
         SourceSchema(
             name="belastingen",
             title="Gemeentelijke heffingen and WOZ",
             natural_key="aanslag_id",
+            links=(EntityType.ADRES, EntityType.PERSOON, EntityType.BEDRIJF),
+            subject=Subject(naam="subject_naam", bsn="subject_bsn", kvk="subject_kvk"),
             tax_secrecy=True,
+            public_name="Gemeentelijke belastingen en WOZ",
             personal=("subject_bsn", "subject_naam"),
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("aanslag_id", Kind.TEXT, "Assessment number."),
-                Column("belastingjaar", Kind.INTEGER, "Tax year.", required=True),
+                Column(
+                    "belastingjaar",
+                    Kind.INTEGER,
+                    "Tax year.",
+                    required=True,
+                    minimum=MIN_YEAR,
+                    maximum=MAX_YEAR,
+                ),
                 Column(
                     "heffing",
                     Kind.CODE,
@@ -281,9 +459,14 @@ SOURCES: dict[str, SourceSchema] = {
                 Column("subject_bsn", Kind.BSN, "BSN of the taxed person."),
                 Column("subject_kvk", Kind.KVK_NUMMER, "KvK number of the taxed company."),
                 Column("subject_naam", Kind.TEXT, "Name of the taxed subject."),
-                *_address(required=True),
-                Column("woz_waarde", Kind.INTEGER, "WOZ value in euros."),
-                Column("aantal_personen", Kind.INTEGER, "Number of persons the levy counts."),
+                *address_part_columns(required=True),
+                Column("woz_waarde", Kind.INTEGER, "WOZ value in euros.", minimum=0),
+                Column(
+                    "aantal_personen",
+                    Kind.INTEGER,
+                    "Number of persons the levy counts.",
+                    minimum=0,
+                ),
                 Column("status", Kind.CODE, "Status of the assessment."),
             ),
         ),
@@ -291,10 +474,18 @@ SOURCES: dict[str, SourceSchema] = {
             name="vergunningen",
             title="Permit cases",
             natural_key="zaak_id",
+            links=(EntityType.ADRES, EntityType.PERSOON, EntityType.BEDRIJF),
+            subject=Subject(
+                naam="aanvrager_naam",
+                bsn="aanvrager_bsn",
+                geboortedatum="aanvrager_geboortedatum",
+                kvk="aanvrager_kvk",
+            ),
+            public_name="Vergunningenregistratie van de gemeente",
             address_parts_or_text=True,
             personal=("aanvrager_bsn", "aanvrager_naam", "aanvrager_geboortedatum"),
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("zaak_id", Kind.TEXT, "Case number."),
                 Column(
                     "vergunningtype",
@@ -307,7 +498,7 @@ SOURCES: dict[str, SourceSchema] = {
                 Column("aanvrager_kvk", Kind.KVK_NUMMER, "Applicant's KvK number."),
                 Column("aanvrager_bsn", Kind.BSN, "Applicant's BSN (optional)."),
                 Column("aanvrager_geboortedatum", Kind.PARTIAL_DATE, "Applicant's date of birth."),
-                *_address(required=False, free_text=True),
+                *address_part_columns(required=False, free_text=True),
                 Column("datum_aanvraag", Kind.DATE, "Application date.", required=True),
                 Column("datum_besluit", Kind.DATE, "Decision date."),
                 Column("status", Kind.CODE, "Status (in_behandeling, verleend, geweigerd, ...)."),
@@ -317,11 +508,19 @@ SOURCES: dict[str, SourceSchema] = {
             name="handhaving",
             title="Enforcement cases",
             natural_key="zaak_id",
+            links=(EntityType.ADRES, EntityType.PERSOON, EntityType.BEDRIJF),
+            subject=Subject(
+                naam="betrokkene_naam",
+                bsn="betrokkene_bsn",
+                geboortedatum="betrokkene_geboortedatum",
+                kvk="betrokkene_kvk",
+            ),
+            public_name="Handhavingszaken van de gemeente",
             address_parts_or_text=True,
             criminal_data=True,
             personal=("betrokkene_bsn", "betrokkene_naam", "betrokkene_geboortedatum"),
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("zaak_id", Kind.TEXT, "Case number."),
                 Column(
                     "zaaktype",
@@ -340,7 +539,7 @@ SOURCES: dict[str, SourceSchema] = {
                 ),
                 Column("betrokkene_kvk", Kind.KVK_NUMMER, "KvK number of the company involved."),
                 Column("betrokkene_bsn", Kind.BSN, "BSN of the person involved (optional)."),
-                *_address(required=False, free_text=True),
+                *address_part_columns(required=False, free_text=True),
                 Column("datum_start", Kind.DATE, "Start of the case.", required=True),
                 Column("datum_einde", Kind.DATE, "End of the case; empty means open."),
                 Column("status", Kind.CODE, "Status of the case."),
@@ -350,10 +549,12 @@ SOURCES: dict[str, SourceSchema] = {
             name="meldingen",
             title="Reports: Meld Misdaad Anoniem, intern meldpunt, boa, partners",
             natural_key="melding_id",
+            links=(EntityType.ADRES,),
+            public_name="Meldingen openbare orde en veiligheid",
             address_parts_or_text=True,
             criminal_data=True,
             columns=(
-                _record_id(),
+                record_id_column(),
                 Column("melding_id", Kind.TEXT, "Report number."),
                 Column(
                     "bron",
@@ -364,11 +565,10 @@ SOURCES: dict[str, SourceSchema] = {
                 ),
                 Column("datum", Kind.DATE, "Date of the report.", required=True, nullable=False),
                 Column("categorie", Kind.CODE, "Category of the report.", required=True),
-                *_address(required=False, free_text=True),
+                *address_part_columns(required=False, free_text=True),
             ),
         ),
     )
 }
 
-SOURCE_NAMES: tuple[str, ...] = tuple(SOURCES)
 FORMATS: tuple[str, ...] = ("csv", "parquet", "jsonl")

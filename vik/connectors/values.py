@@ -1,12 +1,15 @@
 """Validation and normalisation of values, as polars expressions per column kind.
 
-``check(column)`` returns a ``Check``: expressions that first normalise the raw
+``check(column, max_chars=...)`` returns a ``Check``: expressions that first normalise the raw
 text once into a helper column (``prepare``), then read that helper cheaply to
 give the normalised value and a Dutch reason where the value is not acceptable
 (null where it is). A row with any reason goes to quarantine; nothing is
-coerced to null in silence.
+coerced to null in silence. Every kind also refuses a NUL character (databases
+would store it, or choke on it) and a value longer than the source's
+``max_field_chars``; numbers are held to their column's range, and a decimal must
+be finite (NaN and infinity are no floor area).
 
-    >>> c = check(SOURCES["bag"].column("postcode"))
+    >>> c = check(SOURCES["bag"].column("postcode"), max_chars=10_000)
     >>> frame.with_columns(c.prepare).select(c.value, c.reason)  # doctest: +SKIP
 """
 
@@ -16,9 +19,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from vik.connectors.schemas import Column, Kind
+from vik.connectors.schemas import MAX_YEAR, MIN_YEAR, Column, Kind
 
-MIN_YEAR, MAX_YEAR = 1850, 2200
 _NONE = pl.lit(None, dtype=pl.String)
 
 
@@ -142,6 +144,52 @@ def _postcode(column: Column, t: pl.Expr, raw: pl.Expr) -> tuple[pl.Expr, pl.Exp
     )
 
 
+def _fmt(number: float) -> str:
+    return f"{number:g}" if number != int(number) else str(int(number))
+
+
+def _in_range(column: Column, value: pl.Expr, t: pl.Expr, reason: pl.Expr) -> pl.Expr:
+    """The reason of a number outside its column's range (or not finite), else `reason`."""
+    lo, hi = column.minimum, column.maximum
+    if lo is not None and hi is not None:
+        allowed = f"van {_fmt(lo)} t/m {_fmt(hi)}"
+    elif lo is not None:
+        allowed = f"minstens {_fmt(lo)}"
+    elif hi is not None:
+        allowed = f"hoogstens {_fmt(hi)}"
+    outside = pl.lit(False)
+    if lo is not None:
+        outside = outside | (value < lo)
+    if hi is not None:
+        outside = outside | (value > hi)
+    result = reason
+    if lo is not None or hi is not None:
+        result = (
+            pl.when(value.is_not_null() & outside)
+            .then(
+                pl.concat_str(
+                    [
+                        pl.lit(f"{column.name}: "),
+                        _quoted(t),
+                        pl.lit(f" valt buiten het bereik {allowed}"),
+                    ]
+                )
+            )
+            .otherwise(result)
+        )
+    if column.kind is Kind.DECIMAL:
+        result = (
+            pl.when(value.is_not_null() & ~value.is_finite())
+            .then(
+                pl.concat_str(
+                    [pl.lit(f"{column.name}: "), _quoted(t), pl.lit(" is geen eindig getal")]
+                )
+            )
+            .otherwise(result)
+        )
+    return result
+
+
 def _integer(column: Column, t: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     # "12.0" comes from spreadsheets and typed exports; "250.000" is a Dutch thousands separator.
     compact = (
@@ -226,8 +274,48 @@ def _choice(column: Column, t: pl.Expr, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]
     )
 
 
-def check(column: Column) -> Check:
-    """How one canonical column (raw text under its canonical name) is normalised and checked."""
+def _raw_problem(column: Column, raw: pl.Expr, max_chars: int) -> pl.Expr:
+    """What is wrong with the raw text whatever the kind: a NUL character, or its length."""
+    return (
+        pl.when(raw.str.contains("\x00", literal=True))
+        .then(pl.lit(f"{column.name}: bevat een NUL-teken (\\0), haal het uit de export"))
+        .when(raw.str.len_chars() > max_chars)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f"{column.name}: waarde van "),
+                    raw.str.len_chars().cast(pl.String),
+                    pl.lit(f" tekens, langer dan de grens van {max_chars} (max_field_chars)"),
+                ]
+            )
+        )
+        .otherwise(_NONE)
+    )
+
+
+def raw_text_suspects(
+    frame: pl.DataFrame, columns: list[str], max_chars: int, *, nul: bool = True
+) -> set[str]:
+    """The columns in which some value holds a NUL or may be too long: one cheap pass
+    (bytes are at least characters), so the per-row reasons are built only where needed.
+    ``nul=False``: the reader saw no NUL anywhere in the file, so none is looked for."""
+    if not columns or frame.height == 0:
+        return set()
+    found = frame.select(
+        (
+            (pl.col(c).str.contains("\x00", literal=True).any() if nul else pl.lit(False))
+            | (pl.col(c).str.len_bytes().max() > max_chars)
+        ).alias(c)
+        for c in columns
+    ).row(0, named=True)
+    return {c for c, suspect in found.items() if suspect}
+
+
+def check(column: Column, *, max_chars: int, raw_text: bool = True) -> Check:
+    """How one canonical column (raw text under its canonical name) is normalised and checked.
+
+    ``raw_text=False`` leaves out the NUL and length check, for a column that
+    ``raw_text_suspects`` found clean (a cheap pass over the whole frame first)."""
     raw = pl.col(column.name)
     helper = f"__n_{column.name}"
     t = pl.col(helper)
@@ -261,6 +349,10 @@ def check(column: Column) -> Check:
         value, reason = _choice(column, t, raw)
     else:  # pragma: no cover - every Kind is handled above
         raise AssertionError(kind)
+    if kind in (Kind.INTEGER, Kind.DECIMAL):
+        reason = _in_range(column, value, t, reason)
+    if raw_text:
+        reason = pl.coalesce(_raw_problem(column, raw, max_chars), reason)
     if not column.nullable:
         reason = (
             pl.when(t.is_null())

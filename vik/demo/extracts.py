@@ -12,23 +12,17 @@ record key VIK will compute), ``_uid``, ``_a``, ``_p``, ``_c`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 
-from vik.connectors.schemas import SOURCES, Kind
+from vik.connectors.schemas import ADDRESS_PARTS, SOURCES, Kind
 from vik.demo.clerks import type_addresses, type_company_names, type_dates, type_person_names
 from vik.demo.identifiers import as_text
 from vik.demo.municipality import Municipality
 
 UNRESOLVABLE_SHARE = 0.002  # process-record addresses typed beyond a careful reader
-_ADDRESS = (
-    "straatnaam",
-    "huisnummer",
-    "huisletter",
-    "huisnummertoevoeging",
-    "postcode",
-    "woonplaats",
-)
 PRIVATE = ("_key", "_uid", "_a", "_p", "_c", "_resolvable", "_planted")
 
 
@@ -47,8 +41,9 @@ def canonical(source: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(*columns, *private)
 
 
-def _address_parts(bag: pl.DataFrame, a: pl.Series, place: str = "woonplaats") -> pl.DataFrame:
-    return bag.select(*_ADDRESS[:-1], pl.col("woonplaats").alias(place)).gather(a)
+def address_parts(bag: pl.DataFrame, a: pl.Series, place: str = "woonplaats") -> pl.DataFrame:
+    """The address parts of BAG addresses `a` as an extract writes them (place renamed)."""
+    return bag.select(*ADDRESS_PARTS, pl.col("woonplaats").alias(place)).gather(a)
 
 
 def _bag(town: Municipality) -> pl.DataFrame:
@@ -61,7 +56,7 @@ def _bag(town: Municipality) -> pl.DataFrame:
 def _brp(rng: np.random.Generator, town: Municipality) -> pl.DataFrame:
     periods = town.periods
     persons = town.persons.gather(periods["p"])
-    parts = _address_parts(town.bag, periods["a"])
+    parts = address_parts(town.bag, periods["a"])
     nid = town.bag["nummeraanduiding_id"].gather(periods["a"])
     # Old BRP periods sometimes predate the BAG link and carry no nummeraanduiding.
     unlinked = periods["end"].is_not_null().to_numpy() & (rng.random(periods.height) < 0.03)
@@ -108,7 +103,7 @@ def _kvk(town: Municipality) -> pl.DataFrame:
                 _c="c",
             ),
             companies.select("kvk_nummer", "handelsnaam", "rechtsvorm"),
-            _address_parts(town.bag, v["a"], place="plaats"),
+            address_parts(town.bag, v["a"], place="plaats"),
         ],
         how="horizontal",
     ).sort("kvk_nummer", "vestigingsnummer")
@@ -174,7 +169,7 @@ def _belastingen(rng: np.random.Generator, town: Municipality) -> pl.DataFrame:
                     ).to_series(),
                 }
             ),
-            _address_parts(town.bag, rows["a"]),
+            address_parts(town.bag, rows["a"]),
         ],
         how="horizontal",
     ).sort("postcode", "huisnummer", "huisletter", "huisnummertoevoeging", "_uid", nulls_last=False)
@@ -277,17 +272,30 @@ def _process(rng: np.random.Generator, town: Municipality, source: str) -> pl.Da
     return canonical(source, frame.with_columns(_key=pl.col(key)))
 
 
+# One demo writer per source of the registry: the town → that source's extract, the
+# schema's columns (``canonical``) followed by the private columns the ground truth
+# reads: ``_key`` (the record key), ``_uid``, ``_a`` (the address), ``_resolvable``,
+# and ``_p``/``_c`` (person, company) where the record names one. Writers run in this
+# order on one random stream: a new source's writer goes at the end, so the files of
+# the others stay byte for byte the same.
+Writer = Callable[[np.random.Generator, Municipality], pl.DataFrame]
+WRITERS: dict[str, Writer] = {
+    "brp": _brp,
+    "bag": lambda rng, town: _bag(town),
+    "kvk": lambda rng, town: _kvk(town),
+    "belastingen": _belastingen,
+    "vergunningen": lambda rng, town: _process(rng, town, "vergunningen"),
+    "handhaving": lambda rng, town: _process(rng, town, "handhaving"),
+    "meldingen": lambda rng, town: _process(rng, town, "meldingen"),
+}
+
+
 def assemble(rng: np.random.Generator, town: Municipality) -> dict[str, pl.DataFrame]:
-    """The seven extracts of the town, canonical columns first, private columns after."""
-    return {
-        "brp": _brp(rng, town),
-        "bag": _bag(town),
-        "kvk": _kvk(town),
-        "belastingen": _belastingen(rng, town),
-        "vergunningen": _process(rng, town, "vergunningen"),
-        "handhaving": _process(rng, town, "handhaving"),
-        "meldingen": _process(rng, town, "meldingen"),
-    }
+    """The extracts of the town, one per source, canonical columns first, private after."""
+    missing = [source for source in SOURCES if source not in WRITERS]
+    if missing:
+        raise ValueError(f"no demo writer for {', '.join(missing)} (vik.demo.extracts.WRITERS)")
+    return {source: WRITERS[source](rng, town) for source in WRITERS if source in SOURCES}
 
 
 def public(source: str, frame: pl.DataFrame) -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""Generate a synthetic municipality: seven extracts, planted cases and the ground truth.
+"""Generate a synthetic municipality: one extract per source, planted cases and the ground truth.
 
     >>> out, as_of = Path("var/demo"), date(2026, 11, 1)
     >>> manifest = generate_municipality(out, addresses=300, seed=1, as_of=as_of)
@@ -24,14 +24,15 @@ import numpy as np
 import polars as pl
 
 import vik
-from vik.connectors.schemas import FORMATS, SOURCE_NAMES
+from vik.connectors.schemas import FORMATS
 from vik.demo.bag import build_bag
 from vik.demo.cases import build_background_cases
 from vik.demo.companies import build_companies
 from vik.demo.extracts import assemble, public
 from vik.demo.identifiers import Identifiers
 from vik.demo.municipality import BELASTINGEN, Municipality
-from vik.demo.planted import RULES, Case, Planter, plan_addresses
+from vik.demo.plans import RULES, Case, plan_addresses
+from vik.demo.planted import Planter
 from vik.demo.population import build_population
 from vik.demo.quarantine import spoil
 from vik.demo.taxes import build_assessments
@@ -138,7 +139,7 @@ def build_town(addresses: int, seed: int, as_of: date) -> tuple[Municipality, li
 def generate_municipality(
     out_dir: Path, *, addresses: int, seed: int, as_of: date, fmt: str = "csv"
 ) -> DemoManifest:
-    """Write ``out_dir/<source>.<fmt>`` for the seven sources and ``out_dir/truth/``."""
+    """Write ``out_dir/<source>.<fmt>`` for every source and ``out_dir/truth/``."""
     if fmt not in FORMATS:
         raise ValueError(f"onbekend formaat {fmt!r}; kies uit {', '.join(FORMATS)}")
     if addresses < MIN_ADDRESSES:
@@ -151,7 +152,7 @@ def generate_municipality(
     # The extract date is the file's date: the demo's extracts are the evening's of as_of.
     evening = datetime.combine(as_of, time(20, 0)).timestamp()
     files = {}
-    for source in SOURCE_NAMES:
+    for source in frames:
         for other in FORMATS:  # an older run in another format would make ingest ambiguous
             stale = out_dir / f"{source}.{other}"
             if other != fmt and stale.is_file():
@@ -167,7 +168,7 @@ def generate_municipality(
         addresses=addresses,
         as_of=as_of,
         format=fmt,
-        rows={source: frames[source].height for source in SOURCE_NAMES},
+        rows={source: frame.height for source, frame in frames.items()},
         planted=_planted_counts(cases),
         quarantined=invalid.height,
         unresolvable=sum(int((~frames[s]["_resolvable"]).sum()) for s in process),

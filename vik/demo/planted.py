@@ -1,15 +1,14 @@
-"""Planted cases and near-miss controls for the eight built-in rules.
+"""Planted cases and near-miss controls for the eight built-in rules, step 2: the cases.
 
 Planting happens in two steps around the background:
 
-    >>> bag, plans, reserved, exclusive = plan_addresses(rng, bag, 300)  # before the BRP
+    >>> bag, plans, reserved, exclusive = plan_addresses(rng, bag, 300)  # vik.demo.plans
     >>> cases = Planter(rng, town, ids).plant(plans)  # after BRP and KvK exist
 
-``plan_addresses`` picks the addresses the cases need and sets their
-gebruiksdoel and oppervlakte; the background leaves those addresses alone (and
-puts no household at all at the ones marked exclusive). ``Planter.plant``
+Step 1 (``vik.demo.plans``) chooses the cases and their addresses. ``Planter.plant``
 adds the people, companies and records of every case, typed as messily as the
-background, and returns one ``Case`` per (rule, entity) the truth lists.
+background, with the building blocks of ``vik.demo.planting``, and returns one
+``Case`` per (rule, entity) the truth lists.
 
 A control is a near miss: it fails the rule on exactly one condition (11 people
 instead of 12, a bron 200 days ago, an application before the Damocles case).
@@ -19,45 +18,16 @@ overbewoning per persoon), it is listed as planted for that other rule too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-
 import numpy as np
 import polars as pl
 
-from vik.demo.bag import area, with_address_facts
 from vik.demo.cases import BRONNEN, CLOSED_CASE, DAMOCLES, GRONDSLAGEN, OPEN_CASE
 from vik.demo.companies import HOME_CARE_TRADES
-from vik.demo.identifiers import Identifiers
-from vik.demo.municipality import Municipality
 from vik.demo.names import FANCY_BUSINESS, FANCY_HORECA, ORIGINS
-from vik.demo.population import (
-    EPOCH,
-    NO_END,
-    YEAR,
-    days,
-    draw_origins,
-    draw_surnames,
-    months_back,
-    person_frame,
-)
-from vik.demo.taxes import current_residents
+from vik.demo.plans import ADRES, BEDRIJF, CONTROL, PERSOON, PLANTED, Case, Plan
+from vik.demo.planting import Planting
+from vik.demo.population import YEAR, days, draw_origins, draw_surnames, months_back
 
-RULES = (
-    "overbewoning",
-    "overbewoning-per-persoon",
-    "thuiszorg-cluster",
-    "veelverhuizer",
-    "damocles-vergunning",
-    "meldingen-cluster",
-    "briefbusfirma",
-    "betrokkenheid",
-)
-PLANTED, CONTROL = "planted", "control"
-ADRES, PERSOON, BEDRIJF = "adres", "persoon", "bedrijf"
-
-WOON, WOON_WINKEL, KANTOOR = "woonfunctie", "woonfunctie;winkelfunctie", "kantoorfunctie"
-_BUSINESS_DOELEN = ("kantoorfunctie", "winkelfunctie", "bijeenkomstfunctie")
 _MIGRANT_ORIGINS = (ORIGINS.index("pl"), ORIGINS.index("ro_bg"))
 _BRIEFBUS_TRADES = (
     ("Holding", "64200"),
@@ -71,202 +41,6 @@ _BRIEFBUS_TRADES = (
     ("Beveiliging", "80101"),
 )
 _HORECA_TRADES = (("Café", "56301"), ("Eetcafé", "56101"), ("Snackbar", "56102"))
-
-
-def planted_counts(addresses: int) -> tuple[int, int]:
-    """(planted cases per rule, controls per control variant)."""
-    planted = max(3, addresses // 5000)
-    return planted, max(1, planted // 4)
-
-
-@dataclass
-class Case:
-    """One line of truth/planted.csv; entity is a (internal) address, person or company."""
-
-    rule_id: str
-    kind: str
-    entity_type: str
-    entity: int
-    records: list[tuple[str, int]]
-    description: str
-    departments: tuple[str, ...] = ()
-
-
-@dataclass
-class Need:
-    """An address a case needs: its kind, whether no background household may live there."""
-
-    kind: str  # dwelling | business | kantoor | woon_winkel
-    exclusive: bool = False
-    area: int | None = None
-
-
-@dataclass
-class Plan:
-    rule: str
-    kind: str
-    variant: str
-    needs: list[Need] = field(default_factory=list)
-    params: dict = field(default_factory=dict)
-    addresses: list[int] = field(default_factory=list)
-
-
-# --- step 1: which cases, and their addresses ----------------------------------------------
-
-
-def _plans(rng: np.random.Generator, addresses: int) -> list[Plan]:
-    n, c = planted_counts(addresses)
-    plans: list[Plan] = []
-
-    def add(rule: str, kind: str, variant: str, needs=(), **params) -> None:
-        plans.append(Plan(rule, kind, variant, list(needs), params))
-
-    for i in range(n):
-        people = 12 if i % 3 == 0 else int(rng.integers(12, 17))
-        surface = 100 if i == 0 else int(rng.integers(55, 101))
-        add("overbewoning", PLANTED, "vol", [Need("dwelling", True, surface)], w=people)
-    for _ in range(c):
-        add("overbewoning", CONTROL, "11_op_90", [Need("dwelling", True, 90)], w=11)
-        add("overbewoning", CONTROL, "14_op_150", [Need("dwelling", True, 150)], w=14)
-        add("overbewoning", CONTROL, "briefadressen", [Need("dwelling", True, 95)], w=10, b=2)
-        add("overbewoning", CONTROL, "beeindigd", [Need("dwelling", True, 90)], w=10, ended=3)
-    for i in range(n):
-        people = 4 + i % 4
-        surface = min(12 * people - 1, int(people * rng.uniform(6.5, 11.5)))
-        add(
-            "overbewoning-per-persoon", PLANTED, "krap", [Need("dwelling", True, surface)], w=people
-        )
-    for _ in range(c):
-        add("overbewoning-per-persoon", CONTROL, "4_op_60", [Need("dwelling", True, 60)], w=4)
-        add("overbewoning-per-persoon", CONTROL, "3_op_25", [Need("dwelling", True, 25)], w=3)
-        add("overbewoning-per-persoon", CONTROL, "4_op_48", [Need("dwelling", True, 48)], w=4)
-
-    for i in range(n):
-        variant = ("twee", "drie", "toekomstig_uitgeschreven")[i % 3]
-        add("thuiszorg-cluster", PLANTED, variant, [Need("dwelling")])
-    for variant in ("zelfde_kvk", "uitgeschreven", "met_bakkerij"):
-        for _ in range(c):
-            add("thuiszorg-cluster", CONTROL, variant, [Need("dwelling")])
-
-    for i in range(n):
-        add("veelverhuizer", PLANTED, ("vier", "vijf", "grens")[i % 3])
-    for variant in ("drie", "gespreid", "grens"):
-        for _ in range(c):
-            add("veelverhuizer", CONTROL, variant)
-
-    for i in range(n):
-        add("damocles-vergunning", PLANTED, ("persoon", "bedrijf", "persoon_zelfde_dag")[i % 3])
-    for variant in ("eerder_aangevraagd", "apv", "naamgenoot", "bedrijf_eerder"):
-        for _ in range(c):
-            add("damocles-vergunning", CONTROL, variant)
-
-    for i in range(n):
-        variant = ("twee_bronnen", "drie_bronnen", "drie_meldingen_twee_bronnen")[i % 3]
-        add("meldingen-cluster", PLANTED, variant, [Need("dwelling" if i % 2 else "business")])
-    for variant in ("zelfde_bron", "oud"):
-        for _ in range(c):
-            add("meldingen-cluster", CONTROL, variant, [Need("dwelling")])
-
-    for i in range(n):
-        variant = ("vijf", "zeven", "vijf_plus_uitgeschreven")[i % 3]
-        add("briefbusfirma", PLANTED, variant, [Need("dwelling")])
-    for variant, kind in (
-        ("kantoor", "kantoor"),
-        ("vier", "dwelling"),
-        ("woon_winkel", "woon_winkel"),
-        ("uitgeschreven", "dwelling"),
-    ):
-        for _ in range(c):
-            add("briefbusfirma", CONTROL, variant, [Need(kind)])
-
-    variants = (
-        "persoon_hh_vg",
-        "bedrijf_vg_hh",
-        "adres_hh_oov",
-        "persoon_vg_bel",
-        "bedrijf_vg_bel",
-        "adres_vg_bel",
-        "persoon_hh_bel",
-        "adres_hh_bel_oov",
-    )
-    for i in range(n):
-        variant = variants[i % len(variants)]
-        add("betrokkenheid", PLANTED, variant, _betrokkenheid_needs(variant))
-    for variant in (
-        "persoon_gesloten_hh",
-        "persoon_twee_aanvragen",
-        "adres_oude_melding",
-        "bedrijf_gesloten_hh",
-    ):
-        for _ in range(c):
-            add("betrokkenheid", CONTROL, variant, _betrokkenheid_needs(variant))
-    return plans
-
-
-def _betrokkenheid_needs(variant: str) -> list[Need]:
-    if variant.startswith("persoon"):
-        return [Need("dwelling"), Need("business")]
-    if variant.startswith("bedrijf"):
-        return [Need("business"), Need("business")]
-    return [Need("dwelling")]
-
-
-def plan_addresses(
-    rng: np.random.Generator, bag: pl.DataFrame, addresses: int
-) -> tuple[pl.DataFrame, list[Plan], np.ndarray, np.ndarray]:
-    """Choose and shape the addresses of every planted case.
-
-    Returns the BAG with the chosen addresses' gebruiksdoel and oppervlakte set,
-    the plans, and two masks over the addresses: reserved (no background records,
-    companies or open matters) and exclusive (no background household either).
-    """
-    plans = _plans(rng, addresses)
-    doel = bag["gebruiksdoel"].to_numpy().astype(str)
-    free = np.ones(bag.height, dtype=bool)
-    shuffled = rng.permutation(bag.height)
-    candidates = {
-        "dwelling": shuffled[doel[shuffled] == WOON],
-        "business": shuffled[np.isin(doel[shuffled], _BUSINESS_DOELEN)],
-        "kantoor": shuffled[doel[shuffled] == KANTOOR],
-        "woon_winkel": shuffled[doel[shuffled] == WOON_WINKEL],
-    }
-    cursor = dict.fromkeys(candidates, 0)
-    fallback = 0
-    new_doel: dict[int, str] = {}
-    new_area: dict[int, int] = {}
-    exclusive = np.zeros(bag.height, dtype=bool)
-    for plan in plans:  # a few hundred cases at most
-        for need in plan.needs:
-            pool = candidates[need.kind]
-            while cursor[need.kind] < pool.size and not free[pool[cursor[need.kind]]]:
-                cursor[need.kind] += 1
-            if cursor[need.kind] < pool.size:
-                a = int(pool[cursor[need.kind]])
-            else:  # not enough of this kind (small towns): reshape any free address
-                while not free[shuffled[fallback]]:
-                    fallback += 1
-                a = int(shuffled[fallback])
-                wanted = {"dwelling": WOON, "business": "winkelfunctie", "kantoor": KANTOOR}
-                new_doel[a] = wanted.get(need.kind, WOON_WINKEL)
-                new_area[a] = int(area(rng, 1, new_doel[a])[0])
-            free[a] = False
-            exclusive[a] |= need.exclusive
-            if need.area is not None:
-                new_area[a] = need.area
-            plan.addresses.append(a)
-    if new_doel or new_area:
-        doel_series = bag["gebruiksdoel"].scatter(list(new_doel), list(new_doel.values()))
-        area_series = bag["oppervlakte"].scatter(list(new_area), list(new_area.values()))
-        bag = with_address_facts(bag.with_columns(doel_series, area_series))
-    return bag, plans, ~free, exclusive
-
-
-# --- step 2: people, companies and records ---------------------------------------------------
-
-
-def _day(number: int) -> date:
-    return EPOCH + timedelta(days=int(number))
-
 
 _CLUSTER_BRONNEN = {  # per melding: which of three distinct bronnen sent it
     "twee_bronnen": (0, 1),
@@ -293,310 +67,15 @@ _TEXTS = {
 }
 
 
-class Planter:
+class Planter(Planting):
     """Adds the people, companies and records of the planned cases to the town."""
-
-    def __init__(self, rng: np.random.Generator, town: Municipality, ids: Identifiers):
-        self.rng = rng
-        self.town = town
-        self.ids = ids
-        self.today = town.today
-        self.cases: list[Case] = []
-        self.records: dict[str, list[dict]] = {
-            "vergunningen": [],
-            "handhaving": [],
-            "meldingen": [],
-        }
-        self.assessments: list[dict] = []
-        # New rows wait here as plain values and become frames once, at the end:
-        # a frame per planted person or company would dominate the run.
-        self._new_persons: list[tuple[np.ndarray, ...]] = []
-        self._likes: dict[int, dict] = {}
-        self._periods: list[tuple[int, int, int, int, int | None, str]] = []
-        self._companies: list[dict] = []
-        self._vestigingen: list[dict] = []
-        self._first_p = self._next_p = town.next_p
-        self._next_c = town.next_c
-        self._adults = self._adult_candidates()
-        self._hosts = self._host_candidates()
-        doel = town.bag["gebruiksdoel"].to_numpy().astype(str)
-        free = ~town.reserved_a
-        self._dwellings = self.rng.permutation(
-            np.flatnonzero(free & town.bag["_dwelling"].to_numpy())
-        )
-        self._business = self.rng.permutation(
-            np.flatnonzero(free & np.isin(doel, _BUSINESS_DOELEN))
-        )
-
-    # -- pools --------------------------------------------------------------------------------
-
-    def _adult_candidates(self) -> list[tuple[int, int]]:
-        """Background adults who may play a part: (p, home a), in random order."""
-        town = self.town
-        born_before = months_back(town.as_of, 25 * 12)
-        born_after = months_back(town.as_of, 65 * 12)
-        frame = (
-            current_residents(town.periods, town.as_of)
-            .join(
-                town.persons.select("p", "birth", "geboortedatum"),
-                on="p",
-                how="left",
-                maintain_order="left",
-            )
-            .filter(
-                pl.col("birth").is_between(born_after, born_before)
-                & ~pl.col("geboortedatum").str.ends_with("00")
-                & ~pl.lit(pl.Series(town.reserved_a)).gather(pl.col("a"))
-            )
-            .sort("p")
-        )
-        order = self.rng.permutation(frame.height)
-        return list(
-            zip(frame["p"].gather(order).to_list(), frame["a"].gather(order).to_list(), strict=True)
-        )
-
-    def _host_candidates(self) -> list[int]:
-        """Dwellings where one more resident stays far below every occupancy rule."""
-        town = self.town
-        counts = current_residents(town.periods, town.as_of).group_by("a").len()
-        frame = (
-            town.bag.select("a", "oppervlakte", "_only_woon")
-            .join(counts, on="a", how="left", maintain_order="left")
-            .filter(
-                pl.col("_only_woon")
-                & (pl.col("len").fill_null(0) <= 2)
-                & (pl.col("oppervlakte") >= 60)
-                & ~pl.Series(town.reserved_a)
-            )
-        )
-        return self.rng.permutation(frame["a"].to_numpy()).tolist()
-
-    def adult(self) -> tuple[int, int]:
-        p, a = self._adults.pop()
-        self.town.reserved_p.add(p)
-        return p, a
-
-    def host(self) -> int:
-        return self._hosts.pop()
-
-    def dwelling(self) -> int:
-        """A free dwelling (not reserved), each handed out once while they last."""
-        if self._dwellings.size:
-            a, self._dwellings = int(self._dwellings[0]), self._dwellings[1:]
-            return a
-        return self._any_free()
-
-    def business(self) -> int:
-        """Free business premises; in a tiny town, where planting took them all, a dwelling."""
-        if self._business.size:
-            a, self._business = int(self._business[0]), self._business[1:]
-            return a
-        return self.dwelling()
-
-    def _any_free(self) -> int:
-        free = np.flatnonzero(~self.town.reserved_a)
-        return int(free[self.rng.integers(0, free.size)])
-
-    # -- building blocks -----------------------------------------------------------------------
-
-    def _uid(self) -> int:
-        return int(self.town.uids(1)[0])
-
-    def new_persons(
-        self,
-        k: int,
-        *,
-        origin: np.ndarray | None = None,
-        ages: tuple[float, float] = (20, 55),
-        birth: np.ndarray | None = None,
-        surname: np.ndarray | None = None,
-        like: dict | None = None,
-    ) -> np.ndarray:
-        """k new persons (reserved); ``like`` copies names and sex from a BRP row (a namesake)."""
-        rng = self.rng
-        if origin is None:
-            origin = np.full(k, 0)
-        if birth is None:
-            birth = self.today - (rng.uniform(*ages, k) * YEAR).astype(np.int64)
-        if surname is None:
-            surname = draw_surnames(rng, origin)
-        female = rng.random(k) < 0.5
-        p = np.arange(self._next_p, self._next_p + k)
-        self._next_p += k
-        self._new_persons.append((origin, female, np.asarray(birth), np.asarray(surname)))
-        if like is not None:
-            self._likes.update({int(x): like for x in p})
-        self.town.reserved_p.update(int(x) for x in p)
-        return p
-
-    def periods(self, p, a, start, end=None, functie: str = "W") -> list[int]:
-        p = np.atleast_1d(np.asarray(p, dtype=np.int64))
-        a = np.broadcast_to(np.asarray(a, dtype=np.int64), p.shape)
-        start = np.broadcast_to(np.asarray(start, dtype=np.int64), p.shape)
-        end = np.full(p.shape, NO_END) if end is None else np.broadcast_to(np.asarray(end), p.shape)
-        uids = []
-        for i in range(p.size):  # a handful of people per case
-            uid = self._uid()
-            stop = None if int(end[i]) == NO_END else int(end[i])
-            self._periods.append((uid, int(p[i]), int(a[i]), int(start[i]), stop, functie))
-            uids.append(uid)
-        return uids
-
-    def company(
-        self,
-        handelsnaam: str,
-        rechtsvorm: str,
-        sbi: str,
-        at: list[int],
-        *,
-        registered: int | None = None,
-        ended: list[int | None] | None = None,
-    ) -> tuple[int, list[int]]:
-        """A new company with one vestiging per address in ``at``; returns c and kvk uids."""
-        c = self._next_c
-        self._next_c += 1
-        kvk = int(self.ids.kvk_nummer(1)[0])
-        self._companies.append(
-            {
-                "_uid": self._uid(),
-                "c": c,
-                "kvk_nummer": f"{kvk:08d}",
-                "handelsnaam": handelsnaam,
-                "rechtsvorm": rechtsvorm,
-                "_home_care": sbi in ("88101", "88102", "86942"),
-            }
-        )
-        self.town.reserved_c.add(c)
-        if registered is None:
-            registered = self.today - int(self.rng.integers(60, 1500))
-        ended = ended or [None] * len(at)
-        uids = []
-        for a, end, number in zip(at, ended, self.ids.vestigingsnummer(len(at)), strict=True):
-            uids.append(self._uid())
-            self._vestigingen.append(
-                {
-                    "_uid": uids[-1],
-                    "c": c,
-                    "a": a,
-                    "vestigingsnummer": f"{int(number):012d}",
-                    "sbi_codes": sbi,
-                    "datum_inschrijving": _day(registered),
-                    "datum_uitschrijving": None if end is None else _day(end),
-                }
-            )
-        return c, uids
-
-    def _flush(self) -> None:
-        """The new people, periods and companies join the town's frames."""
-        town = self.town
-        if self._new_persons:
-            origin, female, birth, surname = (
-                np.concatenate([part[i] for part in self._new_persons]) for i in range(4)
-            )
-            persons = person_frame(
-                self.rng,
-                self.ids,
-                first_p=self._first_p,
-                origin=origin,
-                female=female,
-                birth=birth,
-                surname=surname,
-                as_of=town.as_of,
-            )
-            if self._likes:
-                names = ("voornamen", "voorvoegsel", "geslachtsnaam", "female")
-                likes = pl.DataFrame(
-                    [{"p": p, **{k: row[k] for k in names}} for p, row in self._likes.items()],
-                    schema={"p": pl.Int64, **{k: persons.schema[k] for k in names}},
-                )
-                persons = persons.update(likes, on="p", include_nulls=True)
-            persons = persons.with_columns(
-                _household=pl.lit(None, dtype=pl.Int64), _role=pl.lit(None, dtype=pl.Int64)
-            )
-            town.add("persons", town.with_uids(persons))
-        if self._periods:
-            rows = pl.DataFrame(
-                self._periods,
-                schema={
-                    "_uid": pl.Int64,
-                    "p": pl.Int64,
-                    "a": pl.Int64,
-                    "start": pl.Int64,
-                    "end": pl.Int64,
-                    "functie_adres": pl.String,
-                },
-                orient="row",
-            )
-            town.add(
-                "periods",
-                rows.with_columns(
-                    pl.col("start").cast(pl.Int32).cast(pl.Date),
-                    pl.col("end").cast(pl.Int32).cast(pl.Date),
-                ),
-            )
-        if self._companies:
-            town.add("companies", pl.DataFrame(self._companies))
-            town.add(
-                "vestigingen",
-                pl.DataFrame(
-                    self._vestigingen,
-                    schema_overrides={"datum_uitschrijving": pl.Date},
-                    infer_schema_length=None,
-                ),
-            )
-
-    def record(self, source: str, **fields) -> int:
-        uid = self._uid()
-        for key, value in list(fields.items()):
-            if key.startswith("datum") and isinstance(value, int | np.integer):
-                fields[key] = _day(value)
-        self.records[source].append({"_uid": uid, "_planted": True, **fields})
-        return uid
-
-    def assessment(self, a: int, *, p: int | None = None, c: int | None = None, **fields) -> int:
-        uid = self._uid()
-        surface = self.town.bag["oppervlakte"][a] or 90
-        self.assessments.append(
-            {
-                "_uid": uid,
-                "a": a,
-                "p": p,
-                "c": c,
-                "aantal_personen": None,
-                "woz_waarde": int(round(surface * self.rng.uniform(2500, 4000), -3)),
-                "belastingjaar": self.town.as_of.year,
-                "_with_id": True,
-                **fields,
-            }
-        )
-        return uid
-
-    def case(self, rule, kind, entity_type, entity, records, description, departments=()):
-        self.cases.append(
-            Case(
-                rule,
-                kind,
-                entity_type,
-                int(entity),
-                records,
-                description,
-                tuple(sorted(departments)),
-            )
-        )
-
-    def styles(self, k: int, choices: int) -> list[int]:
-        """k different typing styles (names, dates) so two records never look alike."""
-        return [int(s) for s in self.rng.permutation(choices)[:k]]
-
-    def _surface(self, a: int) -> int:
-        return int(self.town.bag["oppervlakte"][a])
 
     # -- the rules -----------------------------------------------------------------------------
 
     def plant(self, plans: list[Plan]) -> list[Case]:
         for plan in plans:  # a few hundred cases at most
             getattr(self, "_" + plan.rule.replace("-", "_"))(plan)
-        self._flush()
+        self.flush()
         for source, rows in self.records.items():
             if rows:
                 self.town.add(source, pl.DataFrame(rows, infer_schema_length=None))
@@ -633,7 +112,7 @@ class Planter:
         a = plan.addresses[0]
         w, b, ended = plan.params["w"], plan.params.get("b", 0), plan.params.get("ended", 0)
         records = [*self._occupants(a, w, b=b, ended=ended), ("bag", a)]
-        surface = self._surface(a)
+        surface = self.surface(a)
         text = f"{w} actuele woonadresinschrijvingen op {surface} m²"
         if b:
             text += f" (plus {b} briefadressen)"
@@ -657,7 +136,7 @@ class Planter:
         a = plan.addresses[0]
         w = plan.params["w"]
         records = [*self._occupants(a, w, family=True), ("bag", a)]
-        surface = self._surface(a)
+        surface = self.surface(a)
         text = f"{w} bewoners op {surface} m² ({surface / w:.1f} m² per persoon)"
         prefix = "Minder dan 12 m² per persoon" if plan.kind == PLANTED else "Controle"
         self.case("overbewoning-per-persoon", plan.kind, ADRES, a, records, f"{prefix}: {text}.")

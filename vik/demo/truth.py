@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from vik.demo.municipality import Municipality
-from vik.demo.planted import ADRES, PERSOON, Case
+from vik.demo.plans import ADRES, PERSOON, Case
 
 PERSON_PREFIX = "T"
 

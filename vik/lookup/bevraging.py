@@ -25,11 +25,12 @@ import yaml
 from sqlmodel import Session, col, select
 
 from vik.connectors.pseudonyms import valid_bsn
+from vik.connectors.schemas import SOURCES
 from vik.errors import LookupRefusedError
 from vik.lookup.projection import Projection
 from vik.lookup.purposes import Purpose, Purposes
 from vik.lookup.subjects import Found, Subject
-from vik.resolve.links import CERTAIN, ENTITY_TYPES, LINKED_ENTITIES
+from vik.resolve.links import CERTAIN, ENTITY_TYPES
 from vik.store.audit import record
 from vik.store.models import Flag, Link, RuleVersion
 
@@ -183,7 +184,7 @@ class HitNoHit:
 
 
 def sources_of(entity_type: str) -> list[str]:
-    return [s for s, entities in LINKED_ENTITIES.items() if entity_type in entities]
+    return [name for name, schema in SOURCES.items() if schema.links_to(entity_type)]
 
 
 def flag_recipients(session: Session, flags: list[Flag]) -> dict[int, set[str]]:

@@ -26,12 +26,13 @@ from pathlib import Path
 
 import polars as pl
 
+from vik.connectors.schemas import SOURCES
 from vik.errors import NoRunError
 from vik.flags.entities import address_label
 from vik.lookup.purposes import Purposes
 from vik.resolve import Resolved
 from vik.resolve.bag import BagIndex, build_index
-from vik.resolve.links import ENTITY_KEYS, LINKED_ENTITIES
+from vik.resolve.links import entity_key as key_of
 from vik.resolve.names import company_key, fold
 
 FOLDER = "bevraging"
@@ -96,7 +97,7 @@ def stage_projection(resolved: Resolved, purposes: Purposes, data_dir: Path, run
     frames = resolved.frames
     for source, columns in purposes.columns().items():
         frame = frames[source]
-        keys = [ENTITY_KEYS[e] for e in LINKED_ENTITIES[source] if ENTITY_KEYS[e] in frame.columns]
+        keys = [key_of(e) for e in SOURCES[source].links if key_of(e) in frame.columns]
         wanted = list(dict.fromkeys(["record_key", *keys, *columns]))
         _write(
             frame.select([c for c in wanted if c in frame.columns]), staged / f"{source}.parquet"
@@ -147,7 +148,7 @@ class Projection:
         columns: tuple[str, ...] | None = None,
     ) -> pl.DataFrame:
         """Records of a source certainly linked to this entity, with the given columns."""
-        key = ENTITY_KEYS[entity_type]
+        key = key_of(entity_type)
         scan = pl.scan_parquet(self.directory / f"{source}.parquet")
         wanted = ["record_key", *(columns if columns is not None else scan.collect_schema())]
         return (

@@ -25,8 +25,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from vik.configfiles import parse_model, read_yaml
+from vik.connectors.schemas import SOURCES
 from vik.errors import ConfigError, LookupRefusedError
-from vik.resolve.links import LINKED_ENTITIES
 from vik.rules.loader import UNREADABLE, Context, is_profiling, source_fields
 from vik.rules.model import Entity, FieldRef, Identifier, ProfilingException, Text
 
@@ -88,7 +88,7 @@ class Purpose(BaseModel):
 
     def sources_for(self, entity_type: str) -> tuple[str, ...]:
         """The sources of this purpose that can be linked to this kind of subject."""
-        return tuple(s for s in self.sources if entity_type in LINKED_ENTITIES.get(s, ()))
+        return tuple(s for s in self.sources if s in SOURCES and SOURCES[s].links_to(entity_type))
 
 
 PurposeId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -174,7 +174,7 @@ def check_purpose(purpose_id: str, purpose: Purpose, context: Context, where: st
                 f"{at}.inputs: {ref} profileert mensen naar herkomst of identiteit en is niet "
                 "toegestaan, tenzij met een onderbouwde profilering_uitzondering."
             )
-        if not any(e in LINKED_ENTITIES.get(source, ()) for e in purpose.entity_types):
+        if not any(context.schemas[source].links_to(e) for e in purpose.entity_types):
             problems.append(
                 f"{at}.inputs: {source} is niet te koppelen aan "
                 f"{' of '.join(purpose.entity_types)}; haal {ref} weg of voeg een entity toe."

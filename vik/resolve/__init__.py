@@ -7,7 +7,11 @@
 
 Order matters: addresses first (persons and companies use address agreement),
 then companies (a name that is a company's is not a person's), then persons.
-Every source frame comes back with, per entity type it can refer to, the entity
+Which source is the register of each entity type (bag, kvk, brp), which sources
+link to which entity types, and which columns hold their address and subject,
+the source registry says (vik.connectors.schemas.SOURCES): a source added there
+is resolved without a change here.
+Every source frame comes back with, per entity type it links to, the entity
 key (only for certain links: that is all rules may use), the confidence and the
 method; ``links`` holds one row per record and entity type, including the
 possible and failed ones with their reason.
@@ -22,12 +26,12 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from vik.configfiles import load_model
+from vik.connectors.schemas import SOURCES, EntityType, SourceSchema
 from vik.resolve.bag import build_index, resolve_addresses
 from vik.resolve.companies import CompanyMatchSettings, company_id, resolve_companies
 from vik.resolve.links import (
     CERTAIN,
     ENTITY_TYPES,
-    LINKED_ENTITIES,
     LINKS_SCHEMA,
     certain_link,
     confidence_column,
@@ -39,27 +43,17 @@ from vik.resolve.persons import PersonMatchSettings, person_id, resolve_persons
 
 CONFIG_FILE = "resolve.yaml"
 
-# Which columns of a process source name its person or company.
-SUBJECTS = {
-    "belastingen": {
-        "bsn": "subject_bsn_pseudoniem",
-        "naam": "subject_naam",
-        "kvk": "subject_kvk",
-        "dob": None,
-    },
-    "vergunningen": {
-        "bsn": "aanvrager_bsn_pseudoniem",
-        "naam": "aanvrager_naam",
-        "kvk": "aanvrager_kvk",
-        "dob": "aanvrager_geboortedatum",
-    },
-    "handhaving": {
-        "bsn": "betrokkene_bsn_pseudoniem",
-        "naam": "betrokkene_naam",
-        "kvk": "betrokkene_kvk",
-        "dob": "betrokkene_geboortedatum",
-    },
-}
+ADRES, PERSOON, BEDRIJF = EntityType.ADRES, EntityType.PERSOON, EntityType.BEDRIJF
+
+
+def register(entity: EntityType) -> str:
+    """The source that is the register of an entity type: bag, brp or kvk."""
+    return next(name for name, schema in SOURCES.items() if schema.register_of is entity)
+
+
+def _matched(frames: dict[str, pl.DataFrame], entity: EntityType) -> list[tuple[str, SourceSchema]]:
+    """The sources whose records are linked to this entity type by matching, in order."""
+    return [(name, SOURCES[name]) for name in frames if entity in SOURCES[name].resolves]
 
 
 class ResolveSettings(BaseModel):
@@ -115,31 +109,21 @@ def _attach(frame: pl.DataFrame, links: pl.DataFrame, entity: str, id_column: st
 
 
 def _address_records(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    parts = [
-        "straatnaam",
-        "huisnummer",
-        "huisletter",
-        "huisnummertoevoeging",
-        "postcode",
-        "woonplaats",
-    ]
+    """Every record of a source linked to addresses, as the address resolver reads it."""
     pieces = []
-    for source, frame in frames.items():
-        if source == "bag" or "adres" not in LINKED_ENTITIES[source]:
-            continue
-        renamed = frame.rename({"plaats": "woonplaats"}) if "plaats" in frame.columns else frame
+    for source, schema in _matched(frames, ADRES):
+        frame = frames[source]
         pieces.append(
-            renamed.select(
+            frame.select(
                 (pl.lit(source + "\x1f") + pl.col("record_key")).alias("key"),
-                *[pl.col(c) for c in parts],
-                (
-                    pl.col("adres") if "adres" in renamed.columns else pl.lit(None, dtype=pl.String)
-                ).alias("adres"),
-                (
-                    pl.col("nummeraanduiding_id")
-                    if "nummeraanduiding_id" in renamed.columns
-                    else pl.lit(None, dtype=pl.String)
-                ).alias("nummeraanduiding_id"),
+                *[
+                    (
+                        pl.col(column)
+                        if column is not None and column in frame.columns
+                        else pl.lit(None, dtype=pl.String)
+                    ).alias(part)
+                    for part, column in schema.address_record().items()
+                ],
             )
         )
     return pl.concat(pieces, how="vertical_relaxed")
@@ -153,43 +137,47 @@ def subject_records(
     `streets` (source, record_key, straat: ``Resolved.streets``) gives each person record
     the BAG street its address names, also where the address itself stayed open."""
     company_records, person_records = [], []
-    for source, columns in SUBJECTS.items():
+    for source, schema in SOURCES.items():
+        if source not in frames or schema.subject is None:
+            continue
         frame = frames[source]
-        naam = pl.col(columns["naam"])
+
+        def column(name: str | None, schema: SourceSchema = schema) -> pl.Expr:
+            stored = schema.stored(name)
+            return pl.col(stored) if stored else pl.lit(None, dtype=pl.String)
+
+        subject = schema.subject
+        naam, bsn, kvk = column(subject.naam), column(subject.bsn), column(subject.kvk)
         # With a BSN the name is a person's. Without, it is a company's when it reads
         # like one or when the record carries a KvK number ("DELTA HOLDIG", 66593419).
-        company_like = pl.col(columns["bsn"]).is_null() & (
-            looks_like_company(naam).fill_null(False) | pl.col(columns["kvk"]).is_not_null()
+        company_like = bsn.is_null() & (
+            looks_like_company(naam).fill_null(False) | kvk.is_not_null()
         )
-        company_records.append(
-            frame.filter(
-                pl.col(columns["kvk"]).is_not_null() | (naam.is_not_null() & company_like)
-            ).select(
-                pl.lit(source).alias("source"),
-                "record_key",
-                pl.col(columns["kvk"]).alias("kvk_nummer"),
-                pl.when(company_like).then(naam).alias("naam"),
-                "nummeraanduiding_id",
-                "postcode",
+        if schema.links_to(BEDRIJF):
+            company_records.append(
+                frame.filter(kvk.is_not_null() | (naam.is_not_null() & company_like)).select(
+                    pl.lit(source).alias("source"),
+                    "record_key",
+                    kvk.alias("kvk_nummer"),
+                    pl.when(company_like).then(naam).alias("naam"),
+                    "nummeraanduiding_id",
+                    "postcode",
+                )
             )
-        )
-        person_records.append(
-            frame.filter(
-                pl.col(columns["bsn"]).is_not_null() | (naam.is_not_null() & ~company_like)
-            ).select(
-                pl.lit(source).alias("source"),
-                "record_key",
-                pl.col(columns["bsn"]).alias("bsn_pseudoniem"),
-                pl.when(~company_like).then(naam).alias("naam"),
-                (pl.col(columns["dob"]) if columns["dob"] else pl.lit(None, dtype=pl.String)).alias(
-                    "geboortedatum"
-                ),
-                "nummeraanduiding_id",
-                "postcode",
-                "huisnummer",
-                "straatnaam",
+        if schema.links_to(PERSOON):
+            person_records.append(
+                frame.filter(bsn.is_not_null() | (naam.is_not_null() & ~company_like)).select(
+                    pl.lit(source).alias("source"),
+                    "record_key",
+                    bsn.alias("bsn_pseudoniem"),
+                    pl.when(~company_like).then(naam).alias("naam"),
+                    column(subject.geboortedatum).alias("geboortedatum"),
+                    "nummeraanduiding_id",
+                    "postcode",
+                    "huisnummer",
+                    "straatnaam",
+                )
             )
-        )
     persons = pl.concat(person_records)
     if streets is not None:
         persons = persons.join(streets, on=["source", "record_key"], how="left")
@@ -208,7 +196,8 @@ def resolve_extracts(
     links: list[pl.DataFrame] = []
 
     # Addresses: every source against the BAG, in one batch.
-    bag = frames["bag"]
+    bag_source, kvk_source, brp_source = register(ADRES), register(BEDRIJF), register(PERSOON)
+    bag = frames[bag_source]
     index = build_index(bag)
     addressed = resolve_addresses(_address_records(frames), index)
     addressed = _apply_address_judgements(addressed, judgements)
@@ -220,18 +209,16 @@ def resolve_extracts(
         .otherwise(pl.lit("geen"))
         .alias("status"),
     )
-    for source in list(frames):
-        if source == "bag" or "adres" not in LINKED_ENTITIES[source]:
-            continue
+    for source, _ in _matched(frames, ADRES):
         part = addressed.filter(pl.col("source") == source)
         frames[source] = _attach(frames[source], part, "adres", "nummeraanduiding_id")
         links.append(_link_rows(part, source, "adres", "nummeraanduiding_id"))
-    frames["bag"] = bag.with_columns(
+    frames[bag_source] = bag.with_columns(
         pl.lit(1.0).alias(confidence_column("adres")), pl.lit("bag").alias(method_column("adres"))
     )
     links.append(
         bag.select(
-            pl.lit("bag").alias("source"),
+            pl.lit(bag_source).alias("source"),
             "record_key",
             pl.lit("address").alias("entity_type"),
             pl.col("nummeraanduiding_id").alias("entity_id"),
@@ -240,42 +227,46 @@ def resolve_extracts(
     )
 
     # Companies: the KvK extract itself, then every record that names a company.
-    kvk = frames["kvk"]
+    kvk = frames[kvk_source]
     kvk_links = kvk.select(
         "record_key",
         company_id(pl.col("kvk_nummer")).alias("bedrijf_id"),
         *certain_link("kvk_nummer"),
     )
-    frames["kvk"] = _attach(kvk, kvk_links, "bedrijf", "bedrijf_id")
-    links.append(_link_rows(kvk_links, "kvk", "bedrijf", "bedrijf_id"))
+    frames[kvk_source] = _attach(kvk, kvk_links, "bedrijf", "bedrijf_id")
+    links.append(_link_rows(kvk_links, kvk_source, "bedrijf", "bedrijf_id"))
     streets = addressed.filter(pl.col("straat").is_not_null()).select(
         "source", "record_key", "straat"
     )
     company_records, person_records = subject_records(frames, streets)
     companies = resolve_companies(
-        frames["kvk"],
+        frames[kvk_source],
         company_records,
         judgements=judgements,
         settings=settings.companies,
     )
-    brp = frames["brp"].with_columns(person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"))
+    brp = frames[brp_source].with_columns(person_id(pl.col("bsn_pseudoniem")).alias("persoon_id"))
     brp_links = brp.select(
         "record_key",
         "persoon_id",
         *certain_link("bsn"),
     )
-    frames["brp"] = _attach(frames["brp"], brp_links, "persoon", "persoon_id")
-    links.append(_link_rows(brp_links, "brp", "persoon", "persoon_id"))
+    frames[brp_source] = _attach(frames[brp_source], brp_links, "persoon", "persoon_id")
+    links.append(_link_rows(brp_links, brp_source, "persoon", "persoon_id"))
     persons = resolve_persons(
-        frames["brp"], person_records, judgements=judgements, settings=settings.persons
+        frames[brp_source], person_records, judgements=judgements, settings=settings.persons
     )
-    for source in SUBJECTS:
-        company_part = companies.filter(pl.col("source") == source)
-        person_part = persons.filter(pl.col("source") == source)
-        frames[source] = _attach(frames[source], company_part, "bedrijf", "bedrijf_id")
-        frames[source] = _attach(frames[source], person_part, "persoon", "persoon_id")
-        links.append(_link_rows(company_part, source, "bedrijf", "bedrijf_id"))
-        links.append(_link_rows(person_part, source, "persoon", "persoon_id"))
+    for source, schema in SOURCES.items():
+        if source not in frames or schema.subject is None:
+            continue
+        if schema.links_to(BEDRIJF):
+            company_part = companies.filter(pl.col("source") == source)
+            frames[source] = _attach(frames[source], company_part, "bedrijf", "bedrijf_id")
+            links.append(_link_rows(company_part, source, "bedrijf", "bedrijf_id"))
+        if schema.links_to(PERSOON):
+            person_part = persons.filter(pl.col("source") == source)
+            frames[source] = _attach(frames[source], person_part, "persoon", "persoon_id")
+            links.append(_link_rows(person_part, source, "persoon", "persoon_id"))
     all_links = pl.concat([link.cast(LINKS_SCHEMA) for link in links])
     return Resolved(frames=frames, links=all_links, streets=streets)
 

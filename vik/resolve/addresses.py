@@ -5,16 +5,22 @@
                   huisnummertoevoeging='2', postcode='1072TT', woonplaats='Amsterdam', ...)
 
 Forms that parse: ``12a``, ``12-A``, ``12 A``, ``12-1``, ``12/1``, ``12 II``,
-``12-III``, ``12 hs``, ``12-H``, ``12bis``, ``12a-1``; ``Kerkstr. 12``, ``KERKSTRAAT 12``;
+``12-III``, ``12 hs``, ``12-H``, ``12bis``, ``12a-1``; a huisnummertoevoeging of up
+to four letters or digits after a dash or slash (``14-3b``, ``7-AB12``, ``1-1hg``),
+in brackets (``88 (1)``, ``88(A)``) or, when it mixes letters and digits, after a
+space (``14 3b``); ``Kerkstr. 12``, ``KERKSTRAAT 12``;
 postcode ``3811AB``, ``3811 ab`` or none, before or after the street; street
 names with numbers (``Plein 1945 1``, ``18 Septemberplein 12``, ``Rijksweg A20 50 A``);
 ``t/o`` (tegenover); with or without commas and a woonplaats.
 
 Some texts have two readings (``Plein 1945 1``: Plein 1945 number 1, or Plein
-number 1945 addition 1). ``parse_addresses`` returns both as ``alternative``
-columns and the BAG resolver keeps the reading that exists; when both exist it
-resolves neither. A huisletter or addition after a separator (``12-A``) is
-reported as ``suffix``; which of the two it is, only the BAG can tell.
+number 1945 addition 1; ``Kerkstraat 14 3b``: Kerkstraat 14 addition 3b, or a street
+"Kerkstraat 14" number 3 letter b). ``parse_addresses`` returns both as
+``alternative`` columns and the BAG resolver keeps the reading that exists; when
+both exist it resolves neither: the parser never picks one alone. A huisletter or
+addition (``12-A``) is reported as one ``suffix``; which of the two it is, only the
+BAG can tell. A word of letters only after a space is not read as an addition
+(``Kerkstraat 12 Ede`` is in Ede), except the known ones (``hs``, ``bis``, ``II``).
 """
 
 from __future__ import annotations
@@ -26,9 +32,23 @@ import polars as pl
 _POSTCODE = r"(?i)(?:^|[\s,])([1-9][0-9]{3})\s?([a-z]{2})(?:$|[\s,])"
 # One part of the tail after a house number: a letter, an addition, a roman floor.
 _PART = r"(?:bis|hs|huis|bgg|bg|bov|boven|ben|beneden|rd|zw|[ivx]{1,4}|[a-z]|[0-9]{1,4})"
-# At most two parts; a second part is separated (12-A-1, 12 A 1) or digits (12a1), never a
-# glued letter: "12 te Amersfoort" must not read as letter T, letter E.
-_TAIL = rf"(?:\s*[-/]?\s*{_PART}\.?(?:[0-9]{{1,4}}|\s*[-/]\s*{_PART}\.?|\s+{_PART}\.?)?)?"
+# Any huisnummertoevoeging the BAG allows (up to four letters or digits): only where
+# a separator or brackets say it is one (14-3b, 7-AB12, 88 (1)).
+_CODE = r"[a-z0-9]{1,4}"
+# Letters and digits mixed (3b, AB12, 1hg), up to four: no woonplaats looks like that,
+# so it may follow a space. Spelled out because the regex engine has no look-ahead.
+_MIXED = (
+    r"(?:[0-9][a-z][a-z0-9]{0,2}|[0-9]{2}[a-z][a-z0-9]?|[0-9]{3}[a-z]"
+    r"|[a-z][0-9][a-z0-9]{0,2}|[a-z]{2}[0-9][a-z0-9]?|[a-z]{3}[0-9])"
+)
+_BRACKETS = rf"\s*\(\s*{_CODE}\s*\)"
+_FIRST = rf"(?:\s*[-/]\s*(?:{_PART}|{_CODE})\.?|{_BRACKETS}|\s*(?:{_MIXED}|{_PART})\.?)"
+# At most two parts; a second part is separated (12-A-1, 12 A 1), bracketed or digits
+# (12a1), never a glued letter: "12 te Amersfoort" must not read as letter T, letter E.
+_SECOND = (
+    rf"(?:[0-9]{{1,4}}|\s*[-/]\s*(?:{_PART}|{_CODE})\.?|\s+(?:{_MIXED}|{_PART})\.?|{_BRACKETS})"
+)
+_TAIL = rf"(?:{_FIRST}{_SECOND}?)?"
 # A woonplaats needs a separator before it (a comma, a space, "te", "in"); the regex
 # engine has no look-ahead, so this is what stops "12 Lindewaard" reading as 12-L.
 _PLACE = r"(?:(?:\s*,\s*|\s+(?:te\s+|in\s+)?)([a-z'][a-z' \-./()]+))?"
@@ -85,7 +105,7 @@ class ParsedAddress:
 
 def normalise_suffix(suffix: pl.Expr) -> pl.Expr:
     """Letter plus addition as one comparable key: '-a 1' → 'A1', 'II' → '2', 'hs'/'huis' → 'H'."""
-    key = suffix.str.to_uppercase().str.replace_all(r"[\s\-/.]", "")
+    key = suffix.str.to_uppercase().str.replace_all(r"[\s\-/.()]", "")
     for roman, digit in (("IV", "4"), ("III", "3"), ("II", "2")):
         key = key.str.replace(rf"{roman}$", digit)
     key = key.str.replace(r"^(.*?)I$", "${1}1")
@@ -199,7 +219,9 @@ def split_suffix(suffix: str | None) -> tuple[str | None, str | None]:
     """'a-1' → ('A', '1'); 'A' → ('A', None); 'II' → (None, 'II'); as read, before BAG decides."""
     if not suffix:
         return None, None
-    parts = [p for p in suffix.replace("/", " ").replace("-", " ").split(" ") if p]
+    for separator in "/-()":
+        suffix = suffix.replace(separator, " ")
+    parts = [p for p in suffix.split(" ") if p]
     if len(parts) == 1 and len(parts[0]) >= 2 and parts[0][0].isalpha() and parts[0][1:].isdigit():
         parts = [parts[0][0], parts[0][1:]]
     if parts and len(parts[0]) == 1 and parts[0].isalpha():

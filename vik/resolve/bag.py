@@ -41,18 +41,16 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from vik.connectors.schemas import ADDRESS_PARTS, ADDRESS_TEXT
 from vik.resolve.addresses import normalise_suffix, parse_addresses
 from vik.resolve.names import fold
 
-# What a record may carry about its address (all optional).
-RECORD_COLUMNS = {
-    "straatnaam": pl.String,
-    "huisnummer": pl.Int64,
-    "huisletter": pl.String,
-    "huisnummertoevoeging": pl.String,
-    "postcode": pl.String,
+# What a record may carry about its address (all optional): the parts of the
+# source registry, the place, the free text and a delivered nummeraanduiding.
+RECORD_COLUMNS: dict[str, type[pl.DataType]] = {
+    **{part: pl.Int64 if part == "huisnummer" else pl.String for part in ADDRESS_PARTS},
     "woonplaats": pl.String,
-    "adres": pl.String,
+    ADDRESS_TEXT: pl.String,
     "nummeraanduiding_id": pl.String,
 }
 RESULT_SCHEMA = {

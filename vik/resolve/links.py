@@ -1,10 +1,11 @@
 """The columns resolution adds to every source, and the link table it produces.
 
-After resolution every source frame carries, per entity type it can refer to,
-the entity key (only for certain links) and that link's confidence and method:
+After resolution every source frame carries, per entity type it links to (its
+schema's ``links``, vik.connectors.schemas), the entity key (only for certain
+links) and that link's confidence and method:
 
-    >>> LINKED_ENTITIES["vergunningen"]
-    ('adres', 'persoon', 'bedrijf')
+    >>> SOURCES["vergunningen"].links
+    (<EntityType.ADRES: 'adres'>, <EntityType.PERSOON: 'persoon'>, <EntityType.BEDRIJF: 'bedrijf'>)
     >>> entity_key("persoon"), confidence_column("persoon")
     ('persoon_id', 'persoon_zekerheid')
 """
@@ -13,18 +14,10 @@ from __future__ import annotations
 
 import polars as pl
 
-ENTITY_KEYS = {"adres": "nummeraanduiding_id", "persoon": "persoon_id", "bedrijf": "bedrijf_id"}
-# The entity types of the link export, as the issue names them.
-ENTITY_TYPES = {"adres": "address", "persoon": "person", "bedrijf": "company"}
-LINKED_ENTITIES: dict[str, tuple[str, ...]] = {
-    "brp": ("adres", "persoon"),
-    "bag": ("adres",),
-    "kvk": ("adres", "bedrijf"),
-    "belastingen": ("adres", "persoon", "bedrijf"),
-    "vergunningen": ("adres", "persoon", "bedrijf"),
-    "handhaving": ("adres", "persoon", "bedrijf"),
-    "meldingen": ("adres",),
-}
+from vik.connectors.schemas import ENTITIES, EntityType
+
+# The entity types of the link export, as the link table names them.
+ENTITY_TYPES = {str(e.type): e.link_name for e in ENTITIES.values()}
 
 # Link status: only `zeker` links fill the entity key columns rules read.
 CERTAIN, POSSIBLE, NONE = "zeker", "mogelijk", "geen"
@@ -42,7 +35,8 @@ LINKS_SCHEMA = {
 
 
 def entity_key(entity: str) -> str:
-    return ENTITY_KEYS[entity]
+    """The column that holds a record's (certain) link to an entity of this type."""
+    return ENTITIES[EntityType(entity)].key
 
 
 def confidence_column(entity: str) -> str:

@@ -71,6 +71,8 @@ LEGAL_FORMS = (
     r"maatschap", r"i\.?\s?o\.?",
 )  # fmt: skip
 _LEGAL_FORM_PATTERN = r"(?:^|\s)(?:" + "|".join(LEGAL_FORMS) + r")(?:\s|$)"
+# A run of dotted letters made of legal forms only ('b.v.i.o.': B.V. in oprichting).
+_LEGAL_RUN_PATTERN = r"(?:^|\s)(?:" + "|".join(LEGAL_FORMS) + r")+(?:\s|$)"
 
 
 def fold(text: pl.Expr) -> pl.Expr:
@@ -117,10 +119,25 @@ def phonetic(text: pl.Expr) -> pl.Expr:
     return key.str.slice(0, 8)
 
 
+def initials_as_runs(folded: pl.Expr) -> pl.Expr:
+    """Initials typed with spaces as one run: 'a. i. o. de vries' → 'a.i.o. de vries'."""
+    for _ in range(4):  # one more initial joined per pass; five initials is a long name
+        folded = folded.str.replace_all(r"(^|\s)((?:[a-z]\.)+)\s+([a-z]\.)", "${1}${2}${3}")
+    return folded
+
+
 def looks_like_company(names: pl.Series | pl.Expr) -> pl.Series | pl.Expr:
-    """True where a typed name is a company's (legal form or business word), not a person's."""
+    """True where a typed name is a company's (legal form or business word), not a person's.
+
+    A legal form written with dots counts only as a whole run of dotted letters after
+    the name ('Jansen B.V.', 'Bakkerij Jansen i.o.'): initials that contain one ('A. I.
+    O. de Vries', 'W.A. de Vries', 'I. O. Jansen') are initials, not 'in oprichting'
+    or 'wettelijke aansprakelijkheid'. A name that begins with dotted letters begins
+    with initials; so 'N.V. Nederlandsche Spoorwegen' reads as a person's name unless a
+    business word says otherwise."""
     expr = names if isinstance(names, pl.Expr) else pl.lit(names)
     folded = fold(expr).str.replace_all(r"[,&]", " ")
+    legal = initials_as_runs(_squash(folded)).str.replace(r"^(?:[a-z]\.)+\s+", "")
     # Legal forms keep their dots (B.V., W.A.); initials "W.A." are not a legal form
     # because the pattern wants it as a word of its own after the name.
     spaced = folded.str.replace_all(r"[.\-]", " ")
@@ -129,7 +146,7 @@ def looks_like_company(names: pl.Series | pl.Expr) -> pl.Series | pl.Expr:
     # "Jansen, B.V." and "Visser, W.A. de" are a surname with initials, not a legal form.
     initials_after_comma = fold(expr).str.contains(r"^[a-z' \-]+,\s*(?:[a-z]\.\s*)+(?:[a-z' ]+)?$")
     result = (
-        (folded.str.contains(_LEGAL_FORM_PATTERN) & ~initials_after_comma)
+        (legal.str.contains(_LEGAL_RUN_PATTERN) & ~initials_after_comma)
         | spaced.str.contains(words)
         | spaced.str.contains(endings)
     )
@@ -152,7 +169,8 @@ def _expand_abbreviated_prefixes(text: pl.Expr) -> pl.Expr:
     return (
         text.str.replace_all(r"(?:^|\s)v\.\s?d\.?(?:\s|$)", " van de ")
         .str.replace_all(r"(?:^|\s)v\.(?:\s|$)", " van ")
-        .str.replace_all(r"(?:^|\s)i\.?\s?t\.?(?:\s|$)", " in 't ")
+        # Not at the start: 'I.T. Jansen' has initials, 'A. i.t. Veld' a voorvoegsel.
+        .str.replace_all(r"\si\.?\s?t\.?(?:\s|$)", " in 't ")
     )
 
 

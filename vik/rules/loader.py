@@ -37,7 +37,7 @@ from vik.errors import (
     RuleSchemaError,
     UndeclaredInputError,
 )
-from vik.resolve.links import LINKED_ENTITIES, entity_key
+from vik.resolve.links import entity_key
 from vik.rules.expressions import Scope, Typed, compile_expression, constant
 from vik.rules.model import Rule, Status
 
@@ -98,7 +98,7 @@ def source_fields(schema: SourceSchema) -> dict[str, str]:
         for c in schema.columns
         if c.kind is not Kind.BSN and c.name not in UNREADABLE
     }
-    for entity in LINKED_ENTITIES[schema.name]:
+    for entity in schema.links:
         fields[entity_key(entity)] = "text"
     return fields
 
@@ -224,7 +224,7 @@ def entities_of(rule: Rule, source: str) -> tuple[str, ...]:
     link to every entity type; a betrokkenheid rule uses a source for the entity
     types it can link to (meldingen only have an address)."""
     if rule.kind == "betrokkenheid":
-        return tuple(e for e in rule.entity_types if e in LINKED_ENTITIES[source])
+        return tuple(e for e in rule.entity_types if e in SOURCES[source].links)
     return rule.entity_types
 
 
@@ -236,7 +236,7 @@ def _grouping_reads(rule: Rule, source: str, where: str) -> None:
             + " of ".join(rule.entity_types)
         )
     for entity in entities:
-        if entity not in LINKED_ENTITIES[source]:
+        if entity not in SOURCES[source].links:
             raise RuleSchemaError(
                 f"{rule.id}: {where}: {source} is niet te koppelen aan een {entity}"
             )

@@ -474,3 +474,42 @@ class WebSession(SQLModel, table=True):
     csrf_token: str
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class WebDevice(SQLModel, table=True):
+    """A browser an account signed in from (its cookie holds a random token, the table its
+    SHA-256). Sign-in attempts for that account from that browser are throttled per
+    browser, not per account, so a stranger's failures cannot delay the real user there."""
+
+    __tablename__ = "web_device"
+
+    token_hash: str = Field(primary_key=True)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    failures: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins from one network address, and until when it must wait. A row goes
+    when its address has not failed for a day (vik.web._throttle)."""
+
+    __tablename__ = "login_throttle"
+
+    address: str = Field(primary_key=True)
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow)
+    blocked_until: datetime | None = None
+    # Refused tries while blocked: only the first is written to the audit log.
+    refusals: int = 0
+
+
+class DemoMarker(SQLModel, table=True):
+    """Present only in a database that `vik demo run` made: only there may the demo
+    create accounts with the published demo passwords (vik.store.demo)."""
+
+    __tablename__ = "demo_marker"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    extracts_dir: str

@@ -44,7 +44,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     lines = [f"# Nachtelijke run {data['run_id']}, peildatum {data['peildatum']}", ""]
     lines += ["## Bronnen", ""]
     lines += _table(
-        ["bron", "bestand", "extractdatum", "gelezen", "geaccepteerd", "quarantaine"],
+        ["bron", "bestand", "extractdatum", "aangeleverd", "geaccepteerd", "quarantaine"],
         [
             [
                 n,
@@ -57,6 +57,12 @@ def render_markdown(data: dict[str, Any]) -> str:
             for n, s in data["sources"].items()
         ],
     )
+    lines += [
+        "",
+        "Elke aangeleverde rij is geaccepteerd of staat met haar reden in quarantaine "
+        "(aangeleverd = geaccepteerd + quarantaine); het rijnummer in de quarantaine is "
+        "het regelnummer in het bestand.",
+    ]
     for name, summary in data["sources"].items():
         if summary["reasons"]:
             lines += ["", f"Quarantaine {name}:"]

@@ -52,12 +52,13 @@ def require_last_good_run(session: Session) -> Run:
     return run
 
 
-def previous_rows(session: Session) -> dict[str, int]:
-    """Rows read per source in the last good run: the baseline of the shrink guard."""
+def last_good_source_counts(session: Session) -> dict[str, dict]:
+    """Per source, what the last good run took in (rows read, accepted, quarantined):
+    the baseline of the ingest guards (vik.connectors.guards)."""
     run = last_good_run(session)
     if run is None or not run.source_counts:
         return {}
-    return {name: counts["rows_read"] for name, counts in run.source_counts.items()}
+    return dict(run.source_counts)
 
 
 def recent_runs(session: Session, limit: int = 20) -> list[Run]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from vik.store.audit import record
@@ -18,32 +18,38 @@ from vik.web._security import (
     SESSION_COOKIE,
     NotSignedIn,
     Viewer,
+    cookie_flags,
     current_viewer,
     db_session,
     end_session,
+    redirect,
     require_role,
     resolve_session,
     start_session,
 )
 from vik.web._templates import render
+from vik.web._throttle import (
+    DEVICE_COOKIE,
+    DEVICE_DAYS,
+    LoginLimits,
+    address_failed,
+    address_wait,
+    known_device,
+    refused_while_waiting,
+    remember_device,
+    wait_text,
+)
 from vik.web.users import LoginError, authenticate
 
 router = APIRouter()
 
 HOME = {"analist": "/signalen", "compliance": "/register", "beheer": "/beheer"}
+MAX_USERNAME = 64
 anyone = require_role("analist", "compliance", "beheer")
 
 
 def _state(request: Request) -> Any:
     return request.app.state.vik
-
-
-def _cookie_flags(request: Request) -> dict[str, Any]:
-    return {
-        "httponly": True,
-        "samesite": "strict",
-        "secure": _state(request).settings.secure_cookies,
-    }
 
 
 def _login_form(
@@ -61,9 +67,7 @@ def _login_form(
         },
         status=status,
     )
-    response.set_cookie(
-        LOGIN_COOKIE, token, path="/aanmelden", max_age=3600, **_cookie_flags(request)
-    )
+    response.set_cookie(LOGIN_COOKIE, token, max_age=3600, **cookie_flags(request, "/aanmelden"))
     return response
 
 
@@ -77,7 +81,7 @@ def login_page(request: Request, db: Session = Depends(db_session)) -> Response:
         timedelta(hours=state.settings.session_max_hours),
     )
     if viewer is not None:
-        return RedirectResponse(HOME[viewer.role], status_code=303)
+        return redirect(request, HOME[viewer.role])
     return _login_form(request)
 
 
@@ -97,18 +101,46 @@ def login(
             gebruikersnaam,
             status=403,
         )
+    gebruikersnaam = gebruikersnaam[:MAX_USERNAME]
     if not gebruikersnaam.strip() or not wachtwoord:
         return _login_form(request, "Vul je gebruikersnaam en wachtwoord in.", gebruikersnaam, 400)
+    state = _state(request)
+    now = state.clock()
+    limits = LoginLimits.of(state.settings)
+    address = request.client.host if request.client else "onbekend"
+    wait = address_wait(db, address, now)
+    if wait is not None:
+        # Before any password is checked: also cheap to refuse when someone hammers.
+        if refused_while_waiting(db, address):
+            record(db, actor="onbekend", action="aanmelden_vertraagd", details={"adres": True})
+        db.commit()
+        return _login_form(
+            request,
+            f"Te veel mislukte aanmeldpogingen vanaf dit netwerkadres. Probeer het over "
+            f"{wait_text(wait)} opnieuw.",
+            gebruikersnaam,
+            status=429,
+        )
+    device = request.cookies.get(DEVICE_COOKIE)
     try:
-        user = authenticate(db, gebruikersnaam, wachtwoord)
+        user = authenticate(db, gebruikersnaam, wachtwoord, now, device=device, limits=limits)
     except LoginError as problem:
+        address_failed(db, address, now, limits)
         db.commit()  # the failed attempt and its audit entry stay
         return _login_form(request, str(problem), gebruikersnaam, status=400)
     token = start_session(db, user)
+    new_device = None if known_device(db, user, device) else remember_device(db, user, now)
     db.commit()
-    response = RedirectResponse(HOME[user.role], status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, path="/", **_cookie_flags(request))
-    response.delete_cookie(LOGIN_COOKIE, path="/aanmelden", **_cookie_flags(request))
+    response = redirect(request, HOME[user.role])
+    response.set_cookie(SESSION_COOKIE, token, **cookie_flags(request))
+    if new_device is not None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            new_device,
+            max_age=DEVICE_DAYS * 24 * 3600,
+            **cookie_flags(request, "/aanmelden"),
+        )
+    response.delete_cookie(LOGIN_COOKIE, **cookie_flags(request, "/aanmelden"))
     return response
 
 
@@ -119,8 +151,8 @@ def logout(
     end_session(db, request.cookies.get(SESSION_COOKIE))
     record(db, actor=viewer.username, action="afgemeld")
     db.commit()
-    response = RedirectResponse("/aanmelden?melding=afgemeld", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", **_cookie_flags(request))
+    response = redirect(request, "/aanmelden?melding=afgemeld")
+    response.delete_cookie(SESSION_COOKIE, **cookie_flags(request))
     return response
 
 
@@ -129,5 +161,5 @@ def home(request: Request, db: Session = Depends(db_session)) -> Response:
     try:
         viewer = current_viewer(request, db)
     except NotSignedIn:
-        return RedirectResponse("/aanmelden", status_code=303)
-    return RedirectResponse(HOME[viewer.role], status_code=303)
+        return redirect(request, "/aanmelden")
+    return redirect(request, HOME[viewer.role])

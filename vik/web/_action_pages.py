@@ -4,10 +4,10 @@ of another department is not found (404)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from vik.errors import ReviewError
@@ -28,19 +28,20 @@ from vik.web._loo_pages import (
     parse_day,
     user_names,
 )
-from vik.web._security import NotFound, Viewer, analist, db_session
+from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
 from vik.web._templates import render
 
 router = APIRouter()
+AgreementId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _action_or_404(request: Request, db: Session, viewer: Viewer, agreement_id: int) -> tuple:
     found = agreement_with_context(db, agreement_id)
     if found is None:
-        raise NotFound()
+        raise NotFound("loo_afspraak", agreement_id)
     agreement, item, meeting = found
     if viewer.department != agreement.owner and not is_secretariat(request, viewer):
-        raise NotFound()
+        raise NotFound("loo_afspraak", agreement_id, exists=True)
     return agreement, item, meeting
 
 
@@ -48,7 +49,7 @@ def _action_response(
     request: Request,
     db: Session,
     viewer: Viewer,
-    agreement_id: int,
+    agreement_id: AgreementId,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
@@ -88,7 +89,7 @@ def _action_response(
 
 @router.get("/loo/acties/{agreement_id}")
 def action_page(
-    agreement_id: int,
+    agreement_id: AgreementId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -102,14 +103,14 @@ def _after_action_post(
     request: Request,
     db: Session,
     viewer: Viewer,
-    agreement_id: int,
+    agreement_id: AgreementId,
     message: str,
     problem: ReviewError | None,
     form: dict[str, Any],
 ) -> Response:
     if problem is None:
         db.commit()
-        return RedirectResponse(f"/loo/acties/{agreement_id}?melding={message}", status_code=303)
+        return redirect(request, f"/loo/acties/{agreement_id}?melding={message}")
     db.rollback()
     return _action_response(
         request, db, viewer, agreement_id, errors={message: str(problem)}, form=form, status=400
@@ -118,7 +119,7 @@ def _after_action_post(
 
 @router.post("/loo/acties/{agreement_id}/controle")
 async def check(
-    agreement_id: int,
+    agreement_id: AgreementId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -152,7 +153,7 @@ async def check(
 
 @router.post("/loo/acties/{agreement_id}/uitkomst")
 async def close(
-    agreement_id: int,
+    agreement_id: AgreementId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),

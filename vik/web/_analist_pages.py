@@ -1,17 +1,17 @@
 """The analist's pages: the flag queue, dossiers, decisions, snoozes, outcomes, links and
-what a decider saw (the LOO cycle is in _loo_pages)."""
+what a decider saw (the LOO cycle is in _loo_pages and _action_pages)."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from vik.store.audit import record, subject_ref
-from vik.store.models import DecisionSnapshot, Flag, WebUser
+from vik.store.models import DecisionSnapshot, Dossier, Flag, Link, WebUser
 from vik.store.notices import record_notice
 from vik.store.outcomes import SignalRef, record_decision, record_outcome
 from vik.store.reviews import (
@@ -33,11 +33,18 @@ from vik.web._dossiers import (
     load_flag,
 )
 from vik.web._queue import FilterError, QueueFilters, filter_options, flag_queue
-from vik.web._security import NotFound, Viewer, analist, db_session
+from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
 from vik.web._templates import render
 from vik.web._visibility import RuleText, rule_of
+from vik.web.inputs import check_purpose
 
 router = APIRouter()
+
+# Ids in paths: whole numbers that a database row can have; anything else is not found.
+DossierId = Annotated[int, Path(ge=1, le=MAX_ID)]
+FlagId = Annotated[int, Path(ge=1, le=MAX_ID)]
+LinkId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SnapshotId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 MESSAGES = {
     "besluit": "Besluit vastgelegd.",
@@ -46,7 +53,7 @@ MESSAGES = {
     "koppeling": "Oordeel over de koppeling vastgelegd; het geldt vanaf de volgende nachtelijke run.",
     "uitkomst": "Uitkomst vastgelegd.",
 }
-# Why an analist opens a page with personal data, for the access log.
+# Why an analist opens what a decider saw, for the access log.
 PURPOSE_SNAPSHOT = "Besluit reconstrueren: wat zag de beslisser"
 
 
@@ -87,6 +94,20 @@ def queue_page(
         error, filters = str(problem), QueueFilters()
     queue = flag_queue(db, rules, viewer.department, filters, state.weights, state.today())
     rule_options, themes = filter_options(rules, viewer.department)
+    # The queue shows addresses and company names: a view of personal data.
+    record(
+        db,
+        actor=viewer.username,
+        action="signalen_bekeken",
+        object_type="signalenlijst",
+        details={
+            "afdeling": viewer.department,
+            "status": filters.status,
+            "pagina": queue.page,
+            "signalen": [row.flag.id for row in queue.rows],
+        },
+    )
+    db.commit()
     return render(
         request,
         "signalen.html",
@@ -138,13 +159,13 @@ def _load_dossier(request: Request, db: Session, viewer: Viewer, dossier_id: int
         db, state.rules.load(db), viewer.department, dossier_id, state.weights, state.today()
     )
     if view is None:
-        raise NotFound()
+        raise NotFound("dossier", dossier_id, exists=db.get(Dossier, dossier_id) is not None)
     return view
 
 
 @router.get("/dossiers/{dossier_id}")
 def dossier_page(
-    dossier_id: int,
+    dossier_id: DossierId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -165,7 +186,7 @@ def dossier_page(
 
 @router.post("/dossiers/{dossier_id}/persoonsgegevens")
 def person_details(
-    dossier_id: int,
+    dossier_id: DossierId,
     request: Request,
     doel: str = Form(""),
     viewer: Viewer = Depends(analist),
@@ -173,9 +194,10 @@ def person_details(
 ) -> Response:
     view = _load_dossier(request, db, viewer, dossier_id)
     if not view.is_person:
-        raise NotFound()
+        raise NotFound("dossier", dossier_id, exists=True)
     try:
         purpose = check_reason(doel, "doel")
+        check_purpose(purpose)
     except ReviewError as problem:
         return _dossier_response(
             request,
@@ -204,8 +226,8 @@ def person_details(
 
 @router.post("/dossiers/{dossier_id}/koppelingen/{link_id}")
 def link_judgement(
-    dossier_id: int,
-    link_id: int,
+    dossier_id: DossierId,
+    link_id: LinkId,
     request: Request,
     oordeel: str = Form(""),
     reden: str = Form(""),
@@ -215,7 +237,7 @@ def link_judgement(
     view = _load_dossier(request, db, viewer, dossier_id)
     link = link_in_dossier(view, link_id)
     if link is None:
-        raise NotFound()
+        raise NotFound("koppeling", link_id, exists=db.get(Link, link_id) is not None)
     try:
         judge_link(
             db, link, verdict=oordeel, reason=reden, by=viewer.username, dossier_id=dossier_id
@@ -231,21 +253,19 @@ def link_judgement(
             status=400,
         )
     db.commit()
-    return RedirectResponse(
-        f"/dossiers/{dossier_id}?melding=koppeling#koppelingen", status_code=303
-    )
+    return redirect(request, f"/dossiers/{dossier_id}?melding=koppeling#koppelingen")
 
 
 def _flag_or_404(request: Request, db: Session, viewer: Viewer, flag_id: int) -> Flag:
     flag = load_flag(db, _state(request).rules.load(db), viewer.department, flag_id)
     if flag is None:
-        raise NotFound()
+        raise NotFound("signaal", flag_id, exists=db.get(Flag, flag_id) is not None)
     return flag
 
 
 @router.get("/signalen/{flag_id}")
 def flag_page(
-    flag_id: int,
+    flag_id: FlagId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -253,7 +273,7 @@ def flag_page(
     flag = _flag_or_404(request, db, viewer, flag_id)
     dossier = find_dossier_of(db, flag)
     if dossier is not None:
-        return RedirectResponse(f"/dossiers/{dossier.id}#signaal-{flag.id}", status_code=303)
+        return redirect(request, f"/dossiers/{dossier.id}#signaal-{flag.id}")
     record(
         db,
         actor=viewer.username,
@@ -308,10 +328,8 @@ def _after_flag_post(
     if problem is None:
         db.commit()
         if dossier is not None:
-            return RedirectResponse(
-                f"/dossiers/{dossier.id}?melding={message}#signaal-{flag.id}", status_code=303
-            )
-        return RedirectResponse(f"/signalen/{flag.id}?melding={message}", status_code=303)
+            return redirect(request, f"/dossiers/{dossier.id}?melding={message}#signaal-{flag.id}")
+        return redirect(request, f"/signalen/{flag.id}?melding={message}")
     db.rollback()
     errors = {f"{message}-{flag.id}": str(problem)}
     form = {f"{key}-{flag.id}": value for key, value in form.items()}
@@ -323,7 +341,7 @@ def _after_flag_post(
 
 @router.post("/signalen/{flag_id}/besluit")
 def decide(
-    flag_id: int,
+    flag_id: FlagId,
     request: Request,
     besluit: str = Form(""),
     naar: str = Form(""),
@@ -372,7 +390,7 @@ def decide(
 
 @router.post("/signalen/{flag_id}/uitkomst")
 def outcome(
-    flag_id: int,
+    flag_id: FlagId,
     request: Request,
     uitkomst: str = Form(""),
     categorie: str = Form(""),
@@ -423,7 +441,7 @@ def outcome(
 
 @router.post("/signalen/{flag_id}/uitstel")
 def snooze(
-    flag_id: int,
+    flag_id: FlagId,
     request: Request,
     tot: str = Form(""),
     reden: str = Form(""),
@@ -452,7 +470,7 @@ def snooze(
 
 @router.post("/signalen/{flag_id}/informatieplicht")
 def inform(
-    flag_id: int,
+    flag_id: FlagId,
     request: Request,
     op: str = Form(""),
     hoe: str = Form(""),
@@ -501,7 +519,7 @@ def _parse_day(text: str) -> date | None:
 
 @router.get("/momentopnamen/{snapshot_id}")
 def snapshot_page(
-    snapshot_id: int,
+    snapshot_id: SnapshotId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -511,7 +529,7 @@ def snapshot_page(
     Of another department's decision nothing is shown (404, as if it did not exist)."""
     snapshot = db.get(DecisionSnapshot, snapshot_id)
     if snapshot is None or snapshot.department != viewer.department:
-        raise NotFound()
+        raise NotFound("momentopname", snapshot_id, exists=snapshot is not None)
     record(
         db,
         actor=viewer.username,

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
+from vik.errors import FilterError
 from vik.rules import load_rules
 from vik.store.audit import record
 from vik.store.followup_retention import followup_retention_status
 from vik.store.models import WebUser
 from vik.web import outcome_register as outcomes
 from vik.web._oversight import ACTIONS, access_log, purge_history, retention_status
+from vik.web._queue import parse_day
 from vik.web._register import rule_detail, rule_register
 from vik.web._security import NotFound, Viewer, compliance, db_session
 from vik.web._templates import render
 from vik.web.algoritmeregister import dumps, register_documents
 
 router = APIRouter()
+
+# A rule id as the rule files have them; anything else is not found (and not echoed).
+RuleId = Annotated[str, PathParam(max_length=64, pattern=r"^[a-z][a-z0-9-]*$")]
 
 
 def _state(request: Request) -> Any:
@@ -120,14 +126,14 @@ def outcomes_csv(
 
 @router.get("/register/{rule_id}/algoritmeregister.json")
 def register_json(
-    rule_id: str,
+    rule_id: RuleId,
     request: Request,
     viewer: Viewer = Depends(compliance),
     db: Session = Depends(db_session),
 ) -> Response:
     document = _documents(request).get(f"{rule_id}.json")
     if document is None:
-        raise NotFound()
+        raise NotFound("regel", rule_id)
     _download(db, viewer, rule_id)
     return Response(
         dumps(document),
@@ -138,7 +144,7 @@ def register_json(
 
 @router.get("/register/{rule_id}")
 def rule_page(
-    rule_id: str,
+    rule_id: RuleId,
     request: Request,
     viewer: Viewer = Depends(compliance),
     db: Session = Depends(db_session),
@@ -146,7 +152,7 @@ def rule_page(
     state = _state(request)
     detail = rule_detail(db, rule_id, state.config_dir, state.context, state.today())
     if detail is None:
-        raise NotFound()
+        raise NotFound("regel", rule_id)
     return render(request, "regel.html", {"detail": detail, "entry": detail.entry})
 
 
@@ -177,19 +183,29 @@ def access_page(
     error = None
     params = request.query_params
     try:
-        since = (
-            date.fromisoformat(params["vanaf"])
-            if params.get("vanaf")
-            else today - timedelta(days=6)
-        )
-        until = date.fromisoformat(params["tot"]) if params.get("tot") else today
-    except ValueError:
-        error = "Een datum is niet te lezen: gebruik jjjj-mm-dd, bijvoorbeeld 2026-11-01."
+        since = parse_day(params.get("vanaf"), "vanaf") or today - timedelta(days=6)
+        until = parse_day(params.get("tot"), "tot") or today
+    except FilterError as problem:
+        error = str(problem)
         since, until = today - timedelta(days=6), today
     action = params.get("actie") or None
     if action is not None and action not in ACTIONS:
         error, action = "Onbekende actie; kies er een uit de lijst.", None
     log = access_log(db, since, until, action, state.settings.unusual_views_per_day)
+    # The log shows purposes and reasons about people: reading it is logged too.
+    record(
+        db,
+        actor=viewer.username,
+        action="toegangslog_bekeken",
+        object_type="toegangslog",
+        details={
+            "vanaf": since.isoformat(),
+            "tot": until.isoformat(),
+            "actie": action,
+            "regels": len(log.entries),
+        },
+    )
+    db.commit()
     names = {u.username: u.display_name for u in db.exec(select(WebUser)).all()}
     return render(
         request,

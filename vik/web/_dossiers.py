@@ -192,22 +192,27 @@ def flag_views(
     return views
 
 
-def dossier_links(session: Session, dossier: Dossier, views: list[FlagView]) -> list[LinkView]:
-    """Links of the evidence records the rules read, and possible links to this entity."""
+def dossier_links(
+    session: Session, dossier: Dossier, views: list[FlagView], department: str | None
+) -> list[LinkView]:
+    """Links of the evidence records the rules read, and possible links to this entity;
+    only of records from sources the department's own rules' doelbinding covers (a
+    judgement steers the matcher for everyone, so no department judges another's data)."""
     this_type = ENTITY_TYPES.get(dossier.entity_type)
     wanted: dict[tuple[str, str], set[str]] = defaultdict(set)  # record → link entity types
     readable: set[tuple[str, str]] = set()  # (source, link entity type) some rule reads
     for view in views:
         if view.rule is None:
             continue
+        covered = view.rule.sources_for(department)
         for ref in view.rule.inputs:
             source = ref.split(".", 1)[0]
             for flag_type, link_type in ENTITY_TYPES.items():
-                if view.rule.reads_entity(source, flag_type):
+                if source in covered and view.rule.reads_entity(source, flag_type):
                     readable.add((source, link_type))
         for item in view.evidence:
             for flag_type, link_type in ENTITY_TYPES.items():
-                if view.rule.reads_entity(item.source, flag_type):
+                if item.source in covered and view.rule.reads_entity(item.source, flag_type):
                     wanted[(item.source, item.record_key)].add(link_type)
     links: list[Link] = []
     keys = list(wanted)
@@ -296,7 +301,7 @@ def load_dossier(
         flags=views,
         priority=priority,
         lines=lines,
-        links=dossier_links(session, dossier, views),
+        links=dossier_links(session, dossier, views, department),
         themes=sorted(set(themes.values())),
     )
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
 from vik.errors import InzageError, LookupRefusedError, NoRunError, PseudonymKeyError
@@ -25,10 +25,12 @@ from vik.lookup.subjects import (
     subject_of_ref,
 )
 from vik.store.models import InzageRequest
-from vik.web._security import NotFound, Viewer, compliance, db_session
+from vik.web._security import MAX_ID, NotFound, Viewer, compliance, db_session, redirect
 from vik.web._templates import render
 
 router = APIRouter()
+# Ids in paths: whole numbers that a database row can have; anything else is not found.
+RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _state(request: Request) -> Any:
@@ -130,7 +132,7 @@ def inzage_register(
         db.commit()
     except (InzageError, LookupRefusedError, NoRunError, PseudonymKeyError) as problem:
         return _list_page(request, db, form=form, error=str(problem), status=400)
-    return RedirectResponse(f"/inzage/{inzage.id}", status_code=303)
+    return redirect(request, f"/inzage/{inzage.id}")
 
 
 def _report(request: Request, db: Session, request_id: int) -> tuple[InzageRequest, InzageReport]:
@@ -156,7 +158,7 @@ def _report(request: Request, db: Session, request_id: int) -> tuple[InzageReque
 
 @router.get("/inzage/{request_id}")
 def inzage_page(
-    request_id: int,
+    request_id: RequestId,
     request: Request,
     viewer: Viewer = Depends(compliance),
     db: Session = Depends(db_session),
@@ -169,7 +171,7 @@ def inzage_page(
 
 @router.get("/inzage/{request_id}/rapport.pdf")
 def inzage_pdf(
-    request_id: int,
+    request_id: RequestId,
     request: Request,
     viewer: Viewer = Depends(compliance),
     db: Session = Depends(db_session),
@@ -190,7 +192,7 @@ def inzage_pdf(
 
 @router.get("/inzage/{request_id}/rapport.json")
 def inzage_json(
-    request_id: int,
+    request_id: RequestId,
     request: Request,
     viewer: Viewer = Depends(compliance),
     db: Session = Depends(db_session),

@@ -254,7 +254,17 @@ def agenda_xlsx(items: list[AgendaItem], upcoming: list[UpcomingAgenda], meta: A
     """The agenda as a spreadsheet: one row per signal the department passed on, then one
     per signal the LOO put on a coming meeting; a sheet says what it is and who made it."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # Text stays text: a reason or a BAG or KvK name that starts with "=" or looks like a
+    # URL must not become a formula or a working link (spreadsheet formula injection).
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     workbook.set_properties(
         {
             "title": "LOO-agenda",

@@ -18,10 +18,10 @@ agreements is in the access log.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from vik.errors import ReviewError
@@ -42,7 +42,7 @@ from vik.store.loo import (
 from vik.store.models import Dossier, LooAgendaItem, LooMeeting, WebUser
 from vik.web._loo import AgendaMeta, agenda_xlsx, loo_agenda, upcoming_agendas
 from vik.web._minutes import minutes_xlsx
-from vik.web._security import Forbidden, NotFound, Viewer, analist, db_session
+from vik.web._security import MAX_ID, Forbidden, NotFound, Viewer, analist, db_session, redirect
 from vik.web._templates import render
 
 router = APIRouter()
@@ -50,6 +50,11 @@ router = APIRouter()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Why these pages are opened, for the access log.
 PURPOSE = "LOO: voorbereiden, bespreken en afspraken volgen"
+# The purpose of viewing, printing or downloading the LOO agenda (exports carry a purpose).
+AGENDA_PURPOSE = "voorbereiding lokaal ondermijningsoverleg (LOO)"
+# Ids in paths: whole numbers that a database row can have; anything else is not found.
+MeetingId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MESSAGES = {
     "overleg": "Overleg gepland.",
     "agenda": "Dossier op de agenda gezet.",
@@ -141,6 +146,17 @@ def _loo_response(
     status: int = 200,
 ) -> Response:
     context = _loo_context(request, db, viewer)
+    return _loo_render(request, context, errors=errors, form=form, status=status)
+
+
+def _loo_render(
+    request: Request,
+    context: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
     return render(
         request,
         "loo.html",
@@ -154,13 +170,36 @@ def _loo_response(
     )
 
 
+def _audit_agenda(db: Session, viewer: Viewer, action: str, context: dict[str, Any]) -> None:
+    """The agenda shows and exports addresses and names: which dossiers and signals."""
+    items = [*context["items"], *context["inbox"]]
+    coming = [item for agenda in context["upcoming"] for item in agenda.items]
+    record(
+        db,
+        actor=viewer.username,
+        action=action,
+        object_type="loo_agenda",
+        purpose=AGENDA_PURPOSE,
+        details={
+            "afdeling": viewer.department,
+            "dossiers": sorted({i.dossier_id for i in items if i.dossier_id}),
+            "signalen": sorted(
+                {e.flag.id for i in items for e in i.flags}
+                | {s["flag_id"] for i in coming for s in i.signals}
+            ),
+            "agendapunten": [i.id for i in coming],
+        },
+    )
+    db.commit()
+
+
 @router.get("/loo")
 def loo_page(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
-    response = _loo_response(request, db, viewer)
-    audit_view(db, viewer, "loo_bekeken", "loo_agenda", None)
-    return response
+    context = _loo_context(request, db, viewer)
+    _audit_agenda(db, viewer, "loo_agenda_bekeken", context)
+    return _loo_render(request, context)
 
 
 @router.get("/loo/afdrukken")
@@ -168,9 +207,7 @@ def loo_print(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
     context = _loo_context(request, db, viewer)
-    audit_view(
-        db, viewer, "loo_agenda_afgedrukt", "loo_agenda", None, dossiers=len(context["items"])
-    )
+    _audit_agenda(db, viewer, "loo_agenda_afgedrukt", context)
     return render(
         request,
         "loo_afdrukken.html",
@@ -197,9 +234,7 @@ def loo_xlsx(
             department_names=_department_names(request),
         ),
     )
-    audit_view(
-        db, viewer, "loo_agenda_gedownload", "loo_agenda", None, dossiers=len(context["items"])
-    )
+    _audit_agenda(db, viewer, "loo_agenda_gedownload", context)
     return Response(
         content,
         media_type=XLSX,
@@ -237,7 +272,7 @@ async def plan(
             status=400,
         )
     db.commit()
-    return RedirectResponse(f"/loo/overleggen/{meeting.id}?melding=overleg", status_code=303)
+    return redirect(request, f"/loo/overleggen/{meeting.id}?melding=overleg")
 
 
 @router.post("/loo/agenderen")
@@ -257,7 +292,7 @@ async def put_on_agenda(
         db.rollback()
         return _loo_response(request, db, viewer, errors={"agenda": str(problem)}, status=400)
     db.commit()
-    return RedirectResponse(f"/loo/overleggen/{meeting.id}?melding=agenda", status_code=303)
+    return redirect(request, f"/loo/overleggen/{meeting.id}?melding=agenda")
 
 
 def _number(value: Any) -> int | None:
@@ -273,11 +308,11 @@ def _number(value: Any) -> int | None:
 def _meeting_or_404(
     request: Request, db: Session, viewer: Viewer, meeting_id: int | None
 ) -> LooMeeting:
-    meeting = db.get(LooMeeting, meeting_id or 0)
+    if meeting_id is None:
+        raise ReviewError("Kies een overleg.")
+    meeting = db.get(LooMeeting, meeting_id) if 1 <= meeting_id <= MAX_ID else None
     if meeting is None or not may_see_meeting(meeting, viewer.department, _secretariat(request)):
-        if meeting_id is None:
-            raise ReviewError("Kies een overleg.")
-        raise NotFound()
+        raise NotFound("loo_overleg", meeting_id, exists=meeting is not None)
     return meeting
 
 
@@ -315,7 +350,7 @@ def _meeting_response(
 
 @router.get("/loo/overleggen/{meeting_id}")
 def meeting_page(
-    meeting_id: int,
+    meeting_id: MeetingId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -327,7 +362,7 @@ def meeting_page(
 
 @router.get("/loo/overleggen/{meeting_id}/verslag")
 def minutes_print(
-    meeting_id: int,
+    meeting_id: MeetingId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -339,7 +374,7 @@ def minutes_print(
 
 @router.get("/loo/overleggen/{meeting_id}/verslag.xlsx")
 def minutes_download(
-    meeting_id: int,
+    meeting_id: MeetingId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -367,7 +402,7 @@ def minutes_download(
 def _item_or_404(db: Session, meeting: LooMeeting, item_id: int) -> LooAgendaItem:
     item = db.get(LooAgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
-        raise NotFound()
+        raise NotFound("loo_agendapunt", item_id, exists=item is not None)
     return item
 
 
@@ -383,9 +418,7 @@ def _after_meeting_post(
 ) -> Response:
     if problem is None:
         db.commit()
-        return RedirectResponse(
-            f"/loo/overleggen/{meeting.id}?melding={message}#{key}", status_code=303
-        )
+        return redirect(request, f"/loo/overleggen/{meeting.id}?melding={message}#{key}")
     db.rollback()
     return _meeting_response(
         request, db, viewer, meeting, errors={key: str(problem)}, form={key: form}, status=400
@@ -394,8 +427,8 @@ def _after_meeting_post(
 
 @router.post("/loo/overleggen/{meeting_id}/punten/{item_id}/bespreking")
 async def discussion(
-    meeting_id: int,
-    item_id: int,
+    meeting_id: MeetingId,
+    item_id: ItemId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -417,8 +450,8 @@ async def discussion(
 
 @router.post("/loo/overleggen/{meeting_id}/punten/{item_id}/afspraken")
 async def agreement(
-    meeting_id: int,
-    item_id: int,
+    meeting_id: MeetingId,
+    item_id: ItemId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -452,7 +485,7 @@ async def agreement(
 
 @router.post("/loo/overleggen/{meeting_id}/gehouden")
 async def held(
-    meeting_id: int,
+    meeting_id: MeetingId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),

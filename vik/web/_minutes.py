@@ -32,7 +32,16 @@ def minutes_xlsx(
     meeting = view.meeting
     name = lambda d: department_names.get(d, d)  # noqa: E731
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # Text stays text (spreadsheet formula injection): see vik.web._loo.agenda_xlsx.
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     workbook.set_properties(
         {
             "title": f"Verslag LOO {meeting.held_on:%d-%m-%Y}",

@@ -37,6 +37,11 @@ STATUSES = {
     "alle": "Alle signalen",
 }
 PAGE_SIZE = 200
+# Dates a user types are read within these bounds: 0001-01-01 or 9999-12-31 would
+# overflow the date arithmetic, and no signal or log entry is that old or that new.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+MAX_FILTER = 100  # characters in a rule or theme filter
 
 
 @dataclass(frozen=True)
@@ -57,25 +62,35 @@ class QueueFilters:
             page = max(1, int(params.get("pagina") or 1))
         except ValueError:
             page = 1
+        rule, theme = params.get("regel") or "", params.get("thema") or ""
+        if len(rule) > MAX_FILTER or len(theme) > MAX_FILTER:
+            raise FilterError("Een regel of thema is te lang; kies er een uit de lijst.")
         return cls(
-            rule=params.get("regel") or "",
-            theme=params.get("thema") or "",
+            rule=rule,
+            theme=theme,
             status=status,
-            since=_date(params.get("vanaf"), "vanaf"),
-            until=_date(params.get("tot"), "tot"),
-            page=page,
+            since=parse_day(params.get("vanaf"), "vanaf"),
+            until=parse_day(params.get("tot"), "tot"),
+            page=min(page, 10**6),
         )
 
 
-def _date(text: str | None, name: str) -> date | None:
+def parse_day(text: str | None, name: str) -> date | None:
+    """A date typed in a filter (jjjj-mm-dd), within EARLIEST and LATEST, or a FilterError."""
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise FilterError(
             f"De datum bij '{name}' is niet te lezen: gebruik jjjj-mm-dd, bijvoorbeeld 2026-11-01."
         ) from None
+    if not EARLIEST <= day <= LATEST:
+        raise FilterError(
+            f"De datum bij '{name}' ligt buiten {EARLIEST.year}–{LATEST.year}; "
+            "kies een datum in die jaren."
+        )
+    return day
 
 
 @dataclass

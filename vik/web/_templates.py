@@ -168,6 +168,8 @@ def render(
         "csrf_token": viewer.csrf_token if viewer else "",
         "navigation": NAVIGATION.get(viewer.role, []) if viewer else [],
         "current_path": request.url.path,
+        "root": request.scope.get("root_path", ""),
+        "stale": getattr(request.state, "stale", None),
         "melding": None,
         **(context or {}),
     }

@@ -23,7 +23,7 @@ from sqlalchemy import and_, false, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from vik.resolve.links import ENTITY_KEYS
+from vik.connectors.schemas import ENTITIES
 from vik.store.models import Flag, RuleVersion
 
 
@@ -84,10 +84,24 @@ class RuleText:
 
     def reads_entity(self, source: str, entity_type: str) -> bool:
         """Does this rule read the link of `source` records to this kind of entity?"""
-        return f"{source}.{ENTITY_KEYS.get(entity_type, '')}" in self.inputs
+        entity = next((e for e in ENTITIES.values() if e.type == entity_type), None)
+        return entity is not None and f"{source}.{entity.key}" in self.inputs
 
     def reads_source(self, source: str) -> bool:
         return any(ref.split(".", 1)[0] == source for ref in self.inputs)
+
+    def sources_for(self, department: str | None) -> frozenset[str]:
+        """The sources whose records this rule lets `department` see: those its
+        doelbinding covers (``gegevenscategorieen``) for a department it names. A
+        betrokkenheid rule covers many sources, but tells each department only of its
+        own matter: there only that matter's source counts."""
+        if not department or department not in self.ontvangers:
+            return frozenset()
+        if self.kind == "betrokkenheid":
+            matter = (self.data.get("matters") or {}).get(department)
+            source = matter.get("source") if isinstance(matter, dict) else None
+            return frozenset([source]) if source else frozenset()
+        return frozenset(self.doelbinding.get("gegevenscategorieen") or {})
 
 
 def parse_rule_text(rule_id: str, version: int, content_hash: str, text: str) -> RuleText:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from vik.connectors.schemas import SOURCES
 from vik.rules import LoadedRule
 from vik.rules.model import Rule, Status
 
@@ -69,20 +70,17 @@ LAWS = {
     "BWBR0040940": "Uitvoeringswet Algemene verordening gegevensbescherming",
     "BWBR0011468": "Wet kenbaarheid publiekrechtelijke beperkingen onroerende zaken",
 }
-SOURCES = {
-    "brp": "Basisregistratie Personen (BRP)",
-    "bag": "Basisregistratie Adressen en Gebouwen (BAG)",
-    "kvk": "Handelsregister (KvK)",
-    "belastingen": "Gemeentelijke belastingen en WOZ",
-    "vergunningen": "Vergunningenregistratie van de gemeente",
-    "handhaving": "Handhavingszaken van de gemeente",
-    "meldingen": "Meldingen openbare orde en veiligheid",
-}
-SOURCE_LINKS = {
-    "brp": "https://www.rvig.nl/basisregistratie-personen",
-    "bag": "https://www.kadaster.nl/zakelijk/registraties/basisregistraties/bag",
-    "kvk": "https://www.kvk.nl/over-het-handelsregister/",
-}
+
+
+def _source_name(source: str) -> str:
+    """The public name of a source from the source registry (the id if it has none)."""
+    schema = SOURCES.get(source)
+    return schema.public_name if schema and schema.public_name else source
+
+
+def _source_link(source: str) -> str:
+    schema = SOURCES.get(source)
+    return schema.public_link if schema else ""
 
 
 def _clip(text: str, limit: int) -> str:
@@ -215,9 +213,7 @@ def register_document(
         if part
     )
     categories = d.gegevenscategorieen or {}
-    source_data = " ".join(
-        f"{SOURCES.get(source, source)}: {text}" for source, text in categories.items()
-    )
+    source_data = " ".join(f"{_source_name(source)}: {text}" for source, text in categories.items())
     method = [
         "Regelgebaseerd algoritme, niet zelflerend: een openbare regel (YAML) die elke nacht "
         "op de gekoppelde registraties van de gemeente wordt toegepast.",
@@ -291,8 +287,7 @@ def register_document(
         "impacttoetsen_grouping": impact,
         "source_data": _clip(source_data, LIMITS["source_data"]),
         "source_data_grouping": [
-            {"title": SOURCES.get(source, source), "link": SOURCE_LINKS.get(source, "")}
-            for source in categories
+            {"title": _source_name(source), "link": _source_link(source)} for source in categories
         ],
         "methods_and_models": _clip(" ".join(method), LIMITS["methods_and_models"]),
         "provider": "Intern ontwikkeld (VIK, open source)",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,16 +26,22 @@ from sqlmodel import Session, col, select
 
 from vik.errors import LoginError, UserError
 from vik.store.audit import record
+from vik.store.demo import require_demo
 from vik.store.models import WebSession, WebUser, utcnow
+from vik.web._throttle import (
+    LoginLimits,
+    account_failed,
+    account_wait,
+    device_failed,
+    known_device,
+)
+from vik.web.inputs import MAX_PASSWORD, check_password
 
 ROLES = {
     "analist": "Analist",
     "compliance": "Compliance (functionaris gegevensbescherming)",
     "beheer": "Functioneel beheer",
 }
-MIN_PASSWORD = 10
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 
 # argon2id with the library's current defaults (RFC 9106 low-memory profile).
@@ -45,20 +51,15 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("geen-echt-wachtwoord")
 
 
-GENERIC_LOGIN_FAILURE = "Onbekende gebruikersnaam of onjuist wachtwoord."
+GENERIC_LOGIN_FAILURE = (
+    "Onbekende gebruikersnaam of onjuist wachtwoord. Na een aantal mislukte pogingen moet "
+    "u steeds langer wachten voor u het opnieuw kunt proberen."
+)
 
 
-def hash_password(password: str) -> str:
-    check_password(password)
+def hash_password(password: str, username: str | None = None) -> str:
+    check_password(password, username)
     return _hasher.hash(password)
-
-
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise UserError(
-            f"Het wachtwoord is te kort: gebruik minstens {MIN_PASSWORD} tekens "
-            "(een zin van een paar woorden werkt goed)."
-        )
 
 
 def check_account(
@@ -122,6 +123,7 @@ def add_user(
     *,
     departments: Collection[str] | None = None,
     actor: str,
+    demo: bool = False,
 ) -> WebUser:
     """A new account; an existing username is an error (use set_password or ensure_user)."""
     check_account(username, role, department, display_name, departments)
@@ -135,7 +137,7 @@ def add_user(
         display_name=display_name.strip(),
         role=role,
         department=department or None,
-        password_hash=hash_password(password),
+        password_hash=_demo_hash(password) if demo else hash_password(password, username),
     )
     session.add(user)
     session.flush()
@@ -161,7 +163,11 @@ def ensure_user(
     departments: Collection[str] | None = None,
     actor: str = "vik demo",
 ) -> WebUser:
-    """Create the account, or bring an existing one to these values (idempotent; the demo)."""
+    """Create the account, or bring an existing one to these values (idempotent; the demo).
+
+    Only in the demo's own database (vik.store.demo): it re-enables the account and
+    resets it to a published password."""
+    require_demo(session)
     user = get_user(session, username)
     if user is None:
         return add_user(
@@ -173,6 +179,7 @@ def ensure_user(
             display_name,
             departments=departments,
             actor=actor,
+            demo=True,
         )
     check_account(username, role, department, display_name, departments)
     changed = (user.role, user.department, user.display_name, user.active) != (
@@ -188,7 +195,7 @@ def ensure_user(
         True,
     )
     if not _verify(user.password_hash, password):
-        user.password_hash = hash_password(password)
+        user.password_hash = _demo_hash(password)
         user.password_changed_at = utcnow()
         _end_sessions(session, user)
         changed = True
@@ -207,7 +214,7 @@ def ensure_user(
 
 def set_password(session: Session, username: str, password: str, *, actor: str) -> WebUser:
     user = require_user(session, username)
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, username)
     user.password_changed_at = utcnow()
     user.failed_logins = 0
     user.locked_until = None
@@ -246,31 +253,38 @@ def set_active(session: Session, username: str, active: bool, *, actor: str) -> 
 
 
 def authenticate(
-    session: Session, username: str, password: str, now: datetime | None = None
+    session: Session,
+    username: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    device: str | None = None,
+    limits: LoginLimits | None = None,
 ) -> WebUser:
     """The account for these credentials, or a LoginError with a Dutch message.
 
-    Five wrong passwords in a row lock the account for 15 minutes. Unknown names and
-    wrong passwords get the same message, so the form does not reveal who has an account."""
+    Unknown names, wrong passwords and accounts in a sign-in delay (vik.web._throttle)
+    get the same message after the same hashing work, so the form does not reveal who
+    has an account. `device` is the browser's device cookie: a browser that signed in to
+    this account before is not held back by failures elsewhere."""
     now = now or utcnow()
+    limits = limits or LoginLimits()
     user = get_user(session, username.strip().lower())
-    if user is None:
-        _verify(_DUMMY_HASH, password)
-        record(session, actor="onbekend", action="aanmelden_mislukt")
+    if user is None or len(password) > MAX_PASSWORD:
+        _verify(_DUMMY_HASH, password[:MAX_PASSWORD])
+        record(session, actor=user.username if user else "onbekend", action="aanmelden_mislukt")
         raise LoginError(GENERIC_LOGIN_FAILURE)
-    if user.locked_until is not None and user.locked_until > now:
-        record(session, actor=user.username, action="aanmelden_geblokkeerd")
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginError(
-            f"Te veel mislukte pogingen. Probeer het over {minutes} minuten opnieuw, of vraag "
-            "functioneel beheer het wachtwoord opnieuw in te stellen."
-        )
+    known = known_device(session, user, device)
+    if known is None and account_wait(user, now):
+        _verify(_DUMMY_HASH, password)
+        record(session, actor=user.username, action="aanmelden_vertraagd")
+        raise LoginError(GENERIC_LOGIN_FAILURE)
     if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        session.add(user)
+        if known is not None:
+            device_failed(session, known, limits)
+        else:
+            account_failed(user, now, limits)
+            session.add(user)
         record(session, actor=user.username, action="aanmelden_mislukt")
         raise LoginError(GENERIC_LOGIN_FAILURE)
     if not user.active:
@@ -280,12 +294,22 @@ def authenticate(
         )
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    if known is not None:
+        known.failures, known.last_used_at = 0, now
+        session.add(known)
+    else:
+        user.failed_logins = 0
+        user.locked_until = None
     user.last_login_at = now
     session.add(user)
     record(session, actor=user.username, action="aangemeld")
     return user
+
+
+def _demo_hash(password: str) -> str:
+    # The demo's passwords are published (name + "-demo") and contain the name; they
+    # exist only in the demo's own database (ensure_user checks), so no strength check.
+    return _hasher.hash(password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
