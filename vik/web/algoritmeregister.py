@@ -165,9 +165,12 @@ def register_document(
     human = (
         "Elk signaal wordt beoordeeld door een analist van een ontvangende afdeling ("
         + (", ".join(recipients) or "geen ontvangers vastgelegd")
-        + "). Die neemt een besluit (in behandeling, doorzetten naar het LOO, DTO/RIEC of een "
-        "andere afdeling, of geen actie), altijd met een reden en op naam; zonder zo'n besluit "
-        "gebeurt er niets met een persoon of adres. De analist ziet bij elk signaal de uitleg, "
+        + "). Elke afdeling neemt haar eigen besluit (in behandeling, doorzetten naar het LOO, "
+        "DTO/RIEC of een andere afdeling, of geen actie), altijd met een reden en op naam; "
+        "zonder zo'n besluit gebeurt er niets met een persoon of adres. Wat de beslisser zag, "
+        "wordt bij elk besluit onveranderlijk vastgelegd; een besluit 'geen actie' komt terug "
+        "als de situatie verslechtert. Het LOO legt afspraken vast met een uitvoerende afdeling "
+        "en een termijn, en elke actie wordt afgesloten met een uitkomst. De analist ziet bij elk signaal de uitleg, "
         "de berekende waarden, de bronrecords en de zekerheid van de koppelingen, en kan een "
         "twijfelachtige koppeling afwijzen; dat oordeel geldt vanaf de volgende nacht. "
         "Persoonsgegevens worden alleen getoond na het opgeven van een doel en dat staat in het "
@@ -178,8 +181,11 @@ def register_document(
         for part in (
             "Risico op onterechte signalen: de regel wordt getoetst met voorbeelden die bij "
             "elke wijziging draaien, en de functionaris gegevensbescherming volgt per regel "
-            "hoe vaak een signaal tot doorzetten leidt en hoe de signalen over de wijken "
-            "verdeeld zijn tegenover de woningen, zodat een regel die op één buurt landt opvalt.",
+            "hoe vaak een signaal tot doorzetten leidt, hoe vaak het volgens de vastgelegde "
+            "uitkomsten klopte (precisie met betrouwbaarheidsinterval, per versie, wijk en "
+            "kwartaal; openbaar in het uitkomstenregister naast dit register) en hoe de "
+            "signalen over de wijken verdeeld zijn tegenover de woningen, zodat een regel die "
+            "op één buurt landt opvalt.",
             "Discriminatie: gegevens over herkomst, nationaliteit, geslacht en dergelijke kan "
             "een regel niet lezen; een regel leest alleen de velden die hij vooraf opgeeft.",
             f"Bewaartermijn: {d.bewaartermijn} vanaf "
