@@ -58,3 +58,11 @@ def test_a_wrong_configuration_says_which_key_and_what_to_fix(tmp_path, change, 
         load_followup(config, load_departments(config))
     assert str(path) in str(error.value)
     assert message in str(error.value)
+
+
+def test_without_the_file_the_defaults_apply(tmp_path):
+    followup = load_followup(tmp_path)
+    assert followup.loo.secretariaat == "ondermijning"
+    assert "integrale_controle" in followup.acties
+    assert followup.categories("adreskwaliteit") == list(followup.uitkomstcategorieen["overig"])
+    assert followup.bewaartermijnen.loo_overleg == "P2Y"

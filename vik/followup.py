@@ -32,6 +32,17 @@ CONFIG_FILE = "opvolging.yaml"
 # The action that records its date, the departments that took part and the findings.
 INTEGRALE_CONTROLE = "integrale_controle"
 DEFAULT_THEME = "overig"
+# What applies without config/opvolging.yaml (the shipped file says the same, and more).
+DEFAULT_ACTIONS = {
+    "adresonderzoek": "Adresonderzoek (Wet BRP)",
+    INTEGRALE_CONTROLE: "Integrale controle",
+    "bestuurlijke_rapportage": "Bestuurlijke rapportage",
+    "bibob_toets": "Bibob-toets",
+    "last_onder_dwangsom": "Last onder dwangsom",
+    "informatie_riec": "Informatie delen met het RIEC",
+    "geen_actie": "Geen actie",
+}
+DEFAULT_CATEGORIES = ("overtreding vastgesteld", "vergunning geweigerd", "aangifte gedaan")
 _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -82,7 +93,8 @@ class Loo(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     secretariaat: Code = Field(
-        description="De afdeling die het LOO voorbereidt, agendeert en het verslag legt."
+        default="ondermijning",
+        description="De afdeling die het LOO voorbereidt, agendeert en het verslag legt.",
     )
 
 
@@ -91,9 +103,13 @@ class Terms(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    loo_overleg: str = Field(description="Overleg met agenda en afspraken, vanaf het overleg.")
-    uitkomst: str = Field(description="Uitkomst als telling, vanaf de datum van de uitkomst.")
-    momentopname: str = Field(description="Wat de beslisser zag, vanaf het besluit.")
+    loo_overleg: str = Field(
+        default="P2Y", description="Overleg met agenda en afspraken, vanaf het overleg."
+    )
+    uitkomst: str = Field(
+        default="P5Y", description="Uitkomst als telling, vanaf de datum van de uitkomst."
+    )
+    momentopname: str = Field(default="P2Y", description="Wat de beslisser zag, vanaf het besluit.")
 
     @field_validator("loo_overleg", "uitkomst", "momentopname")
     @classmethod
@@ -106,10 +122,12 @@ class FollowUp(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    loo: Loo
-    acties: dict[Code, Label] = Field(min_length=1)
-    uitkomstcategorieen: dict[Code, list[Label]] = Field(min_length=1)
-    bewaartermijnen: Terms
+    loo: Loo = Field(default_factory=Loo)
+    acties: dict[Code, Label] = Field(default_factory=lambda: dict(DEFAULT_ACTIONS), min_length=1)
+    uitkomstcategorieen: dict[Code, list[Label]] = Field(
+        default_factory=lambda: {DEFAULT_THEME: list(DEFAULT_CATEGORIES)}, min_length=1
+    )
+    bewaartermijnen: Terms = Field(default_factory=Terms)
     openbaar_min_per_wijk: int = Field(default=5, ge=1)
 
     @field_validator("acties")
@@ -140,8 +158,11 @@ class FollowUp(BaseModel):
 
 
 def load_followup(config_dir: Path, departments: Collection[str] | None = None) -> FollowUp:
-    """Read and check config/opvolging.yaml; the secretariat must be a known department."""
+    """Read and check config/opvolging.yaml (without it: the defaults above); a configured
+    secretariat must be a known department."""
     path = config_dir / CONFIG_FILE
+    if not path.exists():
+        return FollowUp()
     followup = load_model(FollowUp, path)
     if departments is not None and followup.loo.secretariaat not in departments:
         raise ConfigError(
