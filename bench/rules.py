@@ -9,16 +9,34 @@ whose resolved frames are written as Parquet to ``<keep>/resolved-<addresses>``
 again, after a change to vik/connectors or vik/resolve). The measurement runs
 in a fresh subprocess: it reads the resolved frames, loads config/rules and
 calls ``evaluate_rules`` ``--repeat`` times. Reported: wall time of every
-evaluation and of each rule in it, hits, and the process's peak resident set
+evaluation (and the CPU time of all its threads, which a busy machine disturbs
+less) and of each rule in it, hits, and the process's peak resident set
 size (ru_maxrss: Python, the libraries and the resolved frames included), next
 to the resident size before evaluation started.
+
+``--dump DIR`` writes what the last evaluation decided (every hit with its
+values, explanation and evidence; every onbeslist outcome; the per-rule counts)
+to DIR; ``--compare DIR`` then says whether it is identical to an earlier dump.
+That is how a change to vik/rules is checked to leave behaviour unchanged:
+
+    .venv/bin/python bench/rules.py --addresses 50000 --keep var/bench --dump var/bench/before
+    (change the engine)
+    .venv/bin/python bench/rules.py --addresses 50000 --keep var/bench --dump var/bench/after \
+        --compare var/bench/before
+
+``--baseline CHECKOUT`` measures an earlier checkout of VIK (for instance
+``git worktree add ../vik-main main``) and this one in turn, ``--rounds``
+times, each in a fresh process on the same frames, and prints the ratios: on a
+busy machine only such interleaved ratios mean anything.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,9 +60,15 @@ def _current_mib() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def _in_subprocess(*args: str) -> dict:
+def _in_subprocess(*args: str, code: Path | None = None) -> dict:
+    """Run a worker in a fresh process; with code, that checkout's vik instead of this one."""
+    env = {**os.environ, "PYTHONPATH": str(code)} if code else None
     done = subprocess.run(
-        [sys.executable, str(HERE), "_worker", *args], capture_output=True, text=True, check=False
+        [sys.executable, str(HERE), "_worker", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     if done.returncode != 0:
         raise SystemExit(f"worker {args} failed:\n{done.stderr[-4000:]}")
@@ -64,23 +88,48 @@ def _prepare_worker(extracts: str, out: str) -> dict:
     return {"seconds": round(time.perf_counter() - started, 1), "peak_mib": round(_peak_mib())}
 
 
-def _evaluate_worker(resolved: str, repeat: str) -> dict:
+def _blanked(frames: dict, pl) -> dict:  # type: ignore[no-untyped-def]
+    """The frames with values emptied on purpose, so that the rules meet unknown values
+    (onbeslist) and records tied to no address (unlinked): every 50th floor area, every
+    77th gebruiksdoel, every 33rd BRP start date, every 40th address link of brp, kvk,
+    meldingen and vergunningen."""
+    blanks = {
+        "bag": {"oppervlakte": 50, "gebruiksdoel": 77},
+        "brp": {"nummeraanduiding_id": 40, "datum_aanvang_adreshouding": 33},
+        "kvk": {"nummeraanduiding_id": 40},
+        "meldingen": {"nummeraanduiding_id": 40},
+        "vergunningen": {"nummeraanduiding_id": 40},
+    }
+    row = pl.int_range(pl.len())
+    return {
+        name: frame.with_columns(
+            pl.when(row % every == 0).then(None).otherwise(pl.col(column)).alias(column)
+            for column, every in blanks.get(name, {}).items()
+        )
+        for name, frame in frames.items()
+    }
+
+
+def _evaluate_worker(resolved: str, repeat: str, dump: str = "", blank: str = "") -> dict:
     import polars as pl
 
     from vik.rules import evaluate_rules, load_context, load_rules
 
     frames = {p.stem: pl.read_parquet(p) for p in sorted(Path(resolved).glob("*.parquet"))}
+    if blank:
+        frames = _blanked(frames, pl)
     context = load_context(CONFIG)
     rules = load_rules(CONFIG / "rules", context)
     before = _current_mib()
     runs = []
     for _ in range(int(repeat)):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         evaluation = evaluate_rules(rules, frames, PEILDATUM, context)
         seconds = time.perf_counter() - started
         runs.append(
             {
                 "seconds": round(seconds, 2),
+                "cpu_seconds": round(time.process_time() - cpu, 2),
                 "rules": {
                     o.rule_id: {
                         "seconds": round(o.seconds, 2),
@@ -92,6 +141,8 @@ def _evaluate_worker(resolved: str, repeat: str) -> dict:
                 },
             }
         )
+    if dump:
+        _dump(evaluation, Path(dump))
     return {
         "rows": {name: frame.height for name, frame in frames.items()},
         "rss_before_mib": round(before),
@@ -100,13 +151,57 @@ def _evaluate_worker(resolved: str, repeat: str) -> dict:
     }
 
 
+def _dump(evaluation, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    evaluation.hits().sort("rule_id", "entity_type", "entity_key", "department").write_parquet(
+        folder / "hits.parquet"
+    )
+    evaluation.undecided().sort("rule_id", "entity_type", "entity_key").write_parquet(
+        folder / "undecided.parquet"
+    )
+    counts = [{k: v for k, v in o.counts().items() if k != "seconds"} for o in evaluation.outcomes]
+    (folder / "outcomes.json").write_text(json.dumps(counts, indent=1, sort_keys=True))
+
+
+def _compare(before: Path, after: Path) -> list[str]:
+    """What differs between two dumps (empty: identical)."""
+    import polars as pl
+    from polars.testing import assert_frame_equal
+
+    differences = []
+    for name in ("hits.parquet", "undecided.parquet"):
+        try:
+            assert_frame_equal(pl.read_parquet(before / name), pl.read_parquet(after / name))
+        except AssertionError as error:
+            differences.append(f"{name}: {error}")
+    if (before / "outcomes.json").read_text() != (after / "outcomes.json").read_text():
+        differences.append("outcomes.json differs")
+    return differences
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--addresses", type=int, default=500_000)
     parser.add_argument("--keep", type=Path, help="folder for extracts and resolved frames")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--refresh", action="store_true", help="ingest and resolve again")
+    parser.add_argument("--dump", type=Path, help="write the last evaluation's decisions here")
+    parser.add_argument("--compare", type=Path, help="a dump to compare --dump with")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of the code before a change (e.g. a git worktree of main): it and "
+        "this checkout are measured in turn, --rounds times, and the ratio is printed",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds with --baseline")
+    parser.add_argument(
+        "--blank",
+        action="store_true",
+        help="empty some values first, so that rules meet onbeslist and unlinked records",
+    )
     args = parser.parse_args(argv)
+    if args.compare and not args.dump:
+        parser.error("--compare needs --dump")
 
     with tempfile.TemporaryDirectory(prefix="vik-bench-") as scratch:
         keep = args.keep or Path(scratch)
@@ -121,11 +216,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.refresh or not (resolved / "brp.parquet").is_file():
             prepared = _in_subprocess("prepare", str(extracts), str(resolved))
             print(f"ingest + resolve (once): {prepared['seconds']} s", flush=True)
-        figures = _in_subprocess("evaluate", str(resolved), str(args.repeat))
+        dump = str(args.dump.resolve()) if args.dump else ""
+        if args.baseline:
+            _before_and_after(args, resolved, dump)
+            figures = {}
+        else:
+            blank = "blank" if args.blank else ""
+            figures = _in_subprocess("evaluate", str(resolved), str(args.repeat), dump, blank)
+    if args.baseline:
+        return _compared(args)
 
     print(f"addresses={args.addresses} rows: {figures['rows']}")
     for number, run in enumerate(figures["runs"], 1):
-        print(f"evaluation {number}: {run['seconds']:.1f} s")
+        print(f"evaluation {number}: {run['seconds']:.1f} s ({run['cpu_seconds']:.1f} s CPU)")
     print(f"{'rule':<26} {'seconds':>8} {'hits':>8} {'onbeslist':>10}")
     for rule_id, rule in figures["runs"][-1]["rules"].items():
         state = "" if rule["ran"] else "  (niet gedraaid)"
@@ -135,7 +238,50 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"RSS before evaluation {figures['rss_before_mib']:,} MiB")
     print(f"peak RSS              {figures['peak_mib']:,} MiB")
-    return 0
+    return _compared(args)
+
+
+def _compared(args: argparse.Namespace) -> int:
+    if not args.compare:
+        return 0
+    differences = _compare(args.compare, args.dump)
+    print("\n".join(differences) or f"identical to {args.compare}")
+    return 1 if differences else 0
+
+
+def _before_and_after(args: argparse.Namespace, resolved: Path, dump: str) -> None:
+    """Before (the baseline checkout) and after (this one) in turn, on the same frames, so
+    that a busy machine slows both alike; medians and fastest runs side by side."""
+    figures: dict[str, list[dict]] = {"before": [], "after": []}
+    blank = "blank" if args.blank else ""
+    for number in range(1, args.rounds + 1):
+        for label, code in (("before", args.baseline.resolve()), ("after", None)):
+            last = number == args.rounds and label == "after"
+            worker = ("evaluate", str(resolved), str(args.repeat), dump if last else "", blank)
+            figures[label].append(_in_subprocess(*worker, code=code))
+            found = figures[label][-1]["runs"]
+            wall = ", ".join(f"{run['seconds']:.1f}" for run in found)
+            cpu = ", ".join(f"{run['cpu_seconds']:.1f}" for run in found)
+            print(f"round {number} {label:<6}: {wall} s ({cpu} s CPU)", flush=True)
+    runs = {label: [run for f in found for run in f["runs"]] for label, found in figures.items()}
+    print(f"\n{'':<26} {'before':>8} {'after':>8} {'ratio':>6}")
+    for name, measure, summary in (
+        ("wall, median (s)", "seconds", statistics.median),
+        ("wall, fastest (s)", "seconds", min),
+        ("CPU, median (s)", "cpu_seconds", statistics.median),
+        ("CPU, least (s)", "cpu_seconds", min),
+    ):
+        before, after = (summary([run[measure] for run in runs[x]]) for x in ("before", "after"))
+        print(f"{name:<26} {before:>8.2f} {after:>8.2f} {after / before:>6.2f}")
+    peak = {label: max(f["peak_mib"] for f in found) for label, found in figures.items()}
+    print(
+        f"{'peak RSS (MiB)':<26} {peak['before']:>8,} {peak['after']:>8,} "
+        f"{peak['after'] / peak['before']:>6.2f}"
+    )
+    print("fastest per rule (s):")
+    for rule_id in runs["after"][-1]["rules"]:
+        before, after = (min(run["rules"][rule_id]["seconds"] for run in runs[x]) for x in runs)
+        print(f"  {rule_id:<24} {before:>8.2f} {after:>8.2f}")
 
 
 def worker(argv: list[str]) -> None:

@@ -10,7 +10,14 @@ import polars as pl
 import pytest
 import yaml
 
-from vik.rules import evaluate_rule, evaluate_rules, load_context, load_rule, load_rules
+from vik.rules import (
+    compile_rule,
+    evaluate_rule,
+    evaluate_rules,
+    load_context,
+    load_rule,
+    load_rules,
+)
 from vik.rules.engine import project
 from vik.rules.fixtures import fixture_frames
 
@@ -59,7 +66,7 @@ def bag_frame(rows: list[tuple[str, float | None]]) -> pl.DataFrame:
 
 def test_rule_sees_only_its_declared_inputs(overbewoning, context):
     frames = {"brp": brp_frame([("A", "W", None)]), "bag": bag_frame([("A", 50.0)])}
-    projected = project(overbewoning.rule, frames, context)
+    projected = project(compile_rule(overbewoning.rule, context, PEILDATUM), frames)
     assert "geslachtsnaam" not in projected["brp"].columns
     assert "bsn_pseudoniem" not in projected["brp"].columns
     assert set(projected["brp"].columns) == {

@@ -267,3 +267,11 @@ def test_json_schema_forbids_unknown_keys():
     from vik.cli.rules import rule_json_schema
 
     assert rule_json_schema()["additionalProperties"] is False
+
+
+def test_loaded_rule_survives_pickling(context):
+    """A process-based task runner sends rules to its workers pickled."""
+    import pickle
+
+    loaded = load_rule(CONFIG / "rules" / "overbewoning.yaml", context)
+    assert pickle.loads(pickle.dumps(loaded)) == loaded

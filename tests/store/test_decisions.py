@@ -206,8 +206,8 @@ def test_new_evidence_records_reopen_too(engine):
         )
 
 
-def test_the_migration_carries_decisions_over_to_the_reviewers_department(database_url):
-    engine = connect(database_url)
+def test_the_migration_carries_decisions_over_to_the_reviewers_department(empty_database_url):
+    engine = connect(empty_database_url)
     migrate(engine, "0002")
     with engine.begin() as connection:
         for username, department in (("a.hh", "handhaving"), ("a.bz", "burgerzaken")):

@@ -374,3 +374,25 @@ def test_follow_up_retention_and_the_outcome_that_outlives_its_flag(engine):
             {"LOO-overleggen": 1, "momentopnamen": 1},
             {"uitkomsten": 1},
         ]
+
+
+def test_retention_outside_a_night_also_deletes_the_follow_up(engine):
+    """`vik purge` and the purge after a failed night: the follow-up's terms hold too."""
+    from vik.flags.priority import PriorityWeights
+    from vik.store.retention import purge_outside_night
+
+    cycle(engine)
+    with session_scope(engine) as session:
+        counts = purge_outside_night(
+            session,
+            date(2033, 1, 1),
+            PriorityWeights(),
+            "vik purge",
+            followup_terms=FOLLOWUP.bewaartermijnen,
+        )
+    assert counts == {
+        "overbewoning": 1,
+        "LOO-overleggen": 1,
+        "uitkomsten": 1,
+        "momentopnamen": 1,
+    }

@@ -10,6 +10,7 @@ import typer
 
 from vik.cli.output import user_errors
 from vik.errors import LookupRefusedError
+from vik.files import private_file
 from vik.settings import Settings
 
 export_app = typer.Typer(
@@ -42,11 +43,10 @@ def record_export(
     """An export of personal data leaves an audit entry with user and purpose."""
     from vik.cli.lookup import operating_system_user
     from vik.store.audit import record
-    from vik.store.db import connect, migrate, session_scope
+    from vik.store.db import open_current, session_scope
     from vik.web.users import get_user
 
-    engine = connect(db or settings.resolved_database_url())
-    migrate(engine)
+    engine = open_current(db or settings.resolved_database_url())
     with session_scope(engine) as session:
         name = gebruiker or operating_system_user()
         account = get_user(session, name)
@@ -121,7 +121,8 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_csv(frame: pl.DataFrame, out: Path) -> None:
-    spreadsheet_safe(frame).write_csv(out)
+    # personal data: readable by this user only; text stays text in a spreadsheet
+    spreadsheet_safe(frame).write_csv(private_file(out))
 
 
 def _from_extracts(extracts: Path, settings: Settings):  # type: ignore[no-untyped-def]
@@ -136,12 +137,11 @@ def links_frame(extracts: Path | None, db: str | None, settings: Settings) -> pl
         _, resolved = _from_extracts(extracts, settings)
         links = resolved.links
     else:
-        from vik.store.db import connect, migrate, session_scope
+        from vik.store.db import open_current, session_scope
         from vik.store.links import load_links
         from vik.store.runs import require_last_good_run
 
-        engine = connect(db or settings.resolved_database_url())
-        migrate(engine)
+        engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             require_last_good_run(session)
             links = load_links(session)
@@ -163,12 +163,11 @@ def flags_frame(
         rules = load_rules(settings.config_dir / "rules", context)
         hits = evaluate_rules(rules, resolved.frames, as_of or date.today(), context).hits()
     else:
-        from vik.store.db import connect, migrate, session_scope
+        from vik.store.db import open_current, session_scope
         from vik.store.queries import open_flags_with_evidence
         from vik.store.runs import require_last_good_run
 
-        engine = connect(db or settings.resolved_database_url())
-        migrate(engine)
+        engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             require_last_good_run(session)
             hits = open_flags_with_evidence(session)
@@ -203,7 +202,6 @@ def links(
     purpose = check_purpose(doel)
     settings = Settings()
     frame = links_frame(extracts, db, settings)
-    write_csv(frame, out)
     record_export(
         db,
         settings,
@@ -212,6 +210,7 @@ def links(
         gebruiker=gebruiker,
         details={"rijen": frame.height, "bron": "extracten" if extracts else "laatste run"},
     )
+    write_csv(frame, out)
     typer.echo(f"{frame.height} koppelingen geschreven naar {out}")
 
 
@@ -236,7 +235,6 @@ def flags(
     peildatum = date.fromisoformat(as_of) if as_of else None
     settings = Settings()
     frame = flags_frame(extracts, db, peildatum, settings)
-    write_csv(frame, out)
     record_export(
         db,
         settings,
@@ -245,6 +243,7 @@ def flags(
         gebruiker=gebruiker,
         details={"rijen": frame.height, "bron": "extracten" if extracts else "laatste run"},
     )
+    write_csv(frame, out)
     typer.echo(f"{frame.height} signalen geschreven naar {out}")
 
 
@@ -306,7 +305,7 @@ def _write_outcome_register(
     from sqlalchemy.engine import make_url
 
     from vik.followup import load_followup
-    from vik.store.db import connect, migrate, normalise_url, session_scope
+    from vik.store.db import normalise_url, open_current, session_scope
     from vik.web.outcome_register import outcome_register, register_csv, register_json
 
     followup = load_followup(settings.config_dir)
@@ -317,8 +316,7 @@ def _write_outcome_register(
             f"Geen database ({parsed.database}): het uitkomstenregister is overgeslagen; geef --db."
         )
         return
-    engine = connect(url)
-    migrate(engine)
+    engine = open_current(url)
     with session_scope(engine) as session:
         register = outcome_register(
             session,

@@ -104,19 +104,23 @@ def _read_feedback(db: str | None) -> tuple[dict | None, str]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from vik.store.db import connect, normalise_url, session_scope
+    from vik.errors import StoreError
+    from vik.store.db import normalise_url, open_current, session_scope
     from vik.store.feedback import rule_feedback
 
     url = normalise_url(db or Settings().resolved_database_url())
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
         return None, f"er is nog geen database ({parsed.database}); geef --db."
-    engine = connect(url)
+    try:
+        engine = open_current(url)
+    except StoreError as error:  # missing, empty or behind: the message says what to do
+        return None, str(error)
     try:
         with session_scope(engine) as session:
             return rule_feedback(session), ""
     except SQLAlchemyError:
-        return None, "de database is niet te lezen of nog niet bijgewerkt (vik db upgrade)."
+        return None, "de database is niet te lezen."
     finally:
         engine.dispose()
 
@@ -218,11 +222,10 @@ def dry_run(
     candidate = load_rule(file, context)
     active = load_rules(settings.config_dir / "rules", context).by_id(candidate.id)
     if extracts is None:
-        from vik.store.db import connect, migrate, session_scope
+        from vik.store.db import open_current, session_scope
         from vik.store.runs import require_last_good_run
 
-        engine = connect(db or settings.resolved_database_url())
-        migrate(engine)
+        engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             extracts = Path(require_last_good_run(session).extracts_dir)
     peildatum = date.fromisoformat(as_of) if as_of else date.today()

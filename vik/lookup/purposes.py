@@ -27,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 from vik.configfiles import parse_model, read_yaml
 from vik.connectors.schemas import SOURCES
 from vik.errors import ConfigError, LookupRefusedError
-from vik.rules.loader import UNREADABLE, Context, is_profiling, source_fields
+from vik.rules.context import UNREADABLE, Context, source_fields
+from vik.rules.loader import is_profiling
 from vik.rules.model import Entity, FieldRef, Identifier, ProfilingException, Text
 
 CONFIG_FILE = "purposes.yaml"

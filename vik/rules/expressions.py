@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -78,7 +78,8 @@ def constant(value: Any) -> Typed:
     raise RuleSchemaError(f"waarde {value!r} wordt niet ondersteund")
 
 
-def _expr(typed: Typed) -> pl.Expr:
+def as_expr(typed: Typed) -> pl.Expr:
+    """The polars expression of a compiled value (a literal for a constant)."""
     if typed.expr is not None:
         return typed.expr
     if typed.kind == "values":
@@ -143,7 +144,7 @@ class _Compiler:
         typed = self.node(node)
         if typed.kind != "bool":
             raise self.error(f"'{ast.unparse(node)}' is geen ja/nee-uitdrukking")
-        return _expr(typed)
+        return as_expr(typed)
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Typed:
         if isinstance(node.op, ast.Not):
@@ -154,7 +155,7 @@ class _Compiler:
                 raise self.error("alleen getallen kunnen negatief zijn")
             if operand.is_constant:
                 return constant(-operand.constant)
-            return Typed(-_expr(operand), "number")
+            return Typed(-as_expr(operand), "number")
         raise self.error(f"'{ast.unparse(node)}' is in regels niet toegestaan")
 
     def _BinOp(self, node: ast.BinOp) -> Typed:
@@ -172,7 +173,7 @@ class _Compiler:
             raise self.error(f"rekenteken in '{ast.unparse(node)}' is niet toegestaan")
         if left.is_constant and right.is_constant:
             return constant(operation(left.constant, right.constant))
-        return Typed(operation(_expr(left), _expr(right)), "number")
+        return Typed(operation(as_expr(left), as_expr(right)), "number")
 
     def _Compare(self, node: ast.Compare) -> Typed:
         parts = []
@@ -191,9 +192,9 @@ class _Compiler:
             if right.kind == "values":
                 if left.kind in ("list", "values"):
                     raise self.error("gebruik contains_any(lijst, [...]) voor een lijst")
-                result = _expr(left).is_in(right.constant)
+                result = as_expr(left).is_in(right.constant)
             elif right.kind == "list" and left.is_constant:
-                result = _expr(right).list.contains(left.constant)
+                result = as_expr(right).list.contains(left.constant)
             else:
                 raise self.error(f"rechts van 'in' hoort een lijst: '{ast.unparse(node)}'")
             return ~result if isinstance(op, ast.NotIn) else result
@@ -209,7 +210,7 @@ class _Compiler:
             literal = left if left.is_constant else right
             if not ISO_DATE.match(str(literal.constant)):
                 raise self.error(f"'{literal.constant}' is geen datum (jjjj-mm-dd)")
-        a, b = _expr(left), _expr(right)
+        a, b = as_expr(left), as_expr(right)
         operations = {
             ast.Eq: a == b,
             ast.NotEq: a != b,
@@ -226,7 +227,7 @@ class _Compiler:
             raise self.error(f"onbekende functie '{ast.unparse(node.func)}'; beschikbaar: {known}")
         if node.keywords:
             raise self.error("functies krijgen geen benoemde argumenten")
-        kinds, function = FUNCTIONS[node.func.id]
+        kinds, implementation = FUNCTIONS[node.func.id]
         args = [self.node(arg) for arg in node.args]
         if len(args) != len(kinds):
             raise self.error(f"{node.func.id} verwacht {len(kinds)} argument(en)")
@@ -236,7 +237,7 @@ class _Compiler:
                     f"{node.func.id}: '{ast.unparse(source)}' is {_KIND_NL[arg.kind]}, "
                     f"verwacht {' of '.join(_KIND_NL[k] for k in expected.split('|'))}"
                 )
-        return function(self.scope, *args)
+        return implementation(self.scope, *args)
 
 
 _KIND_NL = {
@@ -249,8 +250,34 @@ _KIND_NL = {
 }
 
 
+# name -> (argument kinds, implementation); documented in docs/rules.md (a test checks).
+FUNCTIONS: dict[str, tuple[tuple[str, ...], Callable[..., Typed]]] = {}
+
+F = TypeVar("F", bound=Callable[..., Typed])
+
+
+def function(name: str, *kinds: str) -> Callable[[F], F]:
+    """Register an expression function under its name in rule text.
+
+    ``kinds`` are the kinds of its arguments ("number|text" accepts either); the
+    implementation gets the scope (for the peildatum) and the compiled arguments,
+    and returns a ``Typed``:
+
+    >>> @function("afgerond", "number")
+    ... def afgerond(scope: Scope, value: Typed) -> Typed:
+    ...     return Typed(as_expr(value).round(0), "number")
+    """
+
+    def register(implementation: F) -> F:
+        FUNCTIONS[name] = (kinds, implementation)
+        return implementation
+
+    return register
+
+
+@function("is_empty", "number|text|date|list")
 def _is_empty(scope: Scope, x: Typed) -> Typed:
-    e = _expr(x)
+    e = as_expr(x)
     if x.kind == "list":
         return Typed(e.is_null() | (e.list.len() == 0), "bool")
     if x.kind == "text":
@@ -258,14 +285,17 @@ def _is_empty(scope: Scope, x: Typed) -> Typed:
     return Typed(e.is_null(), "bool")
 
 
+@function("contains", "list", "text|number")
 def _contains(scope: Scope, values: Typed, item: Typed) -> Typed:
-    return Typed(_expr(values).list.contains(_expr(item)), "bool")
+    return Typed(as_expr(values).list.contains(as_expr(item)), "bool")
 
 
+@function("contains_any", "list", "values")
 def _contains_any(scope: Scope, values: Typed, options: Typed) -> Typed:
-    return Typed(_expr(values).list.eval(pl.element().is_in(options.constant)).list.any(), "bool")
+    return Typed(as_expr(values).list.eval(pl.element().is_in(options.constant)).list.any(), "bool")
 
 
+@function("starts_with_any", "list|text", "values")
 def _starts_with_any(scope: Scope, values: Typed, prefixes: Typed) -> Typed:
     def test(element: pl.Expr) -> pl.Expr:
         result = pl.lit(False)
@@ -273,22 +303,24 @@ def _starts_with_any(scope: Scope, values: Typed, prefixes: Typed) -> Typed:
             result = result | element.str.starts_with(str(prefix))
         return result
 
-    e = _expr(values)
+    e = as_expr(values)
     if values.kind == "list":
         return Typed(e.list.eval(test(pl.element())).list.any(), "bool")
     return Typed(test(e), "bool")
 
 
 def _window(start: date, end: date, value: Typed) -> pl.Expr:
-    e = _expr(value)
+    e = as_expr(value)
     return (e > start.isoformat()) & (e <= end.isoformat())
 
 
+@function("within_days", "date", "number")
 def _within_days(scope: Scope, value: Typed, days: Typed) -> Typed:
     start = scope.peildatum - timedelta(days=int(_constant_number(days, "within_days")))
     return Typed(_window(start, scope.peildatum, value), "bool")
 
 
+@function("within_months", "date", "number")
 def _within_months(scope: Scope, value: Typed, months: Typed) -> Typed:
     start = months_before(scope.peildatum, int(_constant_number(months, "within_months")))
     return Typed(_window(start, scope.peildatum, value), "bool")
@@ -300,45 +332,34 @@ def _constant_number(value: Typed, function: str) -> float:
     return value.constant
 
 
+@function("is_current", "date", "date")
 def _is_current(scope: Scope, start: Typed, end: Typed) -> Typed:
     peil = scope.peildatum.isoformat()
-    s, e = _expr(start), _expr(end)
+    s, e = as_expr(start), as_expr(end)
     return Typed((s <= peil) & (e.is_null() | (e > peil)), "bool")
 
 
+@function("length", "list|values")
 def _length(scope: Scope, values: Typed) -> Typed:
-    e = _expr(values)
+    e = as_expr(values)
     if values.kind == "values":
         return constant(len(values.constant))
     return Typed(e.list.len().cast(pl.Int64), "number")
 
 
 def _as_date(value: Typed) -> pl.Expr:
-    return _expr(value).str.to_date("%Y-%m-%d", strict=False)
+    return as_expr(value).str.to_date("%Y-%m-%d", strict=False)
 
 
+@function("days_between", "date", "date")
 def _days_between(scope: Scope, first: Typed, second: Typed) -> Typed:
     return Typed((_as_date(second) - _as_date(first)).dt.total_days(), "number")
 
 
+@function("year", "date")
 def _year(scope: Scope, value: Typed) -> Typed:
-    year = _expr(value).str.slice(0, 4).cast(pl.Int64, strict=False)
+    year = as_expr(value).str.slice(0, 4).cast(pl.Int64, strict=False)
     return Typed(pl.when(year > 0).then(year), "number")
-
-
-# name → (argument kinds, implementation); documented in docs/rules.md.
-FUNCTIONS: dict[str, tuple[tuple[str, ...], Callable[..., Typed]]] = {
-    "is_empty": (("number|text|date|list",), _is_empty),
-    "contains": (("list", "text|number"), _contains),
-    "contains_any": (("list", "values"), _contains_any),
-    "starts_with_any": (("list|text", "values"), _starts_with_any),
-    "within_days": (("date", "number"), _within_days),
-    "within_months": (("date", "number"), _within_months),
-    "is_current": (("date", "date"), _is_current),
-    "length": (("list|values",), _length),
-    "days_between": (("date", "date"), _days_between),
-    "year": (("date",), _year),
-}
 
 
 def compile_expression(text: str, scope: Scope, where: str) -> Typed:

@@ -17,9 +17,10 @@ from datetime import date
 import polars as pl
 
 from vik.errors import RuleSchemaError
-from vik.rules.engine import evaluate_rule
-from vik.rules.loader import Context, LoadedRule, source_fields
+from vik.rules.context import Context, source_fields
+from vik.rules.loader import LoadedRule
 from vik.rules.model import Fixture
+from vik.rules.runner import evaluate_rule
 
 _SPECIAL = ("repeat", "record_key")
 
@@ -38,7 +39,7 @@ def _value(value: object, kind: str) -> object:
     if kind == "list":
         if isinstance(value, str):
             return [item.strip() for item in value.split(";") if item.strip()]
-        return [str(item) for item in value]  # type: ignore[union-attr]
+        return [str(item) for item in value]  # type: ignore[attr-defined]
     if kind == "date":
         return value.isoformat() if isinstance(value, date) else str(value)
     if kind == "number":

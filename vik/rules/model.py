@@ -14,18 +14,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StringConstraints,
+    TypeAdapter,
+    create_model,
     field_validator,
     model_validator,
 )
+from pydantic_core import core_schema
+
+from vik.rules.aggregations import AGGREGATIONS, Aggregation, Reads
+from vik.rules.kinds import RULE_KINDS
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 FieldRef = Annotated[str, StringConstraints(pattern=r"^[a-z]+\.[a-z_0-9]+$")]
@@ -182,31 +192,20 @@ class ProfilingException(Strict):
 
 
 class Measure(Strict):
-    """Something counted or looked up per entity; exactly one of the aggregations is set."""
+    """Something counted or looked up per entity: exactly one aggregation, an optional filter.
 
-    count: Identifier | None = Field(default=None, description="Aantal records van deze bron.")
-    count_distinct: FieldRef | None = Field(
-        default=None, description="Aantal verschillende waarden."
-    )
-    distinct: FieldRef | None = Field(
-        default=None, description="De verschillende waarden, als lijst."
-    )
-    min: FieldRef | None = None
-    max: FieldRef | None = None
-    sum: FieldRef | None = None
-    value: FieldRef | None = Field(
-        default=None,
-        description="De waarde van de entiteit (bv. bag.oppervlakte); onbekend als records "
-        "verschillende waarden geven.",
-    )
-    where: str | None = Field(default=None, description="Alleen records waarvoor dit waar is.")
-    unknown: str | None = Field(
-        default=None, description="Reden bij 'onbeslist' als deze waarde ontbreekt."
-    )
+    The aggregation keys (count, sum, value, ...) are the registered aggregations
+    of vik/rules/aggregations.py: rule files are validated against
+    ``measure_model()``, this class plus one optional key per aggregation, built
+    from the registry as it is when the file is read."""
+
+    if TYPE_CHECKING:  # the fields of measure_model(), for type checkers
+        where: str | None
+        unknown: str | None
 
     @model_validator(mode="after")
     def _one_aggregation(self) -> Measure:
-        set_ = [name for name in AGGREGATIONS if getattr(self, name) is not None]
+        set_ = [name for name in AGGREGATIONS if getattr(self, name, None) is not None]
         if len(set_) != 1:
             raise ValueError(
                 "geef precies één van: "
@@ -217,18 +216,98 @@ class Measure(Strict):
 
     @property
     def aggregation(self) -> str:
-        return next(name for name in AGGREGATIONS if getattr(self, name) is not None)
+        return next(name for name in AGGREGATIONS if getattr(self, name, None) is not None)
 
     @property
     def target(self) -> str:
-        return getattr(self, self.aggregation)
+        target: str = getattr(self, self.aggregation)
+        return target
 
     @property
     def source(self) -> str:
         return self.target.split(".", 1)[0]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its class is built from the registry, so pickle rebuilds it from there too.
+        return (_measure_from, (self.model_dump(exclude_defaults=True),))
 
-AGGREGATIONS = ("count", "count_distinct", "distinct", "min", "max", "sum", "value")
+
+def _measure_from(data: dict[str, Any]) -> Measure:
+    return measure_model().model_validate(data)
+
+
+def measure_model() -> type[Measure]:
+    """The schema of a measure: one optional key per registered aggregation, then where/unknown."""
+    return _measure_model(tuple(AGGREGATIONS.values()))
+
+
+@lru_cache(maxsize=8)
+def _measure_model(aggregations: tuple[Aggregation, ...]) -> type[Measure]:
+    fields: dict[str, Any] = {
+        a.name: (
+            (Identifier if a.reads is Reads.SOURCE else FieldRef) | None,
+            Field(default=None, description=a.description),
+        )
+        for a in aggregations
+    }
+    fields["where"] = (
+        str | None,
+        Field(default=None, description="Alleen records waarvoor dit waar is."),
+    )
+    fields["unknown"] = (
+        str | None,
+        Field(default=None, description="Reden bij 'onbeslist' als deze waarde ontbreekt."),
+    )
+    return create_model(  # type: ignore[no-any-return, call-overload]
+        "Measure",
+        __base__=Measure,
+        __doc__="Something counted or looked up per entity; exactly one of the aggregations is set.",
+        __module__=__name__,
+        **fields,
+    )
+
+
+class _Registered:
+    """Validate (and document) a value against a registry as it is when a file is read, so
+    that a kind or aggregation registered after this module was imported is known."""
+
+    def __init__(self, registry: Mapping[str, object]):
+        self.registry = registry
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def validate(value: Any) -> Any:
+            return _one_of(tuple(self.registry)).validate_python(value)
+
+        return core_schema.no_info_plain_validator_function(validate)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return {"enum": list(self.registry), "type": "string"}
+
+
+@lru_cache(maxsize=8)
+def _one_of(names: tuple[str, ...]) -> TypeAdapter[Any]:
+    # A Literal, so that an unknown value gets pydantic's own message (and our Dutch one).
+    return TypeAdapter(Literal[names])  # type: ignore[valid-type, arg-type]
+
+
+class _RegisteredMeasure:
+    """A measure validated against ``measure_model()`` when the file is read."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        def validate(value: Any) -> Measure:
+            if isinstance(value, Measure):
+                return value
+            return measure_model().model_validate(value)
+
+        return core_schema.no_info_plain_validator_function(
+            validate, json_schema_input_schema=handler.generate_schema(measure_model())
+        )
 
 
 class Matter(Strict):
@@ -265,12 +344,14 @@ class Rule(Strict):
     title: Text
     description: Text
     theme: Identifier
-    kind: Literal["signaal", "betrokkenheid"] = "signaal"
+    kind: Annotated[str, _Registered(RULE_KINDS)] = "signaal"
     entity: Entity | list[Entity]
     severity: Severity
     inputs: list[FieldRef] = Field(min_length=1)
     params: dict[Identifier, ParamValue] = Field(default_factory=dict)
-    measures: dict[Identifier, Measure] = Field(default_factory=dict)
+    measures: dict[Identifier, Annotated[Measure, _RegisteredMeasure()]] = Field(
+        default_factory=dict
+    )
     condition: str | None = None
     matters: dict[Identifier, Matter] = Field(
         default_factory=dict, description="Betrokkenheid: open zaken per afdeling."
@@ -288,18 +369,7 @@ class Rule(Strict):
 
     @model_validator(mode="after")
     def _shape_per_kind(self) -> Rule:
-        if self.kind == "signaal":
-            if not self.measures or not self.condition:
-                raise ValueError("een signaalregel heeft measures en een condition")
-            if self.matters:
-                raise ValueError("matters horen alleen bij een betrokkenheidsregel")
-        else:
-            if len(self.matters) < 2:
-                raise ValueError(
-                    "een betrokkenheidsregel noemt ten minste twee afdelingen onder matters"
-                )
-            if self.measures or self.condition:
-                raise ValueError("een betrokkenheidsregel heeft geen measures of condition")
+        RULE_KINDS[self.kind].check_shape(self)
         if self.status is Status.PROEF and self.proef is None:
             raise ValueError(
                 "een regel met status proef noemt onder proef de pilotafdelingen en het "

@@ -10,7 +10,7 @@ version and hash, the measure values, the explanation, each evidence record refe
 with its extract date and link confidence, and the decision itself (department,
 decision, target, reason, reviewer, time). Its ``content_hash`` is the SHA-256 of the
 canonical JSON of that content (sorted keys, no spaces, UTF-8), so anyone can recompute
-it; the database refuses to UPDATE a snapshot (trigger, migration 0005_case).
+it; the database refuses to UPDATE a snapshot (trigger, migration 0006_case).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ to the department of the reviewer's account (web_user.department); a reviewer wi
 one keeps the flag's own department (betrokkenheid) or none. flag.decision, shared by
 every department, goes.
 
-Revision ID: 0005_case
-Revises: 0004_web
+Revision ID: 0006_case
+Revises: 0005_ops
 Create Date: 2026-12-05 09:00:00.000000
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_case"
-down_revision = "0004_web"
+revision = "0006_case"
+down_revision = "0005_ops"
 branch_labels = None
 depends_on = None
 
