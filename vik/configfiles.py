@@ -40,6 +40,14 @@ _MESSAGES = {
     "string_too_short": "mag niet leeg zijn",
 }
 
+# Bounds of a number: pydantic's error type → (its context key, the Dutch words).
+_BOUNDS = {
+    "less_than_equal": ("le", "ten hoogste"),
+    "less_than": ("lt", "kleiner dan"),
+    "greater_than_equal": ("ge", "ten minste"),
+    "greater_than": ("gt", "groter dan"),
+}
+
 
 def describe_validation_error(error: ValidationError, where: str) -> str:
     lines = []
@@ -53,6 +61,10 @@ def describe_validation_error(error: ValidationError, where: str) -> str:
         elif kind == "literal_error":
             expected = item.get("ctx", {}).get("expected", "")
             text = f"moet een van deze waarden zijn: {expected} (gekregen: {item.get('input')!r})"
+        elif kind in _BOUNDS:
+            bound, word = _BOUNDS[kind]
+            limit = item.get("ctx", {}).get(bound)
+            text = f"moet {word} {limit} zijn (gekregen: {item.get('input')!r})"
         elif kind == "value_error":
             text = str(item.get("ctx", {}).get("error", item["msg"]))
         else:
