@@ -49,6 +49,7 @@ from vik.errors import RunLockedError, StoreError, VikError
 from vik.files import private_dir
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
 from vik.flags.priority import PriorityWeights, load_weights
+from vik.followup import FollowUp, load_followup
 from vik.home import prepare_run, require_configuration
 from vik.lookup.projection import discard_staged, publish_projection, stage_projection
 from vik.lookup.purposes import Purposes, load_purposes
@@ -69,9 +70,11 @@ from vik.settings import Settings
 from vik.store.db import connect, normalise_url, open_current, session_scope
 from vik.store.dossiers import count_dossiers, open_flags_frame, refresh_dossiers
 from vik.store.flags import count_open_flags, persist_evaluation, record_rules
+from vik.store.followup_retention import purge_followup
 from vik.store.links import load_judgements, sync_links
 from vik.store.lock import DEFAULT_MAX_AGE, RunLockHandle, run_lock
 from vik.store.models import Run, RunStatus, utcnow
+from vik.store.reopen import reopen_flags
 from vik.store.reports import write_metrics, write_report
 from vik.store.retention import purge, purge_leftovers, purge_outside_night
 from vik.store.runs import fail_run, last_good_source_counts, record_failed_start, start_run
@@ -191,6 +194,8 @@ def persist_step(
     record_rules(session, run, rules, evaluation)
     dates = {name: source.extract_date for name, source in extracts.items()}
     flag_counts = persist_evaluation(session, run, evaluation, rules, dates)
+    # A "geen actie" that got worse tonight is back in that department's queue.
+    flag_counts["opnieuw_te_beoordelen"] = reopen_flags(session, run, rules)
     link_counts = sync_links(session, resolved.links, run.id)
     dossiers = _refresh_dossiers(session, run, weights, resolved)
     return {"flags": flag_counts, "links": link_counts, "dossiers": dossiers}
@@ -211,11 +216,13 @@ def purge_step(
     run: Run,
     weights: PriorityWeights,
     resolved: Resolved,
+    followup: FollowUp,
     lookup: LookupSettings | None = None,
 ) -> dict:
     """Flags past their term per rule, then what only served them (ended snoozes,
-    judgements on records no longer delivered) and, past their own terms, the counts of
-    deleted flags and the inzage requests: counts, keyed by rule id or kind."""
+    judgements on records no longer delivered), past their own terms the counts of
+    deleted flags and the inzage requests, and LOO meetings, outcomes and decision
+    snapshots: counts, keyed by rule id or kind."""
     lookup = lookup or LookupSettings()
     purged = purge(session, run.peildatum, actor=ACTOR)
     if purged:  # dossiers of purged flags go with them
@@ -227,7 +234,8 @@ def purge_step(
         purged_flag_term=lookup.inzage.bewaartermijn_verwijderd,
         inzage_request_term=lookup.inzage.bewaartermijn_verzoek,
     )
-    return {**purged, **leftovers}
+    follow_up = purge_followup(session, run.peildatum, followup.bewaartermijnen, actor=ACTOR)
+    return {**purged, **leftovers, **follow_up}
 
 
 def ingest_and_resolve(
@@ -370,12 +378,13 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
         context = load_context(config.config_dir)
         rules = load_rules(config.config_dir / "rules", context)
         weights = load_weights(config.config_dir)
+        followup = load_followup(config.config_dir, context.departments)
         purposes = load_purposes(config.config_dir, context)
         lookup = load_lookup_settings(config.config_dir)
         resolve_settings = load_resolve_settings(config.config_dir)
     except VikError as error:
         raise _cannot_begin(config, error) from error
-    night = _Night(config, engine, steps, weights, purposes, lookup, resolve_settings)
+    night = _Night(config, engine, steps, weights, purposes, lookup, resolve_settings, followup)
     try:
         with run_lock(
             engine, label=f"peildatum {config.peildatum.isoformat()}", max_age=config.lock_max_age
@@ -400,9 +409,10 @@ class _Night:
         purposes: Purposes,
         lookup: LookupSettings,
         resolve_settings: ResolveSettings,
+        followup: FollowUp,
     ) -> None:
         self.config, self.engine, self.steps, self.weights = config, engine, steps, weights
-        self.purposes, self.lookup = purposes, lookup
+        self.purposes, self.lookup, self.followup = purposes, lookup, followup
         self.resolve_settings = resolve_settings
         self.timings: dict[str, float] = {}
         self.held_back: dict[str, str] = {}
@@ -535,7 +545,14 @@ class _Night:
                 )
                 step = "purge"
                 purged = self._timed(
-                    "purge", purge_step, session, run, weights, resolved, self.lookup
+                    "purge",
+                    purge_step,
+                    session,
+                    run,
+                    weights,
+                    resolved,
+                    self.followup,
+                    self.lookup,
                 )
                 # What the report counts is what the database holds after the purge.
                 stored["flags"]["open"] = count_open_flags(session)
@@ -619,6 +636,7 @@ class _Night:
                     ACTOR,
                     purged_flag_term=self.lookup.inzage.bewaartermijn_verwijderd,
                     inzage_request_term=self.lookup.inzage.bewaartermijn_verzoek,
+                    followup_terms=self.followup.bewaartermijnen,
                 )
                 run = session.get(Run, run_id)
                 if run is not None:

@@ -82,7 +82,13 @@ def test_flag_that_no_longer_holds_becomes_vervallen_and_keeps_its_reviews(datab
     with session_scope(engine) as session:
         flag = session.exec(select(Flag)).one()
         session.add(
-            Review(flag_id=flag.id, decision="in_behandeling", reason="onderzoek", reviewer="A")
+            Review(
+                flag_id=flag.id,
+                department="burgerzaken",
+                decision="in_behandeling",
+                reason="onderzoek",
+                reviewer="A",
+            )
         )
     counts = night(engine, rules, 11, date(2026, 11, 2))
     assert counts["vervallen"] == 1 and counts["open"] == 0

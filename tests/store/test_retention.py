@@ -52,7 +52,6 @@ def _flag(
         first_seen_on=last_seen,
         last_seen_on=last_seen,
         decided_on=decided,
-        decision="geen_actie" if decided else None,
         bewaartermijn=term,
         bewaartermijn_aanvang=start,
     )
@@ -74,7 +73,15 @@ def test_purge_deletes_what_is_past_its_term_and_audits_counts_only(database_url
         session.add_all(flags)
         session.flush()
         session.add(FlagEvidence(flag_id=flags[0].id, source="meldingen", record_key="M-1"))
-        session.add(Review(flag_id=flags[0].id, decision="geen_actie", reason="x", reviewer="r"))
+        session.add(
+            Review(
+                flag_id=flags[0].id,
+                department="handhaving",
+                decision="geen_actie",
+                reason="x",
+                reviewer="r",
+            )
+        )
         record(session, actor="x", action="eerder")
 
     with session_scope(engine) as session:  # nothing is due yet
@@ -125,6 +132,7 @@ def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(data
                     until=date(2026, 10, 1),
                     reason="eigenaar gesproken",
                     by="a",
+                    department="handhaving",
                 ),
                 # ended, but the flag is still there (the history of that flag): stays
                 Snooze(
@@ -134,6 +142,7 @@ def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(data
                     until=date(2026, 10, 1),
                     reason="huisbezoek gepland",
                     by="a",
+                    department="handhaving",
                 ),
                 # running: stays
                 Snooze(
@@ -143,6 +152,7 @@ def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(data
                     until=date(2027, 1, 1),
                     reason="wacht op besluit",
                     by="a",
+                    department="handhaving",
                 ),
                 Link(
                     source="vergunningen",
@@ -160,6 +170,7 @@ def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(data
                     verdict="is",
                     reason="zelfde persoon",
                     by="a",
+                    department="handhaving",
                 ),
                 LinkJudgement(
                     source="vergunningen",
@@ -169,6 +180,7 @@ def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(data
                     verdict="is_niet",
                     reason="naamgenoot",
                     by="a",
+                    department="handhaving",
                 ),
             ]
         )

@@ -110,7 +110,8 @@ def sign_out(page: Any) -> None:
 
 
 def take_screenshots(base_url: str, browser: Any, out_dir: Path) -> list[Path]:
-    """docs/screenshots: the queue and the top dossier (an analist), the rule register."""
+    """docs/screenshots: the queue and the top dossier (an analist), the LOO page of an
+    analist whose department owns actions, the rule register and one rule's feedback."""
     out_dir.mkdir(parents=True, exist_ok=True)
     page = new_page(browser)
     sign_in(page, base_url, "analist.ondermijning")
@@ -127,9 +128,28 @@ def take_screenshots(base_url: str, browser: Any, out_dir: Path) -> list[Path]:
         path=str(dossier), clip={"x": 0, "y": 0, "width": 1280, "height": height}, full_page=True
     )
     sign_out(page)
+    sign_in(page, base_url, "analist.handhaving")
+    page.goto(f"{base_url}/loo")
+    loo = out_dir / "loo.png"
+    height = max(900, min(1600, page.evaluate("document.body.scrollHeight")))
+    page.screenshot(
+        path=str(loo), clip={"x": 0, "y": 0, "width": 1280, "height": height}, full_page=True
+    )
+    sign_out(page)
     sign_in(page, base_url, "compliance")
     page.goto(f"{base_url}/register")
     rules = out_dir / "rules.png"
     page.screenshot(path=str(rules), full_page=True)
+    page.goto(f"{base_url}/register/overbewoning#uitkomsten")
+    rule = out_dir / "feedback.png"
+    top = page.evaluate(
+        "document.getElementById('uitkomsten').getBoundingClientRect().top + window.scrollY"
+    )
+    height = min(1100, page.evaluate("document.body.scrollHeight") - top + 20)
+    page.screenshot(
+        path=str(rule),
+        clip={"x": 0, "y": max(0, top - 20), "width": 1280, "height": height},
+        full_page=True,
+    )
     page.context.close()
-    return [queue, dossier, rules]
+    return [queue, dossier, loo, rules, rule]

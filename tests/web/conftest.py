@@ -13,6 +13,7 @@ import re
 import shutil
 import warnings
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -119,15 +120,23 @@ def any_web_db(request) -> str:
     return request.getfixturevalue(name)
 
 
-def make_app(database_url: str, data_dir: Path | None = None, **settings):  # type: ignore[no-untyped-def]
-    """The app on a demo database; `data_dir` holds that night's lookup projection."""
+def make_app(  # type: ignore[no-untyped-def]
+    database_url: str,
+    data_dir: Path | None = None,
+    *,
+    today: date = DEMO_AS_OF,
+    config_dir: Path = CONFIG,
+    **settings,
+):
+    """The app on a demo database; `data_dir` holds that night's lookup projection; `today`
+    and `config_dir` for tests of later nights and of other configurations."""
     # The test client's requests carry Host: testserver.
     settings.setdefault("allowed_hosts", ["testserver", "localhost", "127.0.0.1"])
     return create_app(
         database_url,
-        config_dir=CONFIG,
+        config_dir=config_dir,
         settings=WebSettings(**settings),
-        today=lambda: DEMO_AS_OF,
+        today=lambda: today,
         data_dir=data_dir,
         key=PseudonymKey(TEST_KEY),
     )
@@ -217,3 +226,87 @@ def dossier_of(database_url: str, flag) -> int:  # type: ignore[no-untyped-def]
         ).one()
     engine.dispose()
     return dossier.id
+
+
+def decisions_on(database_url: str, flag_id: int) -> dict[str, str | None]:
+    """department → its current decision on the flag (departments that never decided: absent)."""
+    from sqlmodel import select
+
+    from vik.store.models import FlagDecision
+
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        rows = session.exec(select(FlagDecision).where(FlagDecision.flag_id == flag_id)).all()
+        result = {row.department: row.decision for row in rows}
+    engine.dispose()
+    return result
+
+
+def loo_example(database_url: str, *, owner: str = "handhaving") -> dict[str, int]:
+    """One turn of the cycle in the store, as the pages would make it: handhaving passes an
+    overbewoning flag on to the LOO, the secretariat plans a meeting a week ahead and puts
+    the dossier on its agenda with an integrale controle for `owner`. Returns the ids."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from vik.departments import load_departments
+    from vik.followup import load_followup
+    from vik.store.loo import add_agreement, add_to_agenda, plan_meeting
+    from vik.store.models import DecisionSnapshot, Flag
+    from vik.store.reviews import FORUMS, record_review
+
+    departments = list(load_departments(CONFIG))
+    followup = load_followup(CONFIG)
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        flag = session.exec(
+            select(Flag).where(Flag.rule_id == "overbewoning").order_by(Flag.id)
+        ).first()
+        review = record_review(
+            session,
+            flag,
+            department="handhaving",
+            decision="doorzetten",
+            target="LOO",
+            reason="Twaalf inschrijvingen: samen met Burgerzaken controleren.",
+            reviewer="analist.handhaving",
+            targets=FORUMS,
+            today=DEMO_AS_OF,
+        )
+        meeting = plan_meeting(
+            session,
+            held_on=DEMO_AS_OF + timedelta(days=7),
+            chair="J. van Dijk, burgemeester",
+            departments=["ondermijning", "handhaving", "burgerzaken"],
+            by="analist.ondermijning",
+            known=departments,
+            today=DEMO_AS_OF,
+        )
+        item = add_to_agenda(
+            session, meeting, flag.entity_type, flag.entity_key, by="analist.ondermijning"
+        )
+        agreement = add_agreement(
+            session,
+            item,
+            action="integrale_controle",
+            owner=owner,
+            deadline=DEMO_AS_OF + timedelta(days=30),
+            description="Controle met Burgerzaken",
+            by="analist.ondermijning",
+            followup=followup,
+            known=departments,
+            today=DEMO_AS_OF,
+        )
+        snapshot = session.exec(
+            select(DecisionSnapshot).where(DecisionSnapshot.review_id == review.id)
+        ).one()
+        ids = {
+            "flag_id": flag.id,
+            "meeting_id": meeting.id,
+            "item_id": item.id,
+            "agreement_id": agreement.id,
+            "snapshot_id": snapshot.id,
+        }
+    engine.dispose()
+    return ids

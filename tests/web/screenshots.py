@@ -1,11 +1,11 @@
-"""Make docs/screenshots/{queue,dossier,rules}.png from a fresh demo database.
+"""Make docs/screenshots/{queue,dossier,loo,rules,feedback}.png from a fresh demo database.
 
     .venv/bin/python -m tests.web.screenshots            # writes docs/screenshots/
 
 The demo municipality of `vik demo run` (5000 addresses, seed 1), the nightly run
-without Prefect, the demo accounts, one decision so the dossier shows its history,
-then headless Chromium against a live server. The same code runs in
-tests/web/test_browser.py, so the script keeps working.
+without Prefect, the demo accounts, the demo's follow-up (decisions, a past LOO with
+agreements and outcomes, a coming one), then headless Chromium against a live server.
+The same code runs in tests/web/test_browser.py, so the script keeps working.
 """
 
 from __future__ import annotations
@@ -21,37 +21,10 @@ from tests.web.conftest import CONFIG, demo_database
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def record_example_decision(database_url: str) -> None:
-    """A decision on the top dossier of Team Ondermijning, as an analist would make it."""
-    from sqlmodel import col, select
-
-    from vik.store.db import connect, session_scope
-    from vik.store.models import Dossier, Flag
-    from vik.store.reviews import FORUMS, record_review
-
-    with session_scope(connect(database_url)) as session:
-        dossier = session.exec(
-            select(Dossier).order_by(col(Dossier.priority).desc(), col(Dossier.id))
-        ).first()
-        flag = session.exec(
-            select(Flag).where(
-                Flag.entity_type == dossier.entity_type, Flag.entity_key == dossier.entity_key
-            )
-        ).first()
-        record_review(
-            session,
-            flag,
-            decision="in_behandeling",
-            target=None,
-            reason="Huisbezoek met Burgerzaken ingepland; daarna besluiten over het LOO.",
-            reviewer="analist.ondermijning",
-            targets=FORUMS,
-            today=DEMO_AS_OF,
-        )
-
-
 def main(out_dir: Path) -> list[Path]:
+    from vik.cli.demo_followup import seed_follow_up
     from vik.demo.generator import generate_municipality
+    from vik.store.db import connect
     from vik.web import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,7 +33,9 @@ def main(out_dir: Path) -> list[Path]:
         generate_municipality(extracts, addresses=5000, seed=1, as_of=DEMO_AS_OF)
         url = f"sqlite:///{folder / 'vik.db'}"
         demo_database(extracts, url, folder / "data")
-        record_example_decision(url)
+        engine = connect(url)
+        seed_follow_up(engine, CONFIG, extracts / "truth", DEMO_AS_OF)
+        engine.dispose()
         app = create_app(url, config_dir=CONFIG, today=lambda: DEMO_AS_OF)
         with live_server(app) as base_url, chromium() as browser:
             return take_screenshots(base_url, browser, out_dir)

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from tests.web.browser import BROWSER_MARKS, live_server, new_page, sign_in, sign_out
-from tests.web.conftest import dossier_of, flags_where, make_app
+from tests.web.conftest import dossier_of, flags_where, loo_example, make_app
 from vik.store.db import connect, session_scope
 from vik.store.models import Review
 
@@ -38,6 +38,7 @@ def base(web_db):  # type: ignore[no-untyped-def]
 def test_every_page_type_has_no_serious_accessibility_violation(browser, base, web_db):
     person = flags_where(web_db, rule_id="veelverhuizer")[0]
     address = flags_where(web_db, rule_id="overbewoning")[0]
+    cycle = loo_example(web_db)  # a meeting, an action and what a decider saw
     page = new_page(browser)
     found: dict[str, list[str]] = {}
 
@@ -60,8 +61,14 @@ def test_every_page_type_has_no_serious_accessibility_violation(browser, base, w
     check("persoonsgegevens")
     check("loo", "/loo")
     check("loo afdrukken", "/loo/afdrukken")
+    check("loo overleg", f"/loo/overleggen/{cycle['meeting_id']}")
+    check("loo verslag", f"/loo/overleggen/{cycle['meeting_id']}/verslag")
     check("niet gevonden", "/dossiers/999999")
     check("geen toegang", "/register")
+    sign_out(page)
+    sign_in(page, base, "analist.handhaving")
+    check("loo actie", f"/loo/acties/{cycle['agreement_id']}")
+    check("momentopname", f"/momentopnamen/{cycle['snapshot_id']}")
     sign_out(page)
     sign_in(page, base, "compliance")
     check("register", "/register")
@@ -73,7 +80,7 @@ def test_every_page_type_has_no_serious_accessibility_violation(browser, base, w
     check("beheer", "/beheer")
     page.context.close()
     assert {name: v for name, v in found.items() if v} == {}
-    assert len(found) == 16
+    assert len(found) == 20
 
 
 def test_a_skip_link_leads_past_the_menu_and_focus_is_visible(browser, base):

@@ -87,7 +87,13 @@ def test_compliance_downloads_the_register_as_a_zip_and_per_rule(signed_in, web_
     assert response.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     names = sorted(archive.namelist())
-    assert names == sorted(f"{p.stem}.json" for p in (CONFIG / "rules").glob("*.yaml"))
+    assert names == sorted(
+        [
+            *(f"{p.stem}.json" for p in (CONFIG / "rules").glob("*.yaml")),
+            "uitkomstenregister.csv",
+            "uitkomstenregister.json",
+        ]
+    )
     document = json.loads(archive.read("overbewoning.json"))
     assert document["organization"] == "Gemeente Lindewaard (demogemeente)"
     single = client.get("/register/overbewoning/algoritmeregister.json")

@@ -58,12 +58,13 @@ def test_every_page_works_on_both_databases(any_web_db):
     """Each role opens each of its pages (with real ids) on SQLite and on PostgreSQL."""
     from fastapi.testclient import TestClient
 
-    from tests.web.conftest import dossier_of, flags_where, make_app, sign_in
+    from tests.web.conftest import dossier_of, flags_where, loo_example, make_app, sign_in
     from tests.web.test_security import routes
 
     app = make_app(any_web_db)
     flag = flags_where(any_web_db, rule_id="overbewoning")[0]
     ids = {
+        **loo_example(any_web_db),  # a meeting, an agenda item, an action, a snapshot
         "flag_id": flag.id,
         "dossier_id": dossier_of(any_web_db, flag),
         "rule_id": "overbewoning",

@@ -87,12 +87,119 @@ def png_size(path) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     return struct.unpack(">II", header[16:24])
 
 
-def test_screenshots_of_queue_dossier_and_register(browser, base_url, tmp_path):
+def test_screenshots_of_queue_dossier_loo_and_register(browser, base_url, tmp_path):
     paths = take_screenshots(base_url, browser, tmp_path)
-    assert [p.name for p in paths] == ["queue.png", "dossier.png", "rules.png"]
+    assert [p.name for p in paths] == [
+        "queue.png",
+        "dossier.png",
+        "loo.png",
+        "rules.png",
+        "feedback.png",
+    ]
     for path in paths:
         width, height = png_size(path)
-        assert width == 1280 and height >= 900
+        # The feedback is a part of the rule page; the others are at least a screen high.
+        assert width == 1280 and height >= (400 if path.name == "feedback.png" else 900)
+
+
+def test_the_life_of_a_signal_from_two_departments_to_the_precision_of_its_rule(
+    browser, base_url, web_db
+):
+    """Two departments receive a flag; Handhaving refers it to the LOO; the LOO agrees an
+    integrale controle that Handhaving and Burgerzaken carry out; its outcome is bevestigd;
+    the register's precision for the rule goes from no data to 1 of 1 with its interval."""
+    from datetime import date, timedelta
+
+    from tests.web.conftest import dossier_of, flags_where
+
+    flag = flags_where(web_db, rule_id="overbewoning")[0]
+    dossier = f"{base_url}/dossiers/{dossier_of(web_db, flag)}"
+    today = date.today()
+    page = new_page(browser)
+
+    sign_in(page, base_url, "compliance")
+    page.goto(f"{base_url}/register")
+    row = page.locator("table.register tr", has=page.locator('a[href="/register/overbewoning"]'))
+    assert row.locator("td.precision").inner_text() == "geen uitkomsten"
+    sign_out(page)
+
+    sign_in(page, base_url, "analist.handhaving")
+    page.goto(dossier)
+    card = page.locator(f"#signaal-{flag.id}")
+    card.locator("form.decide input[name=besluit][value=doorzetten]").check()
+    card.locator("form.decide select[name=naar]").select_option("LOO")
+    reason = "Twaalf inschrijvingen op 100 m²: integraal bespreken in het LOO (browsertest)."
+    card.locator("form.decide textarea[name=reden]").fill(reason)
+    card.locator("button", has_text="Besluit vastleggen").click()
+    page.wait_for_load_state()
+    assert page.locator("p.notice").inner_text() == "Besluit vastgelegd."
+    sign_out(page)
+
+    # The other receiving department: its own decision still open, Handhaving's unseen.
+    sign_in(page, base_url, "analist.burgerzaken")
+    page.goto(dossier)
+    card = page.locator(f"#signaal-{flag.id}")
+    assert "Nog geen besluit van uw afdeling." in card.locator("ul.history").inner_text()
+    assert reason not in page.content()
+    sign_out(page)
+
+    # The secretariat plans the meeting and puts the referred dossier on its agenda.
+    sign_in(page, base_url, "analist.ondermijning")
+    page.goto(f"{base_url}/loo")
+    plan = page.locator("form.plan")
+    plan.locator("input[name=datum]").fill(today.isoformat())
+    plan.locator("input[name=voorzitter]").fill("J. van Dijk, burgemeester")
+    plan.locator("input[value=handhaving]").check()
+    plan.locator("input[value=burgerzaken]").check()
+    plan.locator("button", has_text="Overleg plannen").click()
+    page.wait_for_load_state()
+    assert page.locator("p.notice").inner_text() == "Overleg gepland."
+    page.goto(f"{base_url}/loo")
+    inbox = page.locator("#inbox")
+    assert reason in inbox.inner_text()
+    inbox.locator("button", has_text="Agenderen").first.click()
+    page.wait_for_load_state()
+    assert page.locator("p.notice").inner_text() == "Dossier op de agenda gezet."
+    agreement = page.locator("form.agreement").first
+    agreement.locator("select[name=actie]").select_option("integrale_controle")
+    agreement.locator("select[name=eigenaar]").select_option("handhaving")
+    agreement.locator("input[name=uiterlijk]").fill((today + timedelta(days=14)).isoformat())
+    agreement.locator("button", has_text="Afspraak vastleggen").click()
+    page.wait_for_load_state()
+    assert page.locator("p.notice").inner_text() == "Afspraak vastgelegd."
+    sign_out(page)
+
+    # Handhaving carries out the integrale controle with Burgerzaken and closes it.
+    sign_in(page, base_url, "analist.handhaving")
+    page.goto(f"{base_url}/loo")
+    page.locator("#acties a", has_text="Integrale controle").click()
+    page.wait_for_load_state()
+    check = page.locator("form.check")
+    check.locator("input[name=datum]").fill(today.isoformat())
+    check.locator("input[value=burgerzaken]").check()
+    findings = "Veertien bewoners aangetroffen; brandveiligheid onvoldoende (browsertest)."
+    check.locator("textarea[name=bevindingen]").fill(findings)
+    check.locator("button", has_text="Controle vastleggen").click()
+    page.wait_for_load_state()
+    assert page.locator("p.notice").inner_text() == "Integrale controle vastgelegd."
+    done = page.locator("#controle").inner_text()
+    assert "Burgerzaken (BRP en adresonderzoek), Toezicht en Handhaving" in done
+    assert findings in done
+    close = page.locator("form.close")
+    close.locator("input[name=uitkomst][value=bevestigd]").check()
+    close.locator("select[name=categorie]").select_option("overtreding vastgesteld")
+    close.locator("textarea[name=reden]").fill("Overbewoning vastgesteld; last onder dwangsom.")
+    close.locator("button", has_text="Actie afronden").click()
+    page.wait_for_load_state()
+    assert page.locator("p.notice").inner_text() == "Actie afgerond met haar uitkomst."
+    sign_out(page)
+
+    sign_in(page, base_url, "compliance")
+    page.goto(f"{base_url}/register")
+    row = page.locator("table.register tr", has=page.locator('a[href="/register/overbewoning"]'))
+    cell = row.locator("td.precision").inner_text()
+    assert "100%" in cell and "1 van 1 bevestigd · 95%: 21–100%" in cell
+    page.context.close()
 
 
 def test_lookup_hit_no_hit_content_and_the_inzage_pdf_in_chromium(

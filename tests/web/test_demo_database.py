@@ -99,3 +99,13 @@ def test_a_database_with_a_real_run_is_not_the_demos(database_url):
     with session_scope(engine) as session, pytest.raises(NotADemoDatabase):
         ensure_user(session, "beheer", "beheer-demo", "beheer", None, "Beheer (demo)")
     engine.dispose()
+
+
+def test_the_demo_claims_a_database_in_a_data_folder_not_made_yet(tmp_path):
+    """A fresh machine (scripts/demo): var/ does not exist yet; the demo makes it."""
+    from vik.store.demo import claim_for_demo
+
+    engine = connect(f"sqlite:///{tmp_path / 'var' / 'vik.db'}")
+    assert claim_for_demo(engine, "var/demo/extracts") == "nieuw"
+    assert (tmp_path / "var" / "vik.db").is_file()
+    engine.dispose()

@@ -12,7 +12,15 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from tests.demo_data import DEMO_AS_OF, DEMO_DAY
-from tests.web.conftest import csrf_of, dossier_of, flags_where, make_app, nightly, sign_in
+from tests.web.conftest import (
+    csrf_of,
+    decisions_on,
+    dossier_of,
+    flags_where,
+    make_app,
+    nightly,
+    sign_in,
+)
 from vik.store.db import connect, session_scope
 from vik.store.models import AuditLog, FlagEvidence, Link, LinkJudgement, Review, Snooze
 
@@ -67,7 +75,7 @@ def test_a_decision_needs_a_reason_and_is_recorded_with_the_reviewer(any_web_db)
         assert no_target.status_code == 400
         assert "Kies bij doorzetten waarheen" in no_target.text
         assert "Twaalf inschrijvingen." in no_target.text  # what was typed is kept
-        assert flags_where(any_web_db, id=flag.id)[0].decision is None
+        assert decisions_on(any_web_db, flag.id) == {}
         done = client.post(
             f"/signalen/{flag.id}/besluit",
             data={
@@ -85,7 +93,7 @@ def test_a_decision_needs_a_reason_and_is_recorded_with_the_reviewer(any_web_db)
         assert (
             "Analist Burgerzaken (demo) (analist.burgerzaken): <strong>Doorgezet</strong>" in page
         )
-    assert flags_where(any_web_db, id=flag.id)[0].decision == "doorzetten"
+    assert decisions_on(any_web_db, flag.id) == {"burgerzaken": "doorzetten"}
     with session_scope(connect(any_web_db)) as session:
         review = session.exec(select(Review).where(Review.flag_id == flag.id)).one()
     assert (review.reviewer, review.target) == ("analist.burgerzaken", "LOO")
@@ -99,7 +107,9 @@ def test_a_decision_needs_a_reason_and_is_recorded_with_the_reviewer(any_web_db)
         "besluit": "doorzetten",
         "naar": "LOO",
         "regel": "overbewoning",
+        "afdeling": "burgerzaken",
         "review": review.id,
+        "momentopname": entry.details["momentopname"],
     }
     assert review.reason.startswith("Twaalf inschrijvingen")
 

@@ -93,6 +93,7 @@ def crafted_person(database_url: str, demo_extracts) -> tuple[str, str, str]:  #
         record_review(
             session,
             flag,
+            department="burgerzaken",
             decision="in_behandeling",
             target=None,
             reason=DECISION,

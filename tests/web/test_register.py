@@ -68,7 +68,7 @@ def test_hits_per_night_and_onbeslist(signed_in, web_db, demo_extracts, tmp_path
     ]
 
 
-def test_review_outcomes_give_the_precision_in_practice(signed_in, web_db):
+def test_decisions_give_the_triage_which_is_not_called_precision(signed_in, web_db):
     analist = signed_in("analist.burgerzaken")
     csrf = csrf_of(analist.get("/signalen").text)
     flags = flags_where(web_db, rule_id="overbewoning")
@@ -84,12 +84,15 @@ def test_review_outcomes_give_the_precision_in_practice(signed_in, web_db):
         )
     compliance = signed_in("compliance")
     page = compliance.get("/register/overbewoning").text
-    assert '<tr><th>Doorgezet (bevestigd)</th><td class="num">2</td></tr>' in page
+    assert '<tr><th>Doorgezet</th><td class="num">2</td></tr>' in page
     assert '<tr><th>Geen actie</th><td class="num">1</td></tr>' in page
-    assert "67%" in page
+    assert '<tr><th>Aandeel doorgezet</th><td class="num">67%</td></tr>' in page
+    # Passing a signal on says nothing about whether it was right: no outcomes yet.
+    assert '<td class="num precision">geen uitkomsten</td>' in page
     register = compliance.get("/register").text
     row = register[register.index('href="/register/overbewoning"') :].split("</tr>")[0]
     assert "2 / 1 / 0" in row and "67%" in row
+    assert "geen uitkomsten" in row
 
 
 def test_a_rule_that_lands_on_one_neighbourhood_stands_out(signed_in, web_db):

@@ -9,7 +9,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import csrf_of, dossier_of, flags_where, make_app, sign_in
+from tests.web.conftest import csrf_of, decisions_on, dossier_of, flags_where, make_app, sign_in
 
 ROLES = ("analist", "compliance", "beheer")
 PUBLIC = {
@@ -24,6 +24,10 @@ SAMPLE = {
     "dossier_id": "1",
     "link_id": "1",
     "rule_id": "overbewoning",
+    "meeting_id": "1",
+    "item_id": "1",
+    "agreement_id": "1",
+    "snapshot_id": "1",
     "request_id": "1",
 }
 
@@ -105,7 +109,7 @@ def test_every_form_needs_the_csrf_token_of_the_session(signed_in, app, web_db):
             )
             assert response.status_code == 403, (path, data)
             assert "Formulier geweigerd" in response.text
-    assert flags_where(web_db, rule_id="overbewoning")[0].decision is None
+    assert decisions_on(web_db, flags_where(web_db, rule_id="overbewoning")[0].id) == {}
 
 
 def test_sign_in_form_has_its_own_csrf_token(client):
@@ -206,7 +210,7 @@ def test_another_departments_flag_is_not_found(any_web_db):
         assert decided.status_code == 404
         assert burgerzaken.get(f"/dossiers/{dossier}").status_code == 200
         assert burgerzaken.get(f"/signalen/{flag.id}", follow_redirects=False).status_code == 303
-    assert flags_where(any_web_db, id=flag.id)[0].decision is None
+    assert decisions_on(any_web_db, flag.id) == {}
 
 
 def test_a_betrokkenheid_flag_of_another_department_is_not_found(signed_in, web_db):

@@ -153,6 +153,19 @@ def run(
     result = execute_run(extracts, None, peildatum, [], settings)
     print_result(result, settings, None)
     _demo_accounts(settings)
+    _demo_follow_up(settings, extracts / "truth", peildatum)
+
+
+def _demo_follow_up(settings, truth_dir: Path, today: date) -> None:  # type: ignore[no-untyped-def]
+    """Decisions, a past LOO with outcomes and a coming one: the pages show real figures."""
+    from vik.cli.demo_followup import seed_follow_up
+    from vik.store.db import connect
+
+    engine = connect(settings.resolved_database_url())
+    made = seed_follow_up(engine, settings.config_dir, truth_dir, today)
+    engine.dispose()
+    if made:
+        typer.echo(f"\nDemo-opvolging: {made}.")
 
 
 def _claim_database(settings, extracts: Path) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,10 @@ from vik.errors import LookupRefusedError
 from vik.files import private_file
 from vik.settings import Settings
 
-export_app = typer.Typer(help="Koppelingen en signalen exporteren als CSV.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Koppelingen en signalen exporteren als CSV; regels en hun uitkomsten publiceren.",
+    no_args_is_help=True,
+)
 
 DOEL = typer.Option(
     ...,
@@ -258,8 +261,13 @@ def algoritmeregister(
         "--contact",
         help="E-mailadres of website voor vragen (standaard VIK_WEB_REGISTER_CONTACT).",
     ),
+    db: str = typer.Option(
+        None, "--db", help="Database-URL voor het uitkomstenregister; gaat voor VIK_DATABASE_URL."
+    ),
 ) -> None:
-    """Elke geldige regel als document voor het Algoritmeregister (publicatiestandaard 1.0.0)."""
+    """Elke geldige regel als document voor het Algoritmeregister (publicatiestandaard 1.0.0),
+    en ernaast het openbare uitkomstenregister (uitkomstenregister.json en .csv): per regel
+    wat de signalen opleverden en de precisie, zonder persoonsgegevens."""
     from vik.rules import load_context, load_rules
     from vik.web.algoritmeregister import register_documents, write_documents
     from vik.web.settings import WebSettings
@@ -276,9 +284,51 @@ def algoritmeregister(
     )
     paths = write_documents(documents, out)
     typer.echo(f"{len(paths)} regels geschreven naar {out} (Algoritmeregister 1.0.0, JSON).")
+    _write_outcome_register(
+        out, rules.valid, db, settings, organisation or web_settings.organisation
+    )
     for path, message in sorted(rules.invalid.items()):
         typer.secho(
             f"Overgeslagen, ongeldig regelbestand {path.name}: {message}",
             fg=typer.colors.YELLOW,
             err=True,
         )
+
+
+def _write_outcome_register(
+    out: Path,
+    rules: list,  # type: ignore[type-arg]
+    db: str | None,
+    settings: Settings,
+    organisation: str,
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    from vik.followup import load_followup
+    from vik.store.db import normalise_url, open_current, session_scope
+    from vik.web.outcome_register import outcome_register, register_csv, register_json
+
+    followup = load_followup(settings.config_dir)
+    url = normalise_url(db or settings.resolved_database_url())
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        typer.echo(
+            f"Geen database ({parsed.database}): het uitkomstenregister is overgeslagen; geef --db."
+        )
+        return
+    engine = open_current(url)
+    with session_scope(engine) as session:
+        register = outcome_register(
+            session,
+            rules,
+            organisation=organisation,
+            min_per_wijk=followup.openbaar_min_per_wijk,
+            today=date.today(),
+        )
+    engine.dispose()
+    (out / "uitkomstenregister.json").write_text(register_json(register), encoding="utf-8")
+    (out / "uitkomstenregister.csv").write_text(register_csv(register), encoding="utf-8")
+    typer.echo(
+        f"Uitkomstenregister geschreven naar {out}/uitkomstenregister.json en .csv "
+        f"({len(register['regels'])} regels, alleen aantallen)."
+    )

@@ -126,9 +126,11 @@ def purge(db: str = DB_OPTION) -> None:
     alleen die signalen diende. Het auditlog telt per regel hoeveel, niet wat. Wacht
     niet op een lopende run: die heeft de runlock, en dan weigert dit."""
     from vik.flags.priority import load_weights
+    from vik.followup import load_followup
     from vik.logs import configure_logging
     from vik.lookup.settings import load_lookup_settings
     from vik.store.db import open_current, session_scope
+    from vik.store.followup_retention import KINDS as FOLLOWUP_KINDS
     from vik.store.lock import run_lock
     from vik.store.retention import LEFTOVERS, purge_outside_night
 
@@ -137,6 +139,7 @@ def purge(db: str = DB_OPTION) -> None:
     engine = open_current(db or settings.resolved_database_url())
     weights = load_weights(settings.config_dir)
     terms = load_lookup_settings(settings.config_dir).inzage
+    followup = load_followup(settings.config_dir)
     today = date.today()
     with (
         run_lock(engine, label="vik purge", max_age=_max_age(settings)),
@@ -149,6 +152,7 @@ def purge(db: str = DB_OPTION) -> None:
             actor=f"vik purge ({_who()})",
             purged_flag_term=terms.bewaartermijn_verwijderd,
             inzage_request_term=terms.bewaartermijn_verzoek,
+            followup_terms=followup.bewaartermijnen,
         )
     log.info("vik purge, peildatum %s: %s", today.isoformat(), purged or "niets verwijderd")
     if not purged:
@@ -156,7 +160,8 @@ def purge(db: str = DB_OPTION) -> None:
         return
     typer.echo(f"Verwijderd (peildatum {today.isoformat()}):")
     for kind, count in purged.items():
-        typer.echo(f"- {kind}: {count}" if kind in LEFTOVERS else f"- {kind}: {count} signalen")
+        plain = kind in LEFTOVERS or kind in FOLLOWUP_KINDS
+        typer.echo(f"- {kind}: {count}" if plain else f"- {kind}: {count} signalen")
 
 
 def bewaking(

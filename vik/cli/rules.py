@@ -32,10 +32,17 @@ def check(
         None, "--dir", help="Map met regelbestanden (standaard config/rules)."
     ),
     as_of: str = typer.Option(None, "--as-of", help="Peildatum jjjj-mm-dd (standaard vandaag)."),
+    db: str = typer.Option(
+        None,
+        "--db",
+        help="Database-URL om de uitkomsten van proefregels te lezen (standaard VIK_DATABASE_URL).",
+    ),
 ) -> None:
     """Valideer alle regelbestanden en zeg per regel of hij vannacht mag draaien, en waarom niet.
 
-    Eindigt met code 1 als een bestand ongeldig is of een actieve regel niet mag draaien.
+    Bij een proefregel: voor welke afdelingen, het promotiecriterium uit het regelbestand en
+    of het gehaald is (uit de vastgelegde uitkomsten). Eindigt met code 1 als een bestand
+    ongeldig is of een actieve regel of proefregel niet mag draaien.
     """
     config_dir, directory = _paths(rules_dir)
     context = load_context(config_dir)
@@ -47,7 +54,7 @@ def check(
         rule = loaded.rule
         verdict = "ja" if not reasons else "nee"
         rows.append((rule.id, rule.version, rule.status.value, verdict, loaded.content_hash[:12]))
-        if reasons and rule.status.value == "actief":
+        if reasons and rule.status.value in ("actief", "proef"):
             problems = True
     typer.echo(table(("regel", "versie", "status", "mag draaien", "hash"), rows))
     for loaded in rules.valid:
@@ -55,12 +62,67 @@ def check(
         if reasons:
             typer.echo(f"\n{loaded.id} draait niet:")
             typer.echo("\n".join(f"  - {reason}" for reason in reasons))
+    trials = [loaded for loaded in rules.valid if loaded.rule.proef is not None]
+    if trials:
+        _show_trials(trials, db)
     for path, message in rules.invalid.items():
         problems = True
         typer.secho(f"\nONGELDIG {path}:\n  {message}", fg=typer.colors.RED)
     problems |= not _check_purposes(config_dir, context)
     if problems:
         raise typer.Exit(1)
+
+
+def _show_trials(trials: list, db: str | None) -> None:  # type: ignore[type-arg]
+    """Per proef rule: its pilot departments, its promotion criterion and whether it is met."""
+    from vik.store.feedback import promotion
+
+    feedback, why = _read_feedback(db)
+    for loaded in trials:
+        trial = loaded.rule.proef
+        criterion = trial.promotie
+        typer.echo(
+            f"\n{loaded.id} is een proef voor {', '.join(trial.afdelingen)}. Promotie naar actief "
+            f"(een nieuwe versie, goedgekeurd door een ander dan de auteur) bij minstens "
+            f"{criterion.min_uitkomsten} uitkomsten en een precisie van minstens "
+            f"{criterion.min_precisie:.0%}."
+        )
+        if feedback is None:
+            typer.echo(f"  Stand niet bekend: {why}")
+            continue
+        found = feedback.get(loaded.id)
+        status = promotion(
+            found.total if found else None, criterion.min_uitkomsten, criterion.min_precisie
+        )
+        typer.echo(f"  Stand: {status.describe()}.")
+        if found is not None and found.without_outcome:
+            typer.echo(f"  {found.without_outcome} signalen hebben nog geen uitkomst.")
+
+
+def _read_feedback(db: str | None) -> tuple[dict | None, str]:
+    """The feedback per rule from the database, without changing it (no migration here)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vik.errors import StoreError
+    from vik.store.db import normalise_url, open_current, session_scope
+    from vik.store.feedback import rule_feedback
+
+    url = normalise_url(db or Settings().resolved_database_url())
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        return None, f"er is nog geen database ({parsed.database}); geef --db."
+    try:
+        engine = open_current(url)
+    except StoreError as error:  # missing, empty or behind: the message says what to do
+        return None, str(error)
+    try:
+        with session_scope(engine) as session:
+            return rule_feedback(session), ""
+    except SQLAlchemyError:
+        return None, "de database is niet te lezen."
+    finally:
+        engine.dispose()
 
 
 def _check_purposes(config_dir: Path, context: object) -> bool:

@@ -238,6 +238,13 @@ def doelbinding_gaps(rule: Rule, context: Context) -> list[str]:
                     f"doelbinding.ontvangers: '{department}' is geen afdeling uit "
                     "config/departments.yaml"
                 )
+    if rule.proef is not None:
+        for department in rule.proef.afdelingen:
+            if department not in (d.ontvangers or []):
+                gaps.append(
+                    f"proef.afdelingen noemt '{department}', die niet onder "
+                    "doelbinding.ontvangers staat"
+                )
     if d.ontvangers:  # a department with matters (betrokkenheid) gets flags
         for department in rule.matters:
             if department not in d.ontvangers:
@@ -252,9 +259,9 @@ def run_gate(loaded: LoadedRule, context: Context, peildatum: date) -> list[str]
     """Why this rule may not run on this peildatum (empty list: it may)."""
     rule = loaded.rule
     reasons = []
-    if rule.status is not Status.ACTIEF:
+    if rule.status not in (Status.ACTIEF, Status.PROEF):
         reasons.append(f"status is {rule.status.value}, niet actief")
-    if rule.status in (Status.GOEDGEKEURD, Status.ACTIEF):
+    if rule.status in (Status.GOEDGEKEURD, Status.ACTIEF, Status.PROEF):
         if rule.approval is None:
             reasons.append("niet goedgekeurd: approval (door wie en wanneer) ontbreekt")
         elif _same_person(rule.approval.by, rule.author):

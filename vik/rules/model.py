@@ -65,6 +65,7 @@ class Severity(StrEnum):
 class Status(StrEnum):
     CONCEPT = "concept"
     GOEDGEKEURD = "goedgekeurd"
+    PROEF = "proef"  # runs, for the pilot departments only; every flag needs an outcome
     ACTIEF = "actief"
     INGETROKKEN = "ingetrokken"
 
@@ -75,6 +76,35 @@ class Approval(Strict):
     decision: str | None = Field(
         default=None, description="Kenmerk van het besluit of het verslag waarin is goedgekeurd."
     )
+
+
+class Promotie(Strict):
+    """When a proef rule has proven itself: enough outcomes and a high enough precision.
+
+    Promotion itself is a new version with status actief, approved by someone other
+    than the author; `vik rules check` and the register say whether this is met."""
+
+    min_uitkomsten: int = Field(
+        ge=1,
+        description="Minimum aantal uitkomsten (bevestigd of niet bevestigd) waarop de "
+        "precisie rust.",
+    )
+    min_precisie: float = Field(
+        ge=0,
+        le=1,
+        description="Minimale precisie: bevestigd / (bevestigd + niet bevestigd), als fractie.",
+    )
+
+
+class Proef(Strict):
+    """A trial: the rule runs for these pilot departments only."""
+
+    afdelingen: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]] = Field(
+        min_length=1,
+        description="De afdelingen (uit doelbinding.ontvangers) die de signalen in de proef "
+        "krijgen.",
+    )
+    promotie: Promotie
 
 
 class Grondslag(Strict):
@@ -330,6 +360,9 @@ class Rule(Strict):
     author: Text
     status: Status
     approval: Approval | None = None
+    proef: Proef | None = Field(
+        default=None, description="Alleen bij status proef: pilotafdelingen en promotiecriterium."
+    )
     doelbinding: Doelbinding
     profilering_uitzondering: ProfilingException | None = None
     tests: list[Fixture] = Field(default_factory=list)
@@ -337,7 +370,23 @@ class Rule(Strict):
     @model_validator(mode="after")
     def _shape_per_kind(self) -> Rule:
         RULE_KINDS[self.kind].check_shape(self)
+        if self.status is Status.PROEF and self.proef is None:
+            raise ValueError(
+                "een regel met status proef noemt onder proef de pilotafdelingen en het "
+                "promotiecriterium (promotie: min_uitkomsten, min_precisie)"
+            )
+        if self.proef is not None and self.status is not Status.PROEF:
+            raise ValueError(
+                "proef hoort alleen bij status proef; haal het weg bij promotie naar actief"
+            )
         return self
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """Who receives the flags: the pilot departments in a proef, else the ontvangers."""
+        if self.status is Status.PROEF and self.proef is not None:
+            return tuple(self.proef.afdelingen)
+        return tuple(self.doelbinding.ontvangers or ())
 
     @property
     def entity_types(self) -> tuple[str, ...]:

@@ -24,7 +24,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from vik.errors import UserError
-from vik.store.db import migrate, session_scope
+from vik.files import private_dir
+from vik.store.db import migrate, session_scope, sqlite_path
 from vik.store.models import DemoMarker
 
 
@@ -52,6 +53,9 @@ def claim_for_demo(engine: Engine, extracts_dir: str, demo_usernames: Collection
     marked now), "demo" (marked before) or
     "oude demo" (an unmarked database that only ever held the demo: marked now);
     raises NotADemoDatabase for anything else, without changing it."""
+    path = sqlite_path(engine)
+    if path is not None:  # a fresh machine: the data folder is not there yet
+        private_dir(path.parent)
     tables = set(inspect(engine).get_table_names())
     if "demo_marker" in tables and _has_marker(engine):
         state = "demo"

@@ -82,7 +82,7 @@ def _rule_meta(loaded: LoadedRule) -> dict:
         "rule_hash": loaded.content_hash,
         "severity": rule.severity.value,
         "theme": rule.theme,
-        "recipients": list(rule.doelbinding.ontvangers or []),
+        "recipients": list(rule.recipients),
         "bewaartermijn": rule.doelbinding.bewaartermijn,
         "bewaartermijn_aanvang": (
             rule.doelbinding.bewaartermijn_aanvang.value

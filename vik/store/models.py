@@ -126,7 +126,8 @@ class Flag(SQLModel, table=True):
     first_seen_on: date
     last_seen_on: date
     vervallen_on: date | None = None
-    decision: str | None = None  # latest review decision, for filtering
+    # The latest decision of any department: it starts a bewaartermijn that runs from the
+    # decision. Never shown; each department's own decision is in flag_decision.
     decided_on: date | None = None
     # The retention of the rule version that last raised it (ISO 8601 duration and
     # what starts it); vik.store.retention computes the date it must go.
@@ -169,17 +170,39 @@ class Dossier(SQLModel, table=True):
 
 
 class Review(SQLModel, table=True):
-    """A human decision on a flag; nothing happens to a person or address without one."""
+    """One entry in a department's history of decisions on a flag; nothing happens to a
+    person or address without one. ``heropend`` entries are written by the night."""
 
     __tablename__ = "review"
 
     id: int | None = Field(default=None, primary_key=True)
     flag_id: int = Field(foreign_key="flag.id", index=True)
-    decision: str  # in_behandeling | doorzetten | geen_actie
+    department: str  # the department that decided (the reviewer's)
+    decision: str  # vik.followup.Decision: in_behandeling | doorzetten | geen_actie | heropend
     target: str | None = None  # LOO, DTO/RIEC or a department id, for doorzetten
     reason: str = Field(sa_column=Column(Text, nullable=False))
     reviewer: str
     at: datetime = Field(default_factory=utcnow)
+
+
+class FlagDecision(SQLModel, table=True):
+    """A department's current decision on a flag: each receiving department has its own.
+
+    No department changes or ends another's; a decision None is "te beoordelen" (never
+    decided, or reopened by the night after geen actie)."""
+
+    __tablename__ = "flag_decision"
+    __table_args__ = (UniqueConstraint("flag_id", "department"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    flag_id: int = Field(foreign_key="flag.id", index=True)
+    department: str = Field(index=True)
+    decision: str | None = None  # in_behandeling | doorzetten | geen_actie
+    target: str | None = None
+    decided_on: date | None = None
+    decided_by: str | None = None
+    review_id: int | None = None  # the review that made the decision
+    reopened_on: date | None = None
 
 
 class Snooze(SQLModel, table=True):
@@ -194,6 +217,112 @@ class Snooze(SQLModel, table=True):
     until: date
     reason: str = Field(sa_column=Column(Text, nullable=False))
     by: str
+    department: str  # a snooze holds for the department of whoever set it
+    at: datetime = Field(default_factory=utcnow)
+
+
+class DecisionSnapshot(SQLModel, table=True):
+    """What the decider saw, frozen at the decision: rule version, values, explanation,
+    evidence with extract dates, and the decision. The database refuses UPDATE; the
+    content hash (sha256 of the canonical JSON) verifies it (vik.store.snapshots).
+
+    Kept for its own bewaartermijn (config/opvolging.yaml), also after the flag is gone:
+    it holds ids, not references the database enforces."""
+
+    __tablename__ = "decision_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(index=True)
+    flag_id: int = Field(index=True)
+    department: str
+    taken_on: date
+    content: dict = Field(sa_column=Column(JSON, nullable=False))
+    content_hash: str
+
+
+class LooMeeting(SQLModel, table=True):
+    """A lokaal ondermijningsoverleg: date, chair and the departments that take part."""
+
+    __tablename__ = "loo_meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    held_on: date = Field(index=True)
+    chair: str
+    departments: list = Field(sa_column=Column(JSON, nullable=False))
+    status: str = "gepland"  # vik.followup.MeetingStatus
+    notes: str | None = Field(default=None, sa_column=Column(Text))
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LooAgendaItem(SQLModel, table=True):
+    """A dossier on a meeting's agenda, with the signals passed on to the LOO as they
+    were when it was put there (the minutes outlive the flags' own terms)."""
+
+    __tablename__ = "loo_agenda_item"
+    __table_args__ = (UniqueConstraint("meeting_id", "entity_type", "entity_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="loo_meeting.id", index=True)
+    number: int
+    entity_type: str
+    entity_key: str
+    label: str
+    wijk: str | None = None
+    signals: list = Field(sa_column=Column(JSON, nullable=False))  # flag id, rule, text, by
+    referred_by: list = Field(sa_column=Column(JSON, nullable=False))  # department ids
+    discussion: str | None = Field(default=None, sa_column=Column(Text))
+    added_by: str
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class LooAgreement(SQLModel, table=True):
+    """An afspraak: an action on an agenda item, its owner department, deadline and status.
+
+    An integrale controle also records its date, the departments that took part and the
+    findings. Closing it records an outcome per signal (vik.store.models.Outcome)."""
+
+    __tablename__ = "loo_agreement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="loo_agenda_item.id", index=True)
+    action: str  # a code from config/opvolging.yaml acties
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    owner: str = Field(index=True)  # department id
+    deadline: date
+    status: str = Field(default="open", index=True)  # vik.followup.AgreementStatus
+    flag_ids: list = Field(sa_column=Column(JSON, nullable=False))
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow)
+    check_on: date | None = None
+    check_departments: list | None = _json()
+    check_findings: str | None = Field(default=None, sa_column=Column(Text))
+    closed_on: date | None = None
+    closed_by: str | None = None
+
+
+class Outcome(SQLModel, table=True):
+    """What a signal turned out to be, per department: bevestigd (with a category), niet
+    bevestigd or niet vast te stellen, with a date and a reason.
+
+    Rule, version, wijk and date are copied in so the count outlives the flag for the
+    feedback per rule; when the flag goes, its free-text reason goes with it."""
+
+    __tablename__ = "outcome"
+
+    id: int | None = Field(default=None, primary_key=True)
+    flag_id: int = Field(index=True)
+    rule_id: str = Field(index=True)
+    rule_version: int
+    rule_hash: str
+    wijk: str | None = None
+    department: str
+    result: str  # vik.followup.Result
+    category: str | None = None
+    decided_on: date
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    by: str
+    agreement_id: int | None = Field(default=None, index=True)
     at: datetime = Field(default_factory=utcnow)
 
 

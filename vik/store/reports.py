@@ -23,6 +23,7 @@ from vik.connectors.ingest import Extracts
 from vik.files import private_dir, write_private_text
 from vik.resolve import Resolved
 from vik.rules import Evaluation
+from vik.store.followup_retention import KINDS as FOLLOWUP_KINDS
 from vik.store.models import Run
 from vik.store.retention import LEFTOVERS
 
@@ -117,7 +118,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     if data["purged"]:
         lines += [
             f"- {kind}: {count} verwijderd"
-            if kind in LEFTOVERS
+            if kind in LEFTOVERS or kind in FOLLOWUP_KINDS
             else f"- {kind}: {count} signalen verwijderd"
             for kind, count in data["purged"].items()
         ]

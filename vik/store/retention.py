@@ -24,19 +24,22 @@ import re
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
 
 from vik.flags.priority import PriorityWeights
+from vik.followup import Terms
 from vik.store.audit import record
 from vik.store.dossiers import refresh_stored_dossiers
 from vik.store.models import (
     Flag,
+    FlagDecision,
     FlagEvidence,
     FlagNotice,
     InzageRequest,
     Link,
     LinkJudgement,
+    Outcome,
     PurgedFlag,
     Review,
     Snooze,
@@ -85,7 +88,9 @@ def due(session: Session, peildatum: date) -> list[Flag]:
 
 
 def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
-    """Delete flags past their term with their evidence and reviews; audit counts per rule."""
+    """Delete flags past their term with their evidence, decisions and reviews, and the
+    free-text reasons of their outcomes (the counted outcome keeps its own term, see
+    vik.store.followup_retention); audit counts per rule."""
     expired = due(session, peildatum)
     if not expired:
         return {}
@@ -93,6 +98,8 @@ def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
     per_rule = Counter(f.rule_id for f in expired)
     session.execute(delete(FlagEvidence).where(FlagEvidence.flag_id.in_(ids)))  # type: ignore[attr-defined]
     session.execute(delete(Review).where(Review.flag_id.in_(ids)))  # type: ignore[attr-defined]
+    session.execute(delete(FlagDecision).where(col(FlagDecision.flag_id).in_(ids)))
+    session.execute(update(Outcome).where(col(Outcome.flag_id).in_(ids)).values(reason=None))
     session.execute(delete(FlagNotice).where(FlagNotice.flag_id.in_(ids)))  # type: ignore[attr-defined]
     # What stays: that a flag of this rule on this entity was deleted, for the inzage report.
     session.add_all(
@@ -193,10 +200,12 @@ def purge_outside_night(
     *,
     purged_flag_term: str | None = None,
     inzage_request_term: str | None = None,
+    followup_terms: Terms | None = None,
 ) -> dict[str, int]:
     """Everything past its term, without a night's extracts: flags with their evidence
     and reviews, the dossiers rebuilt (details of entities without open flags go), the
-    leftovers. Counts keyed as in a night's ``run.purged``."""
+    leftovers, and (with `followup_terms`) LOO meetings, outcomes and decision snapshots.
+    Counts keyed as in a night's ``run.purged``."""
     purged = purge(session, peildatum, actor=actor)
     if purged:
         refresh_stored_dossiers(session, weights)
@@ -207,4 +216,9 @@ def purge_outside_night(
         purged_flag_term=purged_flag_term,
         inzage_request_term=inzage_request_term,
     )
-    return {**purged, **leftovers}
+    follow_up = {}
+    if followup_terms is not None:
+        from vik.store.followup_retention import purge_followup  # it builds on this module
+
+        follow_up = purge_followup(session, peildatum, followup_terms, actor=actor)
+    return {**purged, **leftovers, **follow_up}

@@ -1,8 +1,9 @@
-"""The analist's pages: the flag queue, dossiers, decisions, snoozes, links, the LOO agenda."""
+"""The analist's pages: the flag queue, dossiers, decisions, snoozes, outcomes, links and
+what a decider saw (the LOO cycle is in _loo_pages and _action_pages)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -10,17 +11,19 @@ from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from vik.store.audit import record, subject_ref
-from vik.store.models import Dossier, Flag, Link, WebUser
+from vik.store.models import DecisionSnapshot, Dossier, Flag, Link, WebUser
 from vik.store.notices import record_notice
+from vik.store.outcomes import SignalRef, record_decision, record_outcome
 from vik.store.reviews import (
     DECISIONS,
     FORUMS,
     ReviewError,
     check_reason,
+    decision_of,
     judge_link,
-    record_review,
     snooze_flag,
 )
+from vik.store.snapshots import verify
 from vik.web._dossiers import (
     DossierView,
     find_dossier_of,
@@ -29,7 +32,6 @@ from vik.web._dossiers import (
     load_dossier,
     load_flag,
 )
-from vik.web._loo import AgendaMeta, agenda_xlsx, loo_agenda
 from vik.web._queue import FilterError, QueueFilters, filter_options, flag_queue
 from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
 from vik.web._templates import render
@@ -37,20 +39,22 @@ from vik.web._visibility import RuleText, rule_of
 from vik.web.inputs import check_purpose
 
 router = APIRouter()
-# The purpose of printing or downloading the LOO agenda (issue 15: exports carry a purpose).
-LOO_PURPOSE = "voorbereiding lokaal ondermijningsoverleg (LOO)"
 
 # Ids in paths: whole numbers that a database row can have; anything else is not found.
 DossierId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FlagId = Annotated[int, Path(ge=1, le=MAX_ID)]
 LinkId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SnapshotId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 MESSAGES = {
     "besluit": "Besluit vastgelegd.",
     "informatieplicht": "Vastgelegd dat de betrokkene is geïnformeerd.",
     "uitstel": "Signaal uitgesteld.",
     "koppeling": "Oordeel over de koppeling vastgelegd; het geldt vanaf de volgende nachtelijke run.",
+    "uitkomst": "Uitkomst vastgelegd.",
 }
+# Why an analist opens what a decider saw, for the access log.
+PURPOSE_SNAPSHOT = "Besluit reconstrueren: wat zag de beslisser"
 
 
 def _state(request: Request) -> Any:
@@ -62,7 +66,7 @@ def _targets(department: str | None, request: Request, rule: RuleText | None) ->
     the rule's doelbinding names as ontvangers (no one else may receive its signals)."""
     departments = _state(request).departments
     targets = dict(FORUMS)
-    recipients = (rule.doelbinding.get("ontvangers") or []) if rule else []
+    recipients = sorted(rule.ontvangers) if rule else []
     targets.update(
         {
             key: departments[key].name if key in departments else key
@@ -143,6 +147,7 @@ def _dossier_response(
             "details": details,
             "melding": MESSAGES.get(request.query_params.get("melding", "")),
             "today": _state(request).today(),
+            "followup": _state(request).followup,
         },
         status=status,
     )
@@ -292,7 +297,7 @@ def _flag_response(
     status: int = 200,
 ) -> Response:
     state = _state(request)
-    (item,) = flag_views(db, [flag], state.rules.load(db), state.today())
+    (item,) = flag_views(db, [flag], state.rules.load(db), state.today(), viewer.department)
     return render(
         request,
         "signaal.html",
@@ -304,6 +309,7 @@ def _flag_response(
             "form": form or {},
             "melding": MESSAGES.get(request.query_params.get("melding", "")),
             "today": state.today(),
+            "followup": state.followup,
         },
         status=status,
     )
@@ -340,23 +346,29 @@ def decide(
     besluit: str = Form(""),
     naar: str = Form(""),
     reden: str = Form(""),
+    uitkomst: str = Form(""),
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
 ) -> Response:
+    """This department's decision; it neither changes nor ends another department's."""
+    state = _state(request)
     flag = _flag_or_404(request, db, viewer, flag_id)
+    rule = rule_of(flag, state.rules.load(db))
     problem = None
     try:
-        record_review(
+        record_decision(
             db,
             flag,
+            department=viewer.department or "",
             decision=besluit,
             target=naar if besluit == "doorzetten" else None,
             reason=reden,
             reviewer=viewer.username,
-            targets=_targets(
-                viewer.department, request, rule_of(flag, _state(request).rules.load(db))
-            ),
-            today=_state(request).today(),
+            targets=_targets(viewer.department, request, rule),
+            today=state.today(),
+            trial=bool(rule and rule.proef),
+            result=uitkomst,
+            categories=state.followup.categories(flag.theme),
         )
     except ReviewError as error:
         problem = error
@@ -367,7 +379,63 @@ def decide(
         flag,
         "besluit",
         problem,
-        {"besluit": besluit if besluit in DECISIONS else "", "naar": naar, "reden": reden},
+        {
+            "besluit": besluit if besluit in DECISIONS else "",
+            "naar": naar,
+            "reden": reden,
+            "besluit_uitkomst": uitkomst,
+        },
+    )
+
+
+@router.post("/signalen/{flag_id}/uitkomst")
+def outcome(
+    flag_id: FlagId,
+    request: Request,
+    uitkomst: str = Form(""),
+    categorie: str = Form(""),
+    datum: str = Form(""),
+    reden: str = Form(""),
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    """The outcome of this department's own handling of a flag (not through the LOO)."""
+    state = _state(request)
+    flag = _flag_or_404(request, db, viewer, flag_id)
+    problem = None
+    try:
+        if decision_of(db, flag.id, viewer.department or "") is None:
+            raise ReviewError(
+                "Leg eerst een besluit vast: een uitkomst volgt op wat uw afdeling met het "
+                "signaal deed."
+            )
+        record_outcome(
+            db,
+            SignalRef.of(db, flag),
+            department=viewer.department or "",
+            result=uitkomst,
+            category=categorie,
+            decided_on=_parse_day(datum),
+            reason=reden,
+            by=viewer.username,
+            categories=state.followup.categories(flag.theme),
+            today=state.today(),
+        )
+    except ReviewError as error:
+        problem = error
+    return _after_flag_post(
+        request,
+        db,
+        viewer,
+        flag,
+        "uitkomst",
+        problem,
+        {
+            "uitkomst": uitkomst,
+            "uitkomst_categorie": categorie,
+            "uitkomst_datum": datum,
+            "uitkomst_reden": reden,
+        },
     )
 
 
@@ -385,7 +453,13 @@ def snooze(
     try:
         until = _parse_day(tot)
         snooze_flag(
-            db, flag, until=until, reason=reden, by=viewer.username, today=_state(request).today()
+            db,
+            flag,
+            until=until,
+            reason=reden,
+            by=viewer.username,
+            department=viewer.department or "",
+            today=_state(request).today(),
         )
     except ReviewError as error:
         problem = error
@@ -440,73 +514,44 @@ def _parse_day(text: str) -> date | None:
         raise ReviewError(f"De einddatum {text!r} is niet te lezen; gebruik jjjj-mm-dd.") from None
 
 
-# --- LOO agenda ---------------------------------------------------------------------------
+# --- what the decider saw -----------------------------------------------------------------
 
 
-def _agenda(request: Request, db: Session, viewer: Viewer) -> list:
-    state = _state(request)
-    return loo_agenda(db, state.rules.load(db), viewer.department, state.weights)
+@router.get("/momentopnamen/{snapshot_id}")
+def snapshot_page(
+    snapshot_id: SnapshotId,
+    request: Request,
+    viewer: Viewer = Depends(analist),
+    db: Session = Depends(db_session),
+) -> Response:
+    """A decision of this department as it was made, with its hash checked: for a bezwaar.
 
-
-def _record_agenda(db: Session, viewer: Viewer, action: str, items: list) -> None:
-    """The agenda shows and exports addresses and names: which dossiers and signals."""
+    Of another department's decision nothing is shown (404, as if it did not exist)."""
+    snapshot = db.get(DecisionSnapshot, snapshot_id)
+    if snapshot is None or snapshot.department != viewer.department:
+        raise NotFound("momentopname", snapshot_id, exists=snapshot is not None)
     record(
         db,
         actor=viewer.username,
-        action=action,
-        object_type="loo_agenda",
-        purpose=LOO_PURPOSE,
-        details={
-            "afdeling": viewer.department,
-            "dossiers": [item.dossier_id for item in items],
-            "signalen": [entry.flag.id for item in items for entry in item.flags],
-        },
-    )
-    db.commit()
-
-
-@router.get("/loo")
-def loo_page(
-    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
-) -> Response:
-    items = _agenda(request, db, viewer)
-    _record_agenda(db, viewer, "loo_agenda_bekeken", items)
-    return render(request, "loo.html", {"items": items, "names": _names(db)})
-
-
-@router.get("/loo/afdrukken")
-def loo_print(
-    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
-) -> Response:
-    items = _agenda(request, db, viewer)
-    _record_agenda(db, viewer, "loo_agenda_afgedrukt", items)
-    return render(
-        request,
-        "loo_afdrukken.html",
-        {"items": items, "names": _names(db), "now": datetime.now(_state(request).zone)},
-    )
-
-
-@router.get("/loo/agenda.xlsx")
-def loo_xlsx(
-    request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
-) -> Response:
-    state = _state(request)
-    items = _agenda(request, db, viewer)
-    department = state.departments.get(viewer.department) if viewer.department else None
-    now = datetime.now(state.zone)
-    content = agenda_xlsx(
-        items,
-        AgendaMeta(
-            department_name=department.name if department else "",
-            prepared_by=viewer.display_name,
-            prepared_at=now,
-            reviewer_names=_names(db),
+        action="momentopname_bekeken",
+        object_type="momentopname",
+        object_id=snapshot.id,
+        purpose=PURPOSE_SNAPSHOT,
+        details={"afdeling": viewer.department, "signaal": snapshot.flag_id},
+        subject=subject_ref(
+            snapshot.content["entiteit"]["soort"], snapshot.content["entiteit"]["sleutel"]
         ),
     )
-    _record_agenda(db, viewer, "loo_agenda_gedownload", items)
-    return Response(
-        content,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"content-disposition": f'attachment; filename="loo-agenda-{now:%Y-%m-%d}.xlsx"'},
+    db.commit()
+    flag = load_flag(db, _state(request).rules.load(db), viewer.department, snapshot.flag_id)
+    return render(
+        request,
+        "momentopname.html",
+        {
+            "snapshot": snapshot,
+            "content": snapshot.content,
+            "verified": verify(snapshot),
+            "flag": flag,
+            "names": _names(db),
+        },
     )

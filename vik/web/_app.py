@@ -21,6 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.departments import Departments, load_departments
 from vik.flags.priority import PriorityWeights, load_weights
+from vik.followup import FollowUp, load_followup
 from vik.lookup.service import Lookups
 from vik.rules import Context, load_context
 from vik.settings import Settings
@@ -53,6 +54,7 @@ class AppState:
     departments: Departments
     context: Context
     weights: PriorityWeights
+    followup: FollowUp
     rules: RuleTexts
     templates: Environment
     today: Callable[[], date]
@@ -136,6 +138,7 @@ def create_app(
         departments=departments,
         context=context,
         weights=load_weights(config_dir),
+        followup=load_followup(config_dir, departments),
         rules=RuleTexts(),
         templates=make_environment(departments),
         today=today,
@@ -144,10 +147,12 @@ def create_app(
     )
     from vik.web import (
         _account_pages,
+        _action_pages,
         _analist_pages,
         _beheer_pages,
         _compliance_pages,
         _inzage_pages,
+        _loo_pages,
         _lookup_pages,
         _probes,
     )
@@ -155,6 +160,8 @@ def create_app(
     for module in (
         _account_pages,
         _analist_pages,
+        _loo_pages,
+        _action_pages,
         _lookup_pages,
         _compliance_pages,
         _inzage_pages,

@@ -15,7 +15,9 @@ from sqlmodel import Session, select
 from vik.errors import FilterError
 from vik.rules import load_rules
 from vik.store.audit import record
+from vik.store.followup_retention import followup_retention_status
 from vik.store.models import WebUser
+from vik.web import outcome_register as outcomes
 from vik.web._oversight import ACTIONS, access_log, purge_history, retention_status
 from vik.web._queue import parse_day
 from vik.web._register import rule_detail, rule_register
@@ -55,6 +57,17 @@ def _documents(request: Request) -> dict[str, dict]:
     )
 
 
+def _outcomes(request: Request, db: Session) -> dict:
+    state = _state(request)
+    return outcomes.outcome_register(
+        db,
+        load_rules(state.config_dir / "rules", state.context).valid,
+        organisation=state.settings.organisation,
+        min_per_wijk=state.followup.openbaar_min_per_wijk,
+        today=state.today(),
+    )
+
+
 def _download(db: Session, viewer: Viewer, what: str) -> None:
     record(
         db,
@@ -74,11 +87,40 @@ def register_zip(
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, document in _documents(request).items():
             archive.writestr(name, dumps(document))
+        register = _outcomes(request, db)
+        archive.writestr("uitkomstenregister.json", outcomes.register_json(register))
+        archive.writestr("uitkomstenregister.csv", outcomes.register_csv(register))
     _download(db, viewer, "alle")
     return Response(
         buffer.getvalue(),
         media_type="application/zip",
         headers={"content-disposition": 'attachment; filename="algoritmeregister.zip"'},
+    )
+
+
+@router.get("/register/uitkomstenregister.json")
+def outcomes_json(
+    request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
+) -> Response:
+    content = outcomes.register_json(_outcomes(request, db))
+    _download(db, viewer, "uitkomstenregister")
+    return Response(
+        content,
+        media_type="application/json; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="uitkomstenregister.json"'},
+    )
+
+
+@router.get("/register/uitkomstenregister.csv")
+def outcomes_csv(
+    request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
+) -> Response:
+    content = outcomes.register_csv(_outcomes(request, db))
+    _download(db, viewer, "uitkomstenregister")
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="uitkomstenregister.csv"'},
     )
 
 
@@ -118,11 +160,17 @@ def rule_page(
 def retention_page(
     request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
 ) -> Response:
-    today = _state(request).today()
+    state = _state(request)
+    today = state.today()
     return render(
         request,
         "bewaartermijnen.html",
-        {"rows": retention_status(db, today), "nights": purge_history(db), "today": today},
+        {
+            "rows": retention_status(db, today),
+            "followup_rows": followup_retention_status(db, today, state.followup.bewaartermijnen),
+            "nights": purge_history(db),
+            "today": today,
+        },
     )
 
 

@@ -23,14 +23,30 @@ from sqlmodel import Session, col, select
 
 from vik.flags.priority import PriorityWeights
 from vik.resolve.links import ENTITY_TYPES
-from vik.store.models import Dossier, Flag, FlagEvidence, Link, LinkJudgement, Review, Snooze
-from vik.web._queue import (
-    PriorityLine,
-    active_snoozes,
-    snoozer_departments,
-    visible_priority,
+from vik.store.models import (
+    DecisionSnapshot,
+    Dossier,
+    Flag,
+    FlagDecision,
+    FlagEvidence,
+    Link,
+    LinkJudgement,
+    Outcome,
+    Review,
+    Snooze,
 )
-from vik.web._visibility import RuleText, rule_of, visible, visible_clause
+from vik.store.outcomes import outcomes_of
+from vik.store.reviews import active_departments, decisions_of
+from vik.store.snapshots import snapshots_of_reviews
+from vik.web._queue import PriorityLine, active_snoozes, visible_priority
+from vik.web._visibility import (
+    RuleText,
+    involvement_circles,
+    may_know_involvement,
+    rule_of,
+    visible,
+    visible_clause,
+)
 
 # Link entity types (address | person | company) back to flag entity types.
 FLAG_ENTITY = {v: k for k, v in ENTITY_TYPES.items()}
@@ -39,11 +55,30 @@ ENTITY_NAMES = {"adres": "Adres", "persoon": "Persoon", "bedrijf": "Bedrijf"}
 
 @dataclass
 class FlagView:
+    """One flag as one department sees it: its own decision, history, snooze and outcomes,
+    and of other departments at most that they act on it (where betrokkenheid allows)."""
+
     flag: Flag
     rule: RuleText | None
     evidence: list[FlagEvidence] = field(default_factory=list)
-    reviews: list[Review] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)  # this department's history
     snooze: Snooze | None = None
+    decision: FlagDecision | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+    snapshots: dict[int, DecisionSnapshot] = field(default_factory=dict)  # by review id
+    involved: list[str] = field(default_factory=list)  # other departments acting on it
+    # "Wat het signaal zou doen verdwijnen": derived from the rule's condition (issue 14,
+    # point 8, built elsewhere); the page shows it when set.
+    counterfactual: str | None = None
+
+    @property
+    def decided(self) -> str | None:
+        return self.decision.decision if self.decision else None
+
+    @property
+    def trial(self) -> bool:
+        """A flag of a proef rule: it needs an outcome."""
+        return bool(self.rule and self.rule.proef)
 
 
 @dataclass
@@ -106,7 +141,11 @@ def find_dossier_of(session: Session, flag: Flag) -> Dossier | None:
 
 
 def flag_views(
-    session: Session, flags: list[Flag], rules: dict[tuple[str, str], RuleText], today: date
+    session: Session,
+    flags: list[Flag],
+    rules: dict[tuple[str, str], RuleText],
+    today: date,
+    department: str | None,
 ) -> list[FlagView]:
     ids = [f.id for f in flags]
     evidence: dict[int, list[FlagEvidence]] = defaultdict(list)
@@ -118,13 +157,35 @@ def flag_views(
             .order_by(FlagEvidence.source, FlagEvidence.record_key)
         ).all():
             evidence[row.flag_id].append(row)
+    if ids and department:
         for row in session.exec(
-            select(Review).where(col(Review.flag_id).in_(ids)).order_by(Review.at, Review.id)
+            select(Review)
+            .where(col(Review.flag_id).in_(ids), Review.department == department)
+            .order_by(Review.at, Review.id)
         ).all():
             reviews[row.flag_id].append(row)
-    snoozes = active_snoozes(session, flags, today, snoozer_departments(session))
+    snoozes = active_snoozes(session, flags, today, department)
+    decisions = decisions_of(session, ids, department)
+    outcomes = outcomes_of(session, [i for i in ids if i is not None], department or "")
+    snapshots = snapshots_of_reviews(session, [r.id for rows in reviews.values() for r in rows])
+    circles = involvement_circles(rules)
+    acting = active_departments(session, ids)
     views = [
-        FlagView(f, rule_of(f, rules), evidence[f.id], reviews[f.id], snoozes.get(f.id))
+        FlagView(
+            f,
+            rule_of(f, rules),
+            evidence[f.id],
+            reviews[f.id],
+            snoozes.get(f.id),
+            decisions.get(f.id or 0),
+            outcomes.get(f.id or 0, []),
+            {r.id: snapshots[r.id] for r in reviews[f.id] if r.id in snapshots},
+            sorted(
+                other
+                for other in acting.get(f.id or 0, set())
+                if other != department and may_know_involvement(circles, department, other)
+            ),
+        )
         for f in flags
     ]
     views.sort(key=lambda v: (v.flag.status != "open", v.flag.rule_id, v.flag.id))
@@ -232,7 +293,7 @@ def load_dossier(
     flags = visible_flags(session, rules, department, dossier.entity_type, dossier.entity_key)
     if not flags:
         return None
-    views = flag_views(session, flags, rules, today)
+    views = flag_views(session, flags, rules, today, department)
     themes = {v.flag.rule_id: v.flag.theme for v in views if v.flag.status == "open"}
     priority, lines = visible_priority(dossier.breakdown, themes, weights)
     return DossierView(

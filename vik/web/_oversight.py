@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from vik.store.models import AuditLog, Flag, LinkJudgement, Review, Run, Snooze
+from vik.store.followup_retention import KINDS as FOLLOWUP_KINDS
+from vik.store.models import AuditLog, Flag, LinkJudgement, Outcome, Review, Run, Snooze
 from vik.store.retention import LEFTOVERS, expiry
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
+NOT_FLAGS = (*LEFTOVERS, *FOLLOWUP_KINDS)  # kinds in run.purged that are not rule ids
 PEOPLE_LEVEL = (
     "persoonsdossier_bekeken",
     "persoonsgegevens_ingezien",
@@ -47,6 +49,20 @@ ACTIONS = {
     "loo_agenda_bekeken": "LOO-agenda bekeken",
     "loo_agenda_gedownload": "LOO-agenda gedownload",
     "loo_agenda_afgedrukt": "LOO-agenda afdrukversie",
+    "loo_overleg_gepland": "LOO-overleg gepland",
+    "loo_geagendeerd": "Dossier geagendeerd voor het LOO",
+    "loo_besproken": "Bespreking in het LOO vastgelegd",
+    "loo_afspraak": "LOO-afspraak vastgelegd",
+    "loo_overleg_gehouden": "LOO-overleg gehouden",
+    "loo_overleg_bekeken": "LOO-overleg bekeken",
+    "loo_verslag_afgedrukt": "LOO-verslag afdrukversie",
+    "loo_verslag_gedownload": "LOO-verslag gedownload",
+    "loo_actie_bekeken": "LOO-actie bekeken",
+    "integrale_controle": "Integrale controle vastgelegd",
+    "loo_afspraak_afgerond": "LOO-actie afgerond",
+    "uitkomst": "Uitkomst vastgelegd",
+    "heropend": "Heropend door de nachtelijke run",
+    "momentopname_bekeken": "Momentopname van een besluit bekeken",
     "algoritmeregister_gedownload": "Algoritmeregister gedownload",
     "toegangslog_bekeken": "Toegangslog bekeken",
     "toegang_geweigerd": "Toegang geweigerd (andere afdeling of rol)",
@@ -101,12 +117,13 @@ class PurgeNight:
     @property
     def per_rule(self) -> dict[str, int]:
         """Flags deleted per rule."""
-        return {k: n for k, n in self.purged.items() if k not in LEFTOVERS}
+        return {k: n for k, n in self.purged.items() if k not in NOT_FLAGS}
 
     @property
     def leftovers(self) -> dict[str, int]:
-        """Snoozes and link judgements that went with them."""
-        return {k: n for k, n in self.purged.items() if k in LEFTOVERS}
+        """Snoozes and link judgements that went with them; LOO meetings, outcomes and
+        snapshots past their own terms."""
+        return {k: n for k, n in self.purged.items() if k in NOT_FLAGS}
 
     @property
     def total(self) -> int:
@@ -156,11 +173,13 @@ REASON_GONE = "(reden verwijderd na bewaartermijn)"
 
 def _reasons(session: Session, rows: list[AuditLog]) -> dict[int, str]:
     """AuditLog id → the reason of the review, snooze or judgement it refers to, if kept."""
-    wanted: dict[type, dict[int, int]] = {Review: {}, Snooze: {}, LinkJudgement: {}}
+    wanted: dict[type, dict[int, int]] = {Review: {}, Snooze: {}, LinkJudgement: {}, Outcome: {}}
     for row in rows:
         details = row.details or {}
-        if row.action == "besluit" and "review" in details:
+        if row.action in ("besluit", "heropend") and "review" in details:
             wanted[Review][int(details["review"])] = row.id
+        elif row.action == "uitkomst" and "uitkomst_id" in details:
+            wanted[Outcome][int(details["uitkomst_id"])] = row.id
         elif row.action == "uitgesteld" and "uitstel" in details:
             wanted[Snooze][int(details["uitstel"])] = row.id
         elif row.action == "koppeling_beoordeeld" and row.object_id:
@@ -169,7 +188,7 @@ def _reasons(session: Session, rows: list[AuditLog]) -> dict[int, str]:
     for model, ids in wanted.items():
         if ids:
             kept = session.exec(select(model).where(col(model.id).in_(list(ids)))).all()
-            found.update({ids[item.id]: item.reason for item in kept})
+            found.update({ids[item.id]: item.reason for item in kept if item.reason})
     referring = {entry for ids in wanted.values() for entry in ids.values()}
     return {entry: found.get(entry, REASON_GONE) for entry in referring}
 

@@ -23,7 +23,8 @@ from sqlmodel import Session, col, select
 
 from vik.errors import FilterError
 from vik.flags.priority import PriorityWeights
-from vik.store.models import Dossier, Flag, Snooze, WebUser
+from vik.store.models import Dossier, Flag, FlagDecision, Snooze
+from vik.store.reviews import decisions_of
 from vik.web._visibility import RuleText, rule_of, visible_clause
 
 STATUSES = {
@@ -109,6 +110,15 @@ class QueueRow:
     wijk: str | None
     priority: float
     snoozed_until: date | None = None
+    decision: FlagDecision | None = None  # this department's own
+
+    @property
+    def decided(self) -> str | None:
+        return self.decision.decision if self.decision else None
+
+    @property
+    def reopened(self) -> bool:
+        return bool(self.decision and self.decision.decision is None and self.decision.reopened_on)
 
 
 @dataclass
@@ -148,34 +158,28 @@ def visible_priority(
     return sum(line.points for line in lines), lines
 
 
-def snoozer_departments(session: Session) -> dict[str, str | None]:
-    return {u.username: u.department for u in session.exec(select(WebUser)).all()}
-
-
 def active_snoozes(
-    session: Session, flags: Iterable[Flag], today: date, departments: Mapping[str, str | None]
+    session: Session, flags: Iterable[Flag], today: date, department: str | None
 ) -> dict[int, Snooze]:
-    """Per flag id, the snooze that holds today (the latest ending one).
+    """Per flag id, this department's snooze that holds today (the latest ending one).
 
-    A snooze is stored per rule and entity. A betrokkenheid flag exists once per
-    department, so there a snooze only counts for the department of whoever set it."""
+    A snooze is stored per rule and entity, and holds only for the department of
+    whoever set it: another department's snooze never hides a flag."""
     flags = list(flags)
     rules = {f.rule_id for f in flags}
-    if not rules:
+    if not rules or not department:
         return {}
     snoozes = session.exec(
-        select(Snooze).where(col(Snooze.rule_id).in_(rules), Snooze.until >= today)
+        select(Snooze).where(
+            col(Snooze.rule_id).in_(rules), Snooze.until >= today, Snooze.department == department
+        )
     ).all()
     by_key: dict[tuple[str, str, str], list[Snooze]] = defaultdict(list)
     for snooze in snoozes:
         by_key[(snooze.rule_id, snooze.entity_type, snooze.entity_key)].append(snooze)
     result = {}
     for flag in flags:
-        candidates = [
-            s
-            for s in by_key.get((flag.rule_id, flag.entity_type, flag.entity_key), [])
-            if not flag.department or departments.get(s.by) == flag.department
-        ]
+        candidates = by_key.get((flag.rule_id, flag.entity_type, flag.entity_key), [])
         if candidates:
             result[flag.id] = max(candidates, key=lambda s: (s.until, s.id))
     return result
@@ -196,7 +200,7 @@ def visible_themes_per_entity(
     return result
 
 
-def _matches_status(flag: Flag, status: str, snoozed: bool) -> bool:
+def _matches_status(flag: Flag, decision: str | None, status: str, snoozed: bool) -> bool:
     if status == "alle":
         return True
     if status == "vervallen":
@@ -206,8 +210,8 @@ def _matches_status(flag: Flag, status: str, snoozed: bool) -> bool:
     if status == "uitgesteld":
         return snoozed
     if status == "te_beoordelen":
-        return flag.decision is None and not snoozed
-    return flag.decision == status
+        return decision is None and not snoozed
+    return decision == status
 
 
 def flag_queue(
@@ -236,12 +240,15 @@ def flag_queue(
     if filters.until:
         query = query.where(Flag.first_seen_on <= filters.until)
     pairs = session.exec(query).all()
-    snoozes = active_snoozes(session, [f for f, _ in pairs], today, snoozer_departments(session))
+    snoozes = active_snoozes(session, [f for f, _ in pairs], today, department)
+    decisions = decisions_of(session, [f.id for f, _ in pairs], department)
     themes = visible_themes_per_entity(session, rules, department)
     rows = []
     for flag, dossier in pairs:
         snooze = snoozes.get(flag.id)
-        if not _matches_status(flag, filters.status, snooze is not None):
+        decision = decisions.get(flag.id or 0)
+        own = decision.decision if decision else None
+        if not _matches_status(flag, own, filters.status, snooze is not None):
             continue
         priority = 0.0
         if dossier is not None:
@@ -257,6 +264,7 @@ def flag_queue(
                 wijk=dossier.wijk if dossier else None,
                 priority=priority,
                 snoozed_until=snooze.until if snooze else None,
+                decision=decision,
             )
         )
     rows.sort(key=lambda r: (-r.priority, r.dossier_id or 0, r.flag.rule_id, r.flag.id or 0))

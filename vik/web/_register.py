@@ -2,15 +2,17 @@
 
     >>> entries = rule_register(session, config_dir, context, today)   # doctest: +SKIP
     >>> detail = rule_detail(session, "overbewoning", config_dir, context, today)  # doctest: +SKIP
-    >>> detail.outcomes.precision
-    0.75
+    >>> detail.entry.feedback.total.precision, detail.entry.feedback.total.judged
+    (0.75, 4)
 
 Rules come from two places: the versions stored by the nightly runs (with their
 exact text, approval and the runs in which they were active) and today's rule
 files (which may not have run yet, or may not be allowed to). Practice per rule:
-hits and onbeslist per night, review outcomes (doorgezet against geen actie: the
-rule's precision in practice) and where its hits fall per wijk against where the
-dwellings are, so a rule that lands on one neighbourhood stands out.
+hits and onbeslist per night; the triage (how often departments passed a signal on:
+not whether it was right); the feedback from outcomes (vik.store.feedback: precision
+with its Wilson interval and count, per version, wijk and quarter); for a proef rule
+whether its promotion criterion is met; and where its hits fall per wijk against
+where the dwellings are, so a rule that lands on one neighbourhood stands out.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from vik.rules import Context, LoadedRule, load_rules, run_gate
+from vik.store.feedback import Promotion, RuleFeedback, Triage, promotion, rule_feedback, triage
 from vik.store.models import Dossier, Flag, RuleEvaluation, RuleVersion, Run
 from vik.store.runs import last_good_run
 from vik.web._visibility import RuleText, parse_rule_text
@@ -57,23 +60,6 @@ class NightRow:
 
 
 @dataclass
-class Outcomes:
-    doorzetten: int = 0
-    geen_actie: int = 0
-    in_behandeling: int = 0
-    onbeoordeeld: int = 0
-
-    @property
-    def decided(self) -> int:
-        return self.doorzetten + self.geen_actie
-
-    @property
-    def precision(self) -> float | None:
-        """Share of final decisions that passed the flag on: how often the rule was right."""
-        return self.doorzetten / self.decided if self.decided else None
-
-
-@dataclass
 class WijkRow:
     wijk: str
     hits: int
@@ -96,7 +82,9 @@ class RuleEntry:
     gate: list[str] = field(default_factory=list)
     versions: list[VersionRow] = field(default_factory=list)
     last_night: NightRow | None = None
-    outcomes: Outcomes = field(default_factory=Outcomes)
+    triage: Triage = field(default_factory=Triage)
+    feedback: RuleFeedback | None = None
+    promotion: Promotion | None = None  # a proef rule: its declared criterion, and the count
     wijken: list[WijkRow] = field(default_factory=list)
 
     @property
@@ -174,18 +162,6 @@ def _hits_per_wijk(session: Session) -> dict[str, Counter]:
     return result
 
 
-def _outcomes(session: Session) -> dict[str, Outcomes]:
-    result: dict[str, Outcomes] = defaultdict(Outcomes)
-    for rule_id, decision in session.exec(select(Flag.rule_id, Flag.decision)).all():
-        outcome = result[rule_id]
-        name = decision if decision in ("doorzetten", "geen_actie", "in_behandeling") else None
-        if name is None:
-            outcome.onbeoordeeld += 1
-        else:
-            setattr(outcome, name, getattr(outcome, name) + 1)
-    return result
-
-
 def _nights(session: Session, rule_id: str | None = None, limit: int = 400) -> list[NightRow]:
     query = select(RuleEvaluation, Run.peildatum).join(Run, Run.id == RuleEvaluation.run_id)
     if rule_id is not None:
@@ -211,7 +187,8 @@ def rule_register(
     good = last_good_run(session)
     dwellings = (good.wijk_counts or {}) if good else {}
     hits = _hits_per_wijk(session)
-    outcomes = _outcomes(session)
+    triages = triage(session)
+    feedback = rule_feedback(session)
     last_nights: dict[str, NightRow] = {}
     if good is not None:
         for evaluation in session.exec(
@@ -234,6 +211,7 @@ def rule_register(
         else:
             newest = stored[rule_id][-1]
             rule = parse_rule_text(rule_id, newest.version, newest.content_hash, newest.text)
+        trial = loaded.rule.proef if loaded is not None else None
         entries.append(
             RuleEntry(
                 rule_id=rule_id,
@@ -256,7 +234,17 @@ def rule_register(
                     for v in reversed(stored.get(rule_id, []))
                 ],
                 last_night=last_nights.get(rule_id),
-                outcomes=outcomes.get(rule_id, Outcomes()),
+                triage=triages.get(rule_id, Triage()),
+                feedback=feedback.get(rule_id, RuleFeedback(rule_id)),
+                promotion=(
+                    promotion(
+                        feedback[rule_id].total if rule_id in feedback else None,
+                        trial.promotie.min_uitkomsten,
+                        trial.promotie.min_precisie,
+                    )
+                    if trial is not None
+                    else None
+                ),
                 wijken=wijk_spread(hits.get(rule_id, Counter()), dwellings),
             )
         )

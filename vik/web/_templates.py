@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from vik.followup import RESULTS
 from vik.store.notices import CHANNELS
 from vik.store.reviews import DECISIONS, FORUMS, VERDICTS
 from vik.web._oversight import ACTIONS, LOCAL
@@ -22,6 +23,7 @@ DECIDED = {
     "in_behandeling": "In behandeling",
     "doorzetten": "Doorgezet",
     "geen_actie": "Geen actie",
+    "heropend": "Heropend: opnieuw te beoordelen",
 }
 ENTITY_TYPES = {"adres": "Adres", "persoon": "Persoon", "bedrijf": "Bedrijf"}
 LINK_STATUS = {"zeker": "zeker", "mogelijk": "mogelijk", "geen": "geen koppeling"}
@@ -58,9 +60,11 @@ def fmt_date(value: date | datetime | str | None) -> str:
     return value.strftime("%d-%m-%Y")
 
 
-def fmt_time(value: datetime | None) -> str:
-    if value is None:
+def fmt_time(value: datetime | str | None) -> str:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):  # an ISO timestamp, as a snapshot keeps it
+        value = datetime.fromisoformat(value)
     return value.astimezone(LOCAL).strftime("%d-%m-%Y %H:%M")
 
 
@@ -74,6 +78,14 @@ def fmt_number(value: float | int | None) -> str:
 
 def fmt_percent(value: float | None) -> str:
     return "" if value is None else f"{round(value * 100):d}%"
+
+
+def fmt_interval(value: tuple[float, float] | None) -> str:
+    """A 95% interval as percentages: 21–100%."""
+    if value is None:
+        return ""
+    low, high = value
+    return f"{round(low * 100):d}–{round(high * 100):d}%"
 
 
 def fmt_value(value: Any) -> str:
@@ -118,6 +130,8 @@ def make_environment(departments: Mapping[str, Any]) -> Environment:
         soort=lambda code: ENTITY_TYPES.get(code, code),
         koppeling=lambda code: LINK_STATUS.get(code, code),
         oordeel=lambda code: VERDICTS.get(code, code),
+        uitkomst=lambda code: RESULTS.get(code, code),
+        interval=fmt_interval,
         doelbinding=lambda key: DOELBINDING_LABELS.get(key, key),
     )
     env.globals.update(
@@ -125,6 +139,7 @@ def make_environment(departments: Mapping[str, Any]) -> Environment:
         FORUMS=FORUMS,
         STATUSES=STATUSES,
         VERDICTS=VERDICTS,
+        RESULTS=RESULTS,
         CHANNELS={str(k): v for k, v in CHANNELS.items()},
         DEPARTMENTS=departments,
     )
@@ -132,7 +147,7 @@ def make_environment(departments: Mapping[str, Any]) -> Environment:
 
 
 NAVIGATION = {
-    "analist": [("/signalen", "Signalen"), ("/loo", "LOO-agenda"), ("/zoeken", "Zoeken")],
+    "analist": [("/signalen", "Signalen"), ("/loo", "LOO"), ("/zoeken", "Zoeken")],
     "compliance": [
         ("/register", "Regelregister"),
         ("/inzage", "Inzageverzoeken"),

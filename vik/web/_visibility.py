@@ -58,7 +58,19 @@ class RuleText:
         return value if isinstance(value, dict) else {}
 
     @property
+    def status(self) -> str:
+        return str(self.data.get("status") or "")
+
+    @property
+    def proef(self) -> dict[str, Any]:
+        value = self.data.get("proef")
+        return value if isinstance(value, dict) and self.status == "proef" else {}
+
+    @property
     def ontvangers(self) -> frozenset[str]:
+        """Who receives this version's flags: the pilot departments of a proef."""
+        if self.proef.get("afdelingen"):
+            return frozenset(self.proef["afdelingen"])
         return frozenset(self.doelbinding.get("ontvangers") or [])
 
     @property
@@ -150,3 +162,20 @@ def visible_clause(
             *[and_(Flag.rule_id == rule_id, Flag.rule_hash == digest) for rule_id, digest in pairs]
         ),
     )
+
+
+def involvement_circles(rules: dict[tuple[str, str], RuleText]) -> list[frozenset[str]]:
+    """The departments that may learn of each other's involvement: per betrokkenheid rule,
+    the ontvangers of its newest stored version (the college decided on that hit/no-hit)."""
+    newest: dict[str, RuleText] = {}
+    for rule in rules.values():
+        if rule.kind != "betrokkenheid" or rule.status not in ("actief", "proef"):
+            continue
+        if rule.rule_id not in newest or rule.version > newest[rule.rule_id].version:
+            newest[rule.rule_id] = rule
+    return [rule.ontvangers for rule in newest.values()]
+
+
+def may_know_involvement(circles: list[frozenset[str]], viewer: str | None, other: str) -> bool:
+    """May `viewer` see that `other` acts on a flag too (department and contact only)?"""
+    return bool(viewer) and any(viewer in circle and other in circle for circle in circles)

@@ -47,6 +47,8 @@ LIMITS = {
 STATUS = {
     Status.CONCEPT: "In ontwikkeling",
     Status.GOEDGEKEURD: "In ontwikkeling",
+    # A trial runs on real data, for its pilot departments: in use (methods_and_models says so).
+    Status.PROEF: "In gebruik",
     Status.ACTIEF: "In gebruik",
     Status.INGETROKKEN: "Buiten gebruik",
 }
@@ -163,9 +165,12 @@ def register_document(
     human = (
         "Elk signaal wordt beoordeeld door een analist van een ontvangende afdeling ("
         + (", ".join(recipients) or "geen ontvangers vastgelegd")
-        + "). Die neemt een besluit (in behandeling, doorzetten naar het LOO, DTO/RIEC of een "
-        "andere afdeling, of geen actie), altijd met een reden en op naam; zonder zo'n besluit "
-        "gebeurt er niets met een persoon of adres. De analist ziet bij elk signaal de uitleg, "
+        + "). Elke afdeling neemt haar eigen besluit (in behandeling, doorzetten naar het LOO, "
+        "DTO/RIEC of een andere afdeling, of geen actie), altijd met een reden en op naam; "
+        "zonder zo'n besluit gebeurt er niets met een persoon of adres. Wat de beslisser zag, "
+        "wordt bij elk besluit onveranderlijk vastgelegd; een besluit 'geen actie' komt terug "
+        "als de situatie verslechtert. Het LOO legt afspraken vast met een uitvoerende afdeling "
+        "en een termijn, en elke actie wordt afgesloten met een uitkomst. De analist ziet bij elk signaal de uitleg, "
         "de berekende waarden, de bronrecords en de zekerheid van de koppelingen, en kan een "
         "twijfelachtige koppeling afwijzen; dat oordeel geldt vanaf de volgende nacht. "
         "Persoonsgegevens worden alleen getoond na het opgeven van een doel en dat staat in het "
@@ -176,8 +181,11 @@ def register_document(
         for part in (
             "Risico op onterechte signalen: de regel wordt getoetst met voorbeelden die bij "
             "elke wijziging draaien, en de functionaris gegevensbescherming volgt per regel "
-            "hoe vaak een signaal tot doorzetten leidt en hoe de signalen over de wijken "
-            "verdeeld zijn tegenover de woningen, zodat een regel die op één buurt landt opvalt.",
+            "hoe vaak een signaal tot doorzetten leidt, hoe vaak het volgens de vastgelegde "
+            "uitkomsten klopte (precisie met betrouwbaarheidsinterval, per versie, wijk en "
+            "kwartaal; openbaar in het uitkomstenregister naast dit register) en hoe de "
+            "signalen over de wijken verdeeld zijn tegenover de woningen, zodat een regel die "
+            "op één buurt landt opvalt.",
             "Discriminatie: gegevens over herkomst, nationaliteit, geslacht en dergelijke kan "
             "een regel niet lezen; een regel leest alleen de velden die hij vooraf opgeeft.",
             f"Bewaartermijn: {d.bewaartermijn} vanaf "
@@ -233,6 +241,17 @@ def register_document(
         method.append(f"Signaal als: {' '.join(rule.condition.split())}.")
     if rule.params:
         method.append("Drempels: " + ", ".join(f"{k} = {v}" for k, v in rule.params.items()) + ".")
+    if rule.proef is not None:
+        method.append(
+            "Proef: de signalen gaan alleen naar "
+            + ", ".join(
+                getattr(departments.get(name), "name", name) for name in rule.proef.afdelingen
+            )
+            + "; elk signaal krijgt een vastgelegde uitkomst. De regel wordt pas een gewone "
+            f"regel bij ten minste {rule.proef.promotie.min_uitkomsten} uitkomsten en een "
+            f"precisie van ten minste {rule.proef.promotie.min_precisie:.0%}, met een nieuwe "
+            "versie die een ander dan de auteur goedkeurt."
+        )
     if rule.matters:
         method.append(
             "Hit/no-hit: een afdeling krijgt alleen te horen dat een andere afdeling ("
@@ -256,7 +275,7 @@ def register_document(
         "category": categories_of(rule.theme),
         "status": STATUS[rule.status],
         "begin_date": rule.approval.date.strftime("%Y-%m")
-        if rule.approval and rule.status is Status.ACTIEF
+        if rule.approval and rule.status in (Status.ACTIEF, Status.PROEF)
         else "",
         "end_date": "",
         "contact_email": _clip(contact, LIMITS["contact_email"]),
