@@ -46,6 +46,7 @@ from vik.lookup.settings import LookupSettings, load_lookup_settings
 from vik.resolve import Resolved, resolve_extracts
 from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
 from vik.settings import Settings
+from vik.store.approvals import load_approvals, seed_shipped_approvals
 from vik.store.db import connect, migrate, session_scope
 from vik.store.dossiers import open_flags_frame, refresh_dossiers
 from vik.store.flags import persist_evaluation, record_rules
@@ -225,6 +226,11 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
         with session_scope(engine) as session:
             baselines = baselines_from_counts(last_good_source_counts(session))
             judgements = load_judgements(session)
+            # A fresh database gets the shipped approvals (config/approvals.yaml) once;
+            # every other approval is made by an account (vik/store/approvals.py).
+            seed_shipped_approvals(session, config.config_dir, actor=ACTOR)
+        with session_scope(engine) as session:
+            context.approvals = load_approvals(session)
         run = start_run(engine, config.peildatum, str(config.extracts_dir))
         # Kept apart from the ORM object, which a rolled-back session leaves unusable.
         run_id = run.id

@@ -94,6 +94,7 @@ DEMO_ACCOUNTS = (
     ("analist.handhaving", "analist", "handhaving", "Analist Toezicht en Handhaving (demo)"),
     ("analist.burgerzaken", "analist", "burgerzaken", "Analist Burgerzaken (demo)"),
     ("compliance", "compliance", None, "Functionaris gegevensbescherming (demo)"),
+    ("eigenaar", "eigenaar", None, "Regeleigenaar (demo)"),
     ("beheer", "beheer", None, "Functioneel beheer (demo)"),
 )
 

@@ -156,7 +156,12 @@ def flags_frame(
         from vik.rules import evaluate_rules, load_context, load_rules
 
         _, resolved = _from_extracts(extracts, settings)
+        from vik.store.approvals import approvals_from_database
+
         context = load_context(settings.config_dir)
+        context.approvals = approvals_from_database(
+            db or settings.resolved_database_url(), settings.config_dir, actor="vik export"
+        )
         rules = load_rules(settings.config_dir / "rules", context)
         hits = evaluate_rules(rules, resolved.frames, as_of or date.today(), context).hits()
     else:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from vik.cli.output import table, user_errors
-from vik.rules import load_context, load_rules, run_fixtures, run_gate
+from vik.rules import load_context, load_rules, run_fixtures
 from vik.rules.model import Rule
 from vik.settings import Settings
 
@@ -25,6 +25,9 @@ def _paths(rules_dir: Path | None) -> tuple[Path, Path]:
     return settings.config_dir, rules_dir or settings.config_dir / "rules"
 
 
+DB_OPTION = typer.Option(None, "--db", help="Database-URL; gaat voor VIK_DATABASE_URL.")
+
+
 @rules_app.command("check")
 @user_errors
 def check(
@@ -32,35 +35,174 @@ def check(
         None, "--dir", help="Map met regelbestanden (standaard config/rules)."
     ),
     as_of: str = typer.Option(None, "--as-of", help="Peildatum jjjj-mm-dd (standaard vandaag)."),
+    db: str = DB_OPTION,
 ) -> None:
     """Valideer alle regelbestanden en zeg per regel of hij vannacht mag draaien, en waarom niet.
 
+    Een regel draait alleen als precies deze inhoud is goedgekeurd door een ander account dan
+    de auteur (in de database), zijn eigen tests slagen en zijn doelbinding inhoud heeft.
     Eindigt met code 1 als een bestand ongeldig is of een actieve regel niet mag draaien.
     """
+    from vik.rules import night_gate, rule_warnings
+    from vik.store.approvals import approvals_from_database
+
+    settings = Settings()
     config_dir, directory = _paths(rules_dir)
     context = load_context(config_dir)
+    context.approvals = approvals_from_database(
+        db or settings.resolved_database_url(), config_dir, actor="vik rules check"
+    )
     rules = load_rules(directory, context)
     peildatum = date.fromisoformat(as_of) if as_of else date.today()
     rows, problems = [], False
+    verdicts = {loaded.id: night_gate(loaded, context, peildatum) for loaded in rules.valid}
     for loaded in rules.valid:
-        reasons = run_gate(loaded, context, peildatum)
+        reasons = verdicts[loaded.id]
         rule = loaded.rule
-        verdict = "ja" if not reasons else "nee"
-        rows.append((rule.id, rule.version, rule.status.value, verdict, loaded.content_hash[:12]))
+        approval = context.approvals.of(rule.id, loaded.content_hash)
+        rows.append(
+            (
+                rule.id,
+                rule.version,
+                rule.status.value,
+                "ja" if not reasons else "nee",
+                loaded.content_hash[:12],
+                f"{approval.approver_name} ({approval.approved_on.isoformat()})"
+                if approval
+                else "niet goedgekeurd",
+            )
+        )
         if reasons and rule.status.value == "actief":
             problems = True
-    typer.echo(table(("regel", "versie", "status", "mag draaien", "hash"), rows))
+    typer.echo(
+        table(("regel", "versie", "status", "mag draaien", "hash", "goedgekeurd door"), rows)
+    )
     for loaded in rules.valid:
-        reasons = run_gate(loaded, context, peildatum)
+        reasons = verdicts[loaded.id]
         if reasons:
             typer.echo(f"\n{loaded.id} draait niet:")
             typer.echo("\n".join(f"  - {reason}" for reason in reasons))
+    for loaded in rules.valid:
+        warnings = rule_warnings(loaded, context, peildatum)
+        if warnings:
+            typer.secho(f"\nLET OP {loaded.id}:", fg=typer.colors.YELLOW)
+            typer.echo("\n".join(f"  - {warning}" for warning in warnings))
     for path, message in rules.invalid.items():
         problems = True
         typer.secho(f"\nONGELDIG {path}:\n  {message}", fg=typer.colors.RED)
     problems |= not _check_purposes(config_dir, context)
     if problems:
         raise typer.Exit(1)
+
+
+@rules_app.command("approve")
+@user_errors
+def approve(
+    file: Path = typer.Argument(..., help="Het regelbestand waarvan u deze inhoud goedkeurt."),
+    gebruiker: str = typer.Option(
+        ..., "--gebruiker", help="Uw VIK-account (rol eigenaar; compliance bij --profilering)."
+    ),
+    besluit: str = typer.Option(
+        ..., "--besluit", help="Kenmerk van het besluit, bv. 'Besluit college 2026-1201-03'."
+    ),
+    profilering: bool = typer.Option(
+        False,
+        "--profilering",
+        help="Keur de profileringsuitzondering van deze versie goed (rol compliance, de FG).",
+    ),
+    on: str = typer.Option(
+        None, "--datum", help="Datum van goedkeuring jjjj-mm-dd (standaard vandaag)."
+    ),
+    db: str = DB_OPTION,
+) -> None:
+    """Keur precies deze inhoud van een regelbestand goed, als uw eigen account.
+
+    VIK vraagt uw wachtwoord (of leest VIK_WACHTWOORD) en legt de sha256 van het bestand,
+    uw account, de datum en het besluit vast. De auteur van de regel kan niet goedkeuren;
+    een later gewijzigd bestand heeft een nieuwe goedkeuring nodig.
+    """
+    from vik.cli.users import _password
+    from vik.rules import load_rule
+    from vik.rules.approvals import Scope
+    from vik.store.approvals import approve as record_approval
+    from vik.store.db import connect, migrate, session_scope
+    from vik.web.users import authenticate
+
+    settings = Settings()
+    context = load_context(settings.config_dir)
+    loaded = load_rule(file.resolve(), context)
+    engine = connect(db or settings.resolved_database_url())
+    migrate(engine)
+    password = _password(confirm=False)
+    with session_scope(engine) as session:
+        user = authenticate(session, gebruiker, password)
+        # The login (and its audit entry) stands even when the approval is refused.
+    with session_scope(engine) as session:
+        row = record_approval(
+            session,
+            loaded,
+            user,
+            besluit=besluit,
+            on=date.fromisoformat(on) if on else date.today(),
+            context=context,
+            scope=Scope.PROFILERING if profilering else Scope.REGEL,
+        )
+        what = "profileringsuitzondering van " if profilering else ""
+        typer.echo(
+            f"Goedgekeurd: {what}{loaded.id} versie {loaded.rule.version} "
+            f"(sha256 {loaded.content_hash[:12]}) door {row.approver_name} op "
+            f"{row.approved_on.isoformat()}, {row.besluit}"
+        )
+    engine.dispose()
+
+
+@rules_app.command("approvals")
+@user_errors
+def approvals(
+    rule_id: str = typer.Argument(None, help="Alleen deze regel."),
+    db: str = DB_OPTION,
+) -> None:
+    """Toon de goedkeuringen in de database: welke inhoud, door wie, wanneer, welk besluit."""
+    from vik.store.approvals import approvals_from_database
+
+    settings = Settings()
+    found = approvals_from_database(
+        db or settings.resolved_database_url(), settings.config_dir, actor="vik rules approvals"
+    )
+    rows = [
+        (
+            a.rule_id,
+            a.version or "",
+            a.content_hash[:12],
+            a.scope.value,
+            a.approver_name,
+            a.approved_on.isoformat(),
+            a.besluit,
+            a.origin,
+        )
+        for a in sorted(found.records, key=lambda a: (a.rule_id, a.approved_on))
+        if rule_id is None or a.rule_id == rule_id
+    ]
+    typer.echo(
+        table(("regel", "versie", "hash", "soort", "door", "datum", "besluit", "herkomst"), rows)
+    )
+
+
+@rules_app.command("import-approvals")
+@user_errors
+def import_approvals(db: str = DB_OPTION) -> None:
+    """Lees de meegeleverde goedkeuringen (config/approvals.yaml) in de database in: een
+    opzetstap na het bijwerken van VIK. Alleen goedkeuringen die er nog niet zijn."""
+    from vik.store.approvals import import_manifest
+    from vik.store.db import connect, migrate, session_scope
+
+    settings = Settings()
+    engine = connect(db or settings.resolved_database_url())
+    migrate(engine)
+    with session_scope(engine) as session:
+        added = import_manifest(session, settings.config_dir, actor="vik rules import-approvals")
+    engine.dispose()
+    typer.echo(f"{added} meegeleverde goedkeuring(en) ingelezen")
 
 
 def _check_purposes(config_dir: Path, context: object) -> bool:

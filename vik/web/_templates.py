@@ -139,6 +139,7 @@ NAVIGATION = {
         ("/bewaartermijnen", "Bewaartermijnen"),
         ("/toegangslog", "Toegangslog"),
     ],
+    "eigenaar": [("/register", "Regelregister")],
     "beheer": [("/beheer", "Runs en gebruikers")],
 }
 
