@@ -264,9 +264,11 @@ def algoritmeregister(
         "--contact",
         help="E-mailadres of website voor vragen (standaard VIK_WEB_REGISTER_CONTACT).",
     ),
+    db: str = typer.Option(None, "--db", help="Database-URL; gaat voor VIK_DATABASE_URL."),
 ) -> None:
     """Elke geldige regel als document voor het Algoritmeregister (publicatiestandaard 1.0.0)."""
     from vik.rules import load_context, load_rules
+    from vik.store.approvals import approvals_from_database
     from vik.web.algoritmeregister import register_documents, write_documents
     from vik.web.settings import WebSettings
 
@@ -279,6 +281,12 @@ def algoritmeregister(
         context.departments or {},
         organisation=organisation or web_settings.organisation,
         contact=contact or web_settings.register_contact,
+        governance=context.governance,
+        approvals=approvals_from_database(
+            db or settings.resolved_database_url(),
+            settings.config_dir,
+            actor="vik export algoritmeregister",
+        ),
     )
     paths = write_documents(documents, out)
     typer.echo(f"{len(paths)} regels geschreven naar {out} (Algoritmeregister 1.0.0, JSON).")

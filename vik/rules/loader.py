@@ -32,6 +32,7 @@ from vik.rules.approvals import APPROVING_ROLE, GUARDING_ROLE, Approvals, Scope
 from vik.rules.compiler import CompiledRule, compile_rule
 from vik.rules.context import Context
 from vik.rules.doelbinding import link_problem, reference_problem, substance_problem
+from vik.rules.explanations import placeholders
 from vik.rules.governance import load_governance
 from vik.rules.model import Rule, Status
 from vik.rules.profiling import is_profiling, profiling_problem
@@ -107,6 +108,12 @@ def check_rule(rule: Rule, context: Context, peildatum: date | None = None) -> C
     Policy first (no profiling inputs), then everything compiling checks (fields,
     expressions, links, unused inputs, the explanation), then the departments."""
     _check_profiling(rule, context)
+    for name in placeholders(rule.description):
+        if name not in rule.params:
+            raise RuleSchemaError(
+                f"{rule.id}: description noemt {{{name}}}, maar dat is geen param; in de "
+                f"beschrijving staan alleen params (params: {', '.join(rule.params) or 'geen'})"
+            )
     compiled = compile_rule(rule, context, peildatum or date.today())
     for department in rule.matters:
         if context.departments is not None and department not in context.departments:

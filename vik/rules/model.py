@@ -342,6 +342,11 @@ class Rule(Strict):
         "ander account met `vik rules approve` of in het register, niet dit bestand."
     )
     status: Status
+    einddatum: date | None = Field(
+        default=None,
+        description="Datum waarop de regel is ingetrokken (bij status ingetrokken); het "
+        "Algoritmeregister publiceert die als einddatum.",
+    )
     doelbinding: Doelbinding
     profilering_uitzondering: ProfilingException | None = None
     tests: list[Fixture] = Field(default_factory=list)

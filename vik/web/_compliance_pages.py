@@ -50,7 +50,9 @@ def register_page(
     )
 
 
-def _documents(request: Request) -> dict[str, dict]:
+def _documents(request: Request, db: Session) -> dict[str, dict]:
+    from vik.store.approvals import load_approvals
+
     state = _state(request)
     rules = load_rules(state.config_dir / "rules", state.context)
     return register_documents(
@@ -58,6 +60,9 @@ def _documents(request: Request) -> dict[str, dict]:
         state.departments,
         organisation=state.settings.organisation,
         contact=state.settings.register_contact,
+        governance=state.context.governance,
+        approvals=load_approvals(db),
+        today=state.today(),
     )
 
 
@@ -78,7 +83,7 @@ def register_zip(
 ) -> Response:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, document in _documents(request).items():
+        for name, document in _documents(request, db).items():
             archive.writestr(name, dumps(document))
     _download(db, viewer, "alle")
     return Response(
@@ -95,7 +100,7 @@ def register_json(
     viewer: Viewer = Depends(register_readers),
     db: Session = Depends(db_session),
 ) -> Response:
-    document = _documents(request).get(f"{rule_id}.json")
+    document = _documents(request, db).get(f"{rule_id}.json")
     if document is None:
         raise NotFound("regel", rule_id)
     _download(db, viewer, rule_id)
