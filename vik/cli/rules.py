@@ -276,6 +276,54 @@ def rule_json_schema() -> dict:
     return data
 
 
+def _dry_run_base(candidate, context, database_url: str):  # type: ignore[no-untyped-def]
+    """What the candidate is compared with: the version of this rule that ran last (its
+    stored text), else the approved version in the configuration, else nothing."""
+    from sqlmodel import col, select
+
+    from vik.rules.loader import rule_from_text
+    from vik.store.approvals import approvals_from_database
+    from vik.store.db import connect, migrate, session_scope
+    from vik.store.models import RuleVersion
+
+    from vik.rules.approvals import manifest_approvals
+
+    settings = Settings()
+    configured = load_rules(settings.config_dir / "rules", context).by_id(candidate.id)
+    if database_url.startswith("sqlite:///") and not Path(database_url[10:]).exists():
+        # No database yet: nothing ran; a dry-run stores nothing, not even a database.
+        approvals = manifest_approvals(settings.config_dir)
+        if configured is not None and approvals.of(configured.id, configured.content_hash):
+            return configured, (
+                f"goedgekeurde versie {configured.rule.version} ({configured.content_hash[:12]})"
+            )
+        return None, "geen eerder gedraaide of goedgekeurde versie"
+    engine = connect(database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        ran = session.exec(
+            select(RuleVersion)
+            .where(
+                RuleVersion.rule_id == candidate.id, col(RuleVersion.last_active_run).is_not(None)
+            )
+            .order_by(col(RuleVersion.last_active_run).desc())
+        ).first()
+        stored = (ran.text, ran.version, ran.content_hash) if ran is not None else None
+    engine.dispose()
+    if stored is not None:
+        text, version, digest = stored
+        base = rule_from_text(text, Path(f"{candidate.id}.yaml"), context)
+        return base, f"versie {version} die het laatst draaide ({digest[:12]})"
+    approvals = approvals_from_database(
+        database_url, settings.config_dir, actor="vik rules dry-run"
+    )
+    if configured is not None and approvals.of(configured.id, configured.content_hash):
+        return configured, (
+            f"goedgekeurde versie {configured.rule.version} ({configured.content_hash[:12]})"
+        )
+    return None, "geen eerder gedraaide of goedgekeurde versie"
+
+
 @rules_app.command("dry-run")
 @user_errors
 def dry_run(
@@ -290,7 +338,9 @@ def dry_run(
     out: Path = typer.Option(None, "--out", help="Schrijf alle verschillen naar dit CSV-bestand."),
 ) -> None:
     """Draai een kandidaatversie van een regel op de huidige gegevens, zonder signalen te maken,
-    en toon het verschil met de actieve versie: nieuwe, verdwenen en ongewijzigde treffers."""
+    en toon het verschil met de versie die het laatst draaide (of anders de goedgekeurde versie
+    in de configuratie): nieuwe, verdwenen en ongewijzigde treffers. Het kandidaatbestand mag
+    overal staan, ook op de plek van de actieve versie."""
     from vik.connectors.pseudonyms import load_key
     from vik.nightly import ingest_and_resolve
     from vik.rules import evaluate_rule, load_rule
@@ -299,8 +349,8 @@ def dry_run(
 
     settings = Settings()
     context = load_context(settings.config_dir)
-    candidate = load_rule(file, context)
-    active = load_rules(settings.config_dir / "rules", context).by_id(candidate.id)
+    candidate = load_rule(file.resolve(), context)
+    base, label = _dry_run_base(candidate, context, db or settings.resolved_database_url())
     if extracts is None:
         from vik.store.db import connect, migrate, session_scope
         from vik.store.runs import require_last_good_run
@@ -312,17 +362,15 @@ def dry_run(
     peildatum = date.fromisoformat(as_of) if as_of else date.today()
     _, resolved = ingest_and_resolve(extracts, settings.config_dir, load_key(settings))
     new = evaluate_rule(candidate, resolved.frames, peildatum, context, gate=False)
-    if active is not None and active.content_hash != candidate.content_hash:
-        old_hits = evaluate_rule(active, resolved.frames, peildatum, context, gate=False).hits
-        label = f"actieve versie {active.rule.version} ({active.content_hash[:12]})"
-    elif active is not None:
+    if base is not None and base.content_hash != candidate.content_hash:
+        old_hits = evaluate_rule(base, resolved.frames, peildatum, context, gate=False).hits
+    elif base is not None:
         old_hits = new.hits
-        label = "actieve versie (identiek aan de kandidaat)"
+        label += " (identiek aan de kandidaat)"
     else:
         import polars as pl
 
         old_hits = pl.DataFrame(schema=HITS_SCHEMA)
-        label = "geen actieve versie"
     diff = compare_hits(old_hits, new.hits)
     counts = {
         k: diff.filter(diff["verschil"] == k).height for k in ("nieuw", "verdwenen", "ongewijzigd")

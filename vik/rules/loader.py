@@ -49,6 +49,7 @@ __all__ = [
     "load_rule",
     "load_rules",
     "profiling_inputs",
+    "rule_from_text",
     "rule_warnings",
     "run_gate",
 ]
@@ -126,8 +127,17 @@ def check_rule(rule: Rule, context: Context, peildatum: date | None = None) -> C
 
 def load_rule(path: Path, context: Context | None = None) -> LoadedRule:
     """Read, validate and check one rule file."""
-    context = context or Context()
     text = path.read_text(encoding="utf-8")
+    loaded = rule_from_text(text, path, context)
+    if path.stem != loaded.id:
+        raise RuleSchemaError(f"{path}: id '{loaded.id}' hoort in een bestand {loaded.id}.yaml")
+    return loaded
+
+
+def rule_from_text(text: str, path: Path, context: Context | None = None) -> LoadedRule:
+    """Validate and check a rule file's text (a stored version, or a file's content); `path`
+    names it in messages."""
+    context = context or Context()
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -142,8 +152,6 @@ def load_rule(path: Path, context: Context | None = None) -> LoadedRule:
         rule = Rule.model_validate(data)
     except ValidationError as error:
         raise RuleSchemaError(describe_validation_error(error, str(path), Rule)) from None
-    if path.stem != rule.id:
-        raise RuleSchemaError(f"{path}: id '{rule.id}' hoort in een bestand {rule.id}.yaml")
     check_rule(rule, context)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedRule(rule, path, text, digest)

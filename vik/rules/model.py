@@ -332,6 +332,11 @@ class Rule(Strict):
     measures: dict[Identifier, Annotated[Measure, _RegisteredMeasure()]] = Field(
         default_factory=dict
     )
+    derived: dict[Identifier, str] = Field(
+        default_factory=dict,
+        description="Waarden berekend uit measures en params, per entiteit (bv. leeftijd_dagen: "
+        "days_between(opgericht, aangevraagd)); te gebruiken in condition en explanation.",
+    )
     condition: str | None = None
     matters: dict[Identifier, Matter] = Field(
         default_factory=dict, description="Betrokkenheid: open zaken per afdeling."

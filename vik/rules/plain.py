@@ -126,7 +126,12 @@ class Plain:
 
     # --- comparisons ----------------------------------------------------------------------
 
-    _FLIP: ClassVar[dict[type, type]] = {ast.Lt: ast.Gt, ast.Gt: ast.Lt, ast.LtE: ast.GtE, ast.GtE: ast.LtE}
+    _FLIP: ClassVar[dict[type, type]] = {
+        ast.Lt: ast.Gt,
+        ast.Gt: ast.Lt,
+        ast.LtE: ast.GtE,
+        ast.GtE: ast.LtE,
+    }
     _NEGATE: ClassVar[dict[type, type]] = {
         ast.Lt: ast.GtE,
         ast.GtE: ast.Lt,
