@@ -43,9 +43,8 @@ from vik.resolve import resolve_extracts
 from vik.rules import load_context, load_rule
 from vik.store.approvals import approve
 from vik.store.db import connect, migrate, session_scope
-from vik.web.users import add_user
-
 from vik.store.models import Flag
+from vik.web.users import add_user
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 PASSWORD = "correct paard batterij niet"

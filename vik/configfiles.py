@@ -103,7 +103,7 @@ def describe_validation_error(
             if "input" in item and kind not in ("missing", "extra_forbidden"):
                 text += f" (gekregen: {item['input']!r})"
         elif kind in ("literal_error", "enum"):
-            expected = str(context.get("expected", "")).replace("'", "")
+            expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ")
             text = f"moet een van deze waarden zijn: {expected} (gekregen: {item.get('input')!r})"
         elif kind in _BOUNDS:
             text = _BOUNDS[kind].format(**context) + f" (gekregen: {item.get('input')!r})"

@@ -407,3 +407,22 @@ def test_loaded_rule_survives_pickling(context):
 
     loaded = load_rule(CONFIG / "rules" / "overbewoning.yaml", context)
     assert pickle.loads(pickle.dumps(loaded)) == loaded
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": 0}, "version: moet 1 of meer zijn (gekregen: 0)"),
+        ({"drempel": 3}, "drempel: onbekende sleutel; controleer de spelling of haal hem weg; "
+         "toegestaan: id, version, title"),
+        ({"severity": "extreem"}, "severity: moet een van deze waarden zijn: laag, middel, hoog"),
+        ({"doelbinding": {"dpai": "x"}}, "doelbinding.dpai: onbekende sleutel; controleer de "
+         "spelling of haal hem weg; toegestaan: grondslag, doel"),
+    ],
+)  # fmt: skip
+def test_validation_messages_are_dutch_and_name_what_is_allowed(tmp_path, context, change, message):
+    data = {**builtin("overbewoning"), **change}
+    with pytest.raises(RuleSchemaError) as raised:
+        load_rule(write(tmp_path, data), context)
+    assert message in str(raised.value)
+    assert "Input should" not in str(raised.value)

@@ -100,7 +100,9 @@ def test_description_placeholders_are_filled_from_the_params(tmp_path):
     assert "waarop 12 of meer personen" in doc["description_short"]
     # A placeholder that is no param is refused when the file is loaded.
     path.write_text(text.replace("twaalf of meer", "{twaalf} of meer"), encoding="utf-8")
-    with pytest.raises(RuleSchemaError, match="description noemt {twaalf}, maar dat is geen param"):
+    with pytest.raises(
+        RuleSchemaError, match=r"description noemt \{twaalf\}, maar dat is geen param"
+    ):
         load_rule(path, CONTEXT)
 
 

@@ -281,12 +281,11 @@ def _dry_run_base(candidate, context, database_url: str):  # type: ignore[no-unt
     stored text), else the approved version in the configuration, else nothing."""
     from sqlmodel import col, select
 
+    from vik.rules.approvals import manifest_approvals
     from vik.rules.loader import rule_from_text
     from vik.store.approvals import approvals_from_database
     from vik.store.db import connect, migrate, session_scope
     from vik.store.models import RuleVersion
-
-    from vik.rules.approvals import manifest_approvals
 
     settings = Settings()
     configured = load_rules(settings.config_dir / "rules", context).by_id(candidate.id)
