@@ -114,6 +114,9 @@ def _night_worker(extracts: str, database_url: str, data_dir: str) -> dict:
             finally:
                 peaks[name] = round(_peak_mib())
 
+    from vik.store.db import migrate
+
+    migrate(connect(database_url))  # `vik db upgrade`, outside the night's timing
     config = nightly.NightlyConfig(
         extracts_dir=Path(extracts),
         database_url=database_url,
@@ -170,14 +173,19 @@ def _prefect_startup_worker() -> dict:
 
 
 def _flow_worker(extracts: str, database_url: str) -> dict:
+    import os
+
+    from vik.store.db import connect, migrate, session_scope
+    from vik.store.models import Run
+
+    migrate(connect(database_url))  # `vik db upgrade`; the flow reads VIK_DATABASE_URL
+    os.environ["VIK_DATABASE_URL"] = database_url
     started = time.perf_counter()
     from flows.nightly import nightly_flow
 
     imported = time.perf_counter()
-    result = nightly_flow(extracts_dir=extracts, database_url=database_url, peildatum=PEILDATUM)
+    result = nightly_flow(extracts_dir=extracts, peildatum=PEILDATUM)
     finished = time.perf_counter()
-    from vik.store.db import connect, session_scope
-    from vik.store.models import Run
 
     with session_scope(connect(database_url)) as session:
         steps = dict(session.get(Run, result["run_id"]).step_seconds or {})

@@ -22,6 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 
 from vik.errors import VikError
+from vik.logs import configure_logging
 from vik.nightly import NightlyConfig, RunResult, Steps, run_nightly
 from vik.settings import Settings
 
@@ -77,16 +78,18 @@ class PrefectSteps(Steps):
 @flow(name="vik-nachtelijke-run", log_prints=False, persist_result=False)
 def nightly_flow(
     extracts_dir: str | None = None,
-    database_url: str | None = None,
     peildatum: date | None = None,
     accept_shrink: list[str] | None = None,
 ) -> dict:
-    """Extract, resolve, evaluate, persist, report, purge: one night."""
+    """Extract, resolve, evaluate, persist, report, purge: one night.
+
+    The database comes from VIK_DATABASE_URL, never from a parameter: Prefect stores
+    parameters with the flow run, and a database URL can hold a password."""
     settings = Settings()
+    configure_logging(settings)  # also when a worker or `vik serve` runs the flow
     config = NightlyConfig.from_settings(
         settings,
         extracts_dir=Path(extracts_dir) if extracts_dir else settings.data_dir / "extracts",
-        database_url=database_url,
         peildatum=peildatum,
         accept_shrink=accept_shrink or (),
     )

@@ -4,6 +4,10 @@ Every test that takes ``database_url`` runs twice: on a fresh SQLite file, and o
 the real PostgreSQL server named by VIK_TEST_DATABASE_URL in a schema of its own
 (dropped afterwards). Without that variable the PostgreSQL half is skipped with a
 message that says how to run it; .ci/run sets it.
+
+``database_url`` is migrated to this VIK's version (as `vik db upgrade` does:
+no other command migrates); ``empty_database_url`` is not (no file, no tables),
+for the tests of migrations themselves. ``upgraded(url)`` migrates any URL.
 """
 
 from __future__ import annotations
@@ -21,6 +25,16 @@ from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
 
 POSTGRES_ENV = "VIK_TEST_DATABASE_URL"
+
+
+@pytest.fixture(autouse=True)
+def _vik_log_handlers() -> Iterator[None]:
+    """A command run in-process attaches VIK's log handlers; they go with the test, so
+    no later test writes into its log file."""
+    yield
+    from vik.logs import detach_logging
+
+    detach_logging()
 
 
 @pytest.fixture
@@ -48,8 +62,23 @@ def _postgres_schema_url(base: str) -> Iterator[str]:
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def upgraded(url: str) -> str:
+    """The database at `url`, created or upgraded to this VIK's version."""
+    from vik.store.db import connect, migrate
+
+    engine = connect(url)
+    migrate(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(empty_database_url) -> str:
+    return upgraded(empty_database_url)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path) -> Iterator[str]:
+def empty_database_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'vik.db'}"
         return
@@ -60,6 +89,16 @@ def database_url(request, tmp_path) -> Iterator[str]:
             "postgresql://postgres@127.0.0.1:5432/test (.ci/run doet dat)"
         )
     yield from _postgres_schema_url(base)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """Only the PostgreSQL half of ``database_url`` (upgraded), for what only it has."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL-tests overgeslagen: zet {POSTGRES_ENV} (.ci/run doet dat)")
+    for url in _postgres_schema_url(base):
+        yield upgraded(url)
 
 
 @pytest.fixture(scope="session")
@@ -114,3 +153,12 @@ def logged() -> Iterator[CollectedLogs]:
     for logger, level in zip(loggers, levels, strict=True):
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+@pytest.fixture
+def alert_sinks():
+    """A real SMTP server and a real webhook receiver; `.urls` is VIK_ALERT_URLS for both."""
+    from tests.alert_sinks import AlertSinks
+
+    with AlertSinks() as sinks:
+        yield sinks

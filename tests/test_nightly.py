@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from datetime import date
@@ -19,7 +20,7 @@ from vik.errors import RunLockedError
 from vik.nightly import STEPS, NightlyConfig, StepFailed, run_nightly
 from vik.store.db import connect, session_scope
 from vik.store.lock import run_lock
-from vik.store.models import Dossier, Flag, FlagEvidence, Link, Run
+from vik.store.models import AuditLog, Dossier, Flag, FlagEvidence, Link, Run
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 
@@ -197,3 +198,98 @@ def test_the_purge_step_also_clears_what_only_served_deleted_flags(
         assert session.exec(select(Snooze)).all() == []
         assert session.exec(select(LinkJudgement)).all() == []
     assert f"{ENDED_SNOOZES}: 1 verwijderd" in result.report_path.read_text(encoding="utf-8")
+
+
+# --- retention does not wait for a good night (issue 11.6) ----------------------------------
+
+BESLUIT_RULES = ("damocles-vergunning", "thuiszorg-cluster")  # term runs from the decision
+
+
+def _decided_long_ago(database_url: str) -> int:
+    """Flags of the rules whose term runs from the decision, decided in 2020: past term."""
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        flags = session.exec(select(Flag).where(Flag.rule_id.in_(BESLUIT_RULES))).all()
+        for flag in flags:
+            flag.decided_on, flag.decision = date(2020, 1, 1), "geen_actie"
+            session.add(flag)
+    return len(flags)
+
+
+def _open_in_database(database_url: str) -> int:
+    with session_scope(connect(database_url)) as session:
+        return len(session.exec(select(Flag).where(Flag.status == "open")).all())
+
+
+def test_the_report_counts_what_the_database_holds_after_the_purge(
+    demo_extracts, database_url, tmp_path
+):
+    run_nightly(config(demo_extracts, database_url, tmp_path))
+    assert _decided_long_ago(database_url) > 0
+    result = run_nightly(config(demo_extracts, database_url, tmp_path))
+    with session_scope(connect(database_url)) as session:
+        run = session.get(Run, result.run_id)
+        assert set(BESLUIT_RULES) & set(run.purged)
+        dossiers = len(session.exec(select(Dossier)).all())
+    assert result.flag_counts["open"] == _open_in_database(database_url)
+    assert result.flag_counts["dossiers"] == dossiers
+    report = json.loads(result.report_path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert report["flags"]["open"] == _open_in_database(database_url)
+    assert f"- open: {_open_in_database(database_url)}" in result.report_path.read_text()
+
+
+def test_a_night_that_fails_after_ingest_still_purges(
+    demo_extracts, database_url, tmp_path, monkeypatch
+):
+    run_nightly(config(demo_extracts, database_url, tmp_path))
+    expired = _decided_long_ago(database_url)
+    before = _open_in_database(database_url)
+
+    def boom(*args):
+        raise RuntimeError("ingespoten fout")
+
+    monkeypatch.setattr(nightly, "evaluate_step", boom)
+    with pytest.raises(StepFailed):
+        run_nightly(config(demo_extracts, database_url, tmp_path))
+    assert _open_in_database(database_url) == before - expired
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        failed = session.exec(select(Run).order_by(Run.id.desc())).first()
+        assert failed.status == "mislukt"
+        assert sum(failed.purged[rule] for rule in BESLUIT_RULES if rule in failed.purged) == (
+            expired
+        )
+        gone = {(d.entity_type, d.entity_key) for d in session.exec(select(Dossier)).all()}
+        open_keys = {
+            (f.entity_type, f.entity_key)
+            for f in session.exec(select(Flag).where(Flag.status == "open")).all()
+        }
+        assert gone == open_keys  # no dossier (with its details) outlives its last flag
+        assert session.exec(
+            select(AuditLog).where(AuditLog.action == "bewaartermijn_verwijderd")
+        ).all()
+
+
+def test_vik_purge_purges_on_its_own(demo_extracts, database_url, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from vik.cli import app
+
+    run_nightly(config(demo_extracts, database_url, tmp_path))
+    expired = _decided_long_ago(database_url)
+    before = _open_in_database(database_url)
+    monkeypatch.setenv("VIK_CONFIG_DIR", str(CONFIG))
+    monkeypatch.setenv("VIK_DATA_DIR", str(tmp_path / "var"))
+    result = CliRunner().invoke(app, ["purge", "--db", database_url])
+    assert result.exit_code == 0, result.output
+    assert "damocles-vergunning:" in result.output and "signalen" in result.output
+    assert _open_in_database(database_url) == before - expired
+    again = CliRunner().invoke(app, ["purge", "--db", database_url])
+    assert "Niets over zijn bewaartermijn" in again.output
+    with session_scope(connect(database_url)) as session:
+        actors = {a.actor for a in session.exec(select(AuditLog)).all()}
+    assert any(actor.startswith("vik purge (") for actor in actors)
+    # A purge while a night holds the run lock waits for that night: refused, not mixed in.
+    with run_lock(connect(database_url), "nacht"):
+        busy = CliRunner().invoke(app, ["purge", "--db", database_url])
+    assert busy.exit_code == 1 and "Er loopt al een run" in busy.output

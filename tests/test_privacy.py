@@ -63,6 +63,7 @@ def test_a_full_demo_run_leaves_no_bsn_anywhere(prefect_harness, tmp_path, monke
                 str(extracts),
             ],
         ),
+        runner.invoke(app, ["db", "upgrade"]),
         runner.invoke(app, ["run", "--extracts", str(extracts), "--as-of", "2026-11-01"]),
         runner.invoke(app, ["export", "flags", "--out", str(tmp_path / "flags.csv"), *PURPOSE]),
         runner.invoke(app, ["export", "links", "--out", str(tmp_path / "links.csv"), *PURPOSE]),

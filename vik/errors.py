@@ -17,6 +17,7 @@ the analist, the compliance officer) work in Dutch. The hierarchy::
     │   ├── MissingColumnError          a required column is absent
     │   └── ShrinkGuardError            empty or sharply shrunk extract, refused
     ├── StoreError                  the database refuses
+    │   ├── SchemaError                 the database is missing, empty, behind or ahead of VIK
     │   ├── RunLockedError              another run is in progress
     │   └── NoRunError                  there is no (successful) run to read from
     ├── ReviewError                 a decision, snooze or link judgement is incomplete
@@ -91,6 +92,10 @@ class ShrinkGuardError(ExtractError):
 
 class StoreError(VikError):
     """The database refuses an operation."""
+
+
+class SchemaError(StoreError):
+    """The database's schema is not this VIK's version: `vik db upgrade` or another VIK."""
 
 
 class RunLockedError(StoreError):

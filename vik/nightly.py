@@ -11,6 +11,9 @@ itself as failed with the step and the error.
     (8, {'nieuw': 2, 'bevestigd': 40, 'heropend': 0, 'vervallen': 1, 'open': 42})
 
 Logs carry counts, rule ids and run ids; never names, addresses or pseudonyms.
+Every run leaves its metrics (vik.store.reports.write_metrics); a failed run
+still purges what is past its term, and a failed, unstarted or held-back night
+alerts functioneel beheer (vik.alerts).
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from vik.connectors.config import load_sources_config
+from vik.alerts import Alert, Alerter, night_failed, night_not_started, sources_held_back
+from vik.connectors.config import SourcesConfig, load_sources_config
 from vik.connectors.ingest import (
     Extracts,
     baselines_from_counts,
@@ -38,23 +43,25 @@ from vik.connectors.ingest import (
 )
 from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.connectors.schemas import SOURCES
+from vik.errors import RunLockedError, VikError
+from vik.files import private_dir
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
 from vik.flags.priority import PriorityWeights, load_weights
 from vik.lookup.projection import discard_staged, publish_projection, stage_projection
-from vik.lookup.purposes import load_purposes
+from vik.lookup.purposes import Purposes, load_purposes
 from vik.lookup.settings import LookupSettings, load_lookup_settings
 from vik.resolve import Resolved, resolve_extracts
 from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
 from vik.settings import Settings
 from vik.store.approvals import load_approvals, seed_shipped_approvals
-from vik.store.db import connect, migrate, session_scope
-from vik.store.dossiers import open_flags_frame, refresh_dossiers
-from vik.store.flags import persist_evaluation, record_rules
+from vik.store.db import open_current, session_scope
+from vik.store.dossiers import count_dossiers, open_flags_frame, refresh_dossiers
+from vik.store.flags import count_open_flags, persist_evaluation, record_rules
 from vik.store.links import load_judgements, sync_links
-from vik.store.lock import run_lock
-from vik.store.models import Run, utcnow
-from vik.store.reports import write_report
-from vik.store.retention import purge, purge_leftovers
+from vik.store.lock import DEFAULT_MAX_AGE, RunLockHandle, run_lock
+from vik.store.models import Run, RunStatus, utcnow
+from vik.store.reports import write_metrics, write_report
+from vik.store.retention import purge, purge_leftovers, purge_outside_night
 from vik.store.runs import fail_run, last_good_source_counts, start_run
 
 log = logging.getLogger("vik.nightly")
@@ -72,6 +79,8 @@ class NightlyConfig:
     peildatum: date
     key: PseudonymKey
     accept_shrink: tuple[str, ...] = ()
+    lock_max_age: timedelta = DEFAULT_MAX_AGE
+    alerts: Alerter | None = None
 
     @classmethod
     def from_settings(
@@ -92,6 +101,8 @@ class NightlyConfig:
             peildatum=peildatum or date.today(),
             key=key or load_key(settings),
             accept_shrink=tuple(accept_shrink),
+            lock_max_age=timedelta(hours=settings.run_lock_max_age_hours),
+            alerts=Alerter.from_settings(settings),
         )
 
 
@@ -214,15 +225,65 @@ def empty_judgements() -> pl.DataFrame:
 def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
     """One nightly run. Raises StepFailed (after recording the failure) if a step fails."""
     steps = steps or Steps()
-    engine = connect(config.database_url)
-    migrate(engine)
-    sources = load_sources_config(config.config_dir)
-    context = load_context(config.config_dir)
-    rules = load_rules(config.config_dir / "rules", context)
-    weights = load_weights(config.config_dir)
-    purposes = load_purposes(config.config_dir, context)
-    lookup = load_lookup_settings(config.config_dir)
-    with run_lock(engine, label=f"peildatum {config.peildatum.isoformat()}"):
+    try:
+        engine = open_current(config.database_url)
+        sources = load_sources_config(config.config_dir)
+        context = load_context(config.config_dir)
+        rules = load_rules(config.config_dir / "rules", context)
+        weights = load_weights(config.config_dir)
+        purposes = load_purposes(config.config_dir, context)
+        lookup = load_lookup_settings(config.config_dir)
+    except VikError as error:  # a database to upgrade, a broken configuration file
+        log.error("run voor peildatum %s niet gestart: %s", config.peildatum, type(error).__name__)
+        if config.alerts is not None:
+            config.alerts.send(night_not_started(config.peildatum, str(error)))
+        raise
+    night = _Night(config, engine, steps, weights, purposes, lookup)
+    try:
+        with run_lock(
+            engine, label=f"peildatum {config.peildatum.isoformat()}", max_age=config.lock_max_age
+        ) as lock:
+            result = night.run(lock, sources, context, rules)
+    except RunLockedError as error:
+        log.error("run voor peildatum %s niet gestart: lock bezet", config.peildatum.isoformat())
+        night.alert(night_not_started(config.peildatum, str(error)))
+        raise
+    _prune_run_dirs(config.data_dir / "runs", keep=30)
+    return result
+
+
+class _Night:
+    """The steps of one run between taking and releasing the lock, and what follows a
+    failure: the purge that retention requires anyway, the metrics, the alert."""
+
+    def __init__(
+        self,
+        config: NightlyConfig,
+        engine: Engine,
+        steps: Steps,
+        weights: PriorityWeights,
+        purposes: Purposes,
+        lookup: LookupSettings,
+    ) -> None:
+        self.config, self.engine, self.steps, self.weights = config, engine, steps, weights
+        self.purposes, self.lookup = purposes, lookup
+        self.timings: dict[str, float] = {}
+        self.held_back: dict[str, str] = {}
+
+    def alert(self, alert: Alert) -> None:
+        if self.config.alerts is not None:
+            self.config.alerts.send(alert)
+
+    def _timed(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
+        started = time.perf_counter()
+        result = self.steps.run(name, function, *args)
+        self.timings[name] = time.perf_counter() - started
+        return result
+
+    def run(
+        self, lock: RunLockHandle, sources: SourcesConfig, context: Context, rules: RuleSet
+    ) -> RunResult:
+        config, engine, steps, weights = self.config, self.engine, self.steps, self.weights
         with session_scope(engine) as session:
             baselines = baselines_from_counts(last_good_source_counts(session))
             judgements = load_judgements(session)
@@ -234,9 +295,16 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
         run = start_run(engine, config.peildatum, str(config.extracts_dir))
         # Kept apart from the ORM object, which a rolled-back session leaves unusable.
         run_id = run.id
+        assert run_id is not None
+        lock.attach_run(run_id)
         run_dir = config.data_dir / "runs" / str(run_id)
-        log.info("run %s gestart, peildatum %s", run.id, config.peildatum.isoformat())
-        timings: dict[str, float] = {}
+        private_dir(config.data_dir / "runs")  # quarantine and reports: VIK's eyes only
+        log.info(
+            "run %s gestart, peildatum %s",
+            run_id,
+            config.peildatum.isoformat(),
+            extra={"run_id": run_id, "event": "run_gestart"},
+        )
         step = "extract"
         try:
             started = time.perf_counter()
@@ -255,45 +323,53 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
             for name, summary in extracts.summaries().items():
                 log.info(
                     "run %s bron %s: %s gelezen, %s geaccepteerd, %s in quarantaine",
-                    run.id,
+                    run_id,
                     name,
                     summary.rows_read,
                     summary.rows_accepted,
                     summary.rows_quarantined,
+                    extra={
+                        "run_id": run_id,
+                        "event": "bron",
+                        "source": name,
+                        "rows_read": summary.rows_read,
+                        "rows_accepted": summary.rows_accepted,
+                        "rows_quarantined": summary.rows_quarantined,
+                    },
                 )
+            self.held_back = extracts.errors()
+            _record_sources(engine, run_id, extracts)
             extracts.raise_for_errors()
-            timings["extract"] = time.perf_counter() - started
+            self.timings["extract"] = time.perf_counter() - started
 
             step = "resolve"
-            started = time.perf_counter()
-            resolved = steps.run("resolve", resolve_step, extracts, judgements)
-            timings["resolve"] = time.perf_counter() - started
+            resolved = self._timed("resolve", resolve_step, extracts, judgements)
             # From here on the resolved frames are the data; what stays of the
             # extracts is their summaries and dates (the peak memory of the night).
             extracts = extracts.without_rows()
             del ingested
 
             step = "evaluate"
-            started = time.perf_counter()
-            evaluation = steps.run(
+            evaluation = self._timed(
                 "evaluate", evaluate_step, resolved, rules, config.peildatum, context
             )
-            timings["evaluate"] = time.perf_counter() - started
             for outcome in evaluation.outcomes:
                 log.info(
                     "run %s regel %s: %s",
-                    run.id,
+                    run_id,
                     outcome.rule_id,
                     f"{outcome.hits.height} signalen, {outcome.undecided.height} onbeslist"
                     if outcome.ran
                     else "niet gedraaid",
+                    extra={"run_id": run_id, "event": "regel", "rule_id": outcome.rule_id},
                 )
 
             with session_scope(engine) as session:
-                run = session.get(Run, run.id)
+                current = session.get(Run, run_id)
+                assert current is not None  # committed before any step ran
+                run = current
                 step = "persist"
-                started = time.perf_counter()
-                stored = steps.run(
+                stored = self._timed(
                     "persist",
                     persist_step,
                     session,
@@ -304,16 +380,17 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
                     rules,
                     weights,
                 )
-                timings["persist"] = time.perf_counter() - started
-
                 step = "purge"
-                started = time.perf_counter()
-                purged = steps.run("purge", purge_step, session, run, weights, resolved, lookup)
-                timings["purge"] = time.perf_counter() - started
+                purged = self._timed(
+                    "purge", purge_step, session, run, weights, resolved, self.lookup
+                )
+                # What the report counts is what the database holds after the purge.
+                stored["flags"]["open"] = count_open_flags(session)
+                stored["dossiers"] = count_dossiers(session)
 
                 step = "report"
                 started = time.perf_counter()
-                run.step_seconds = {k: round(v, 3) for k, v in timings.items()}
+                run.step_seconds = {k: round(v, 3) for k, v in self.timings.items()}
                 run.source_counts = {n: s.as_dict() for n, s in extracts.summaries().items()}
                 run.rule_outcomes = [o.counts() for o in evaluation.outcomes]
                 run.flag_counts = {**stored["flags"], "dossiers": stored["dossiers"]}
@@ -324,11 +401,11 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
                 )
                 # What lookups read (vik.lookup.projection): staged like the report.
                 projection = steps.run(
-                    "report", stage_projection, resolved, purposes, config.data_dir, run.id
+                    "report", stage_projection, resolved, self.purposes, config.data_dir, run.id
                 )
-                timings["report"] = time.perf_counter() - started
-                run.step_seconds = {k: round(v, 3) for k, v in timings.items()}
-                run.status = "geslaagd"
+                self.timings["report"] = time.perf_counter() - started
+                run.step_seconds = {k: round(v, 3) for k, v in self.timings.items()}
+                run.status = RunStatus.GESLAAGD
                 run.finished_at = utcnow()
                 run.report_path = str(run_dir / "rapport.md")
                 session.add(run)
@@ -338,20 +415,96 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
             publish_projection(projection)
         except BaseException as error:
             discard_staged(config.data_dir)
-            fail_run(engine, run_id, step, error)
-            log.error("run %s mislukt in stap %s: %s", run_id, step, type(error).__name__)
+            self._failed(run_id, step, error)
             if isinstance(error, KeyboardInterrupt):
                 raise
             raise StepFailed(step, error) from error
-        log.info("run %s geslaagd: %s", run.id, json.dumps(run.flag_counts))
-    _prune_run_dirs(config.data_dir / "runs", keep=30)
-    return RunResult(
-        run.id,
-        "geslaagd",
-        run_dir / "rapport.md",
-        run.flag_counts or {},
-        run.source_counts or {},
-    )
+        log.info(
+            "run %s geslaagd: %s",
+            run_id,
+            json.dumps(run.flag_counts),
+            extra={"run_id": run_id, "event": "run_geslaagd", "flags": run.flag_counts},
+        )
+        self._write_metrics(run_id)
+        if self.held_back:
+            self.alert(sources_held_back(run_id, config.peildatum, self.held_back))
+        return RunResult(
+            run_id,
+            RunStatus.GESLAAGD,
+            run_dir / "rapport.md",
+            run.flag_counts or {},
+            run.source_counts or {},
+        )
+
+    def _failed(self, run_id: int, step: str, error: BaseException) -> None:
+        fail_run(self.engine, run_id, step, error)
+        log.error(
+            "run %s mislukt in stap %s: %s",
+            run_id,
+            step,
+            type(error).__name__,
+            extra={"run_id": run_id, "event": "run_mislukt", "step": step},
+        )
+        if not isinstance(error, KeyboardInterrupt):
+            self._purge_after_failure(run_id)
+        self._write_metrics(run_id)
+        self.alert(night_failed(run_id, self.config.peildatum, step, error, self.held_back))
+
+    def _purge_after_failure(self, run_id: int) -> None:
+        """Retention does not wait for a good night: what is past its term goes anyway,
+        in a transaction of its own (the run's own work was rolled back)."""
+        try:
+            with session_scope(self.engine) as session:
+                purged = purge_outside_night(
+                    session,
+                    self.config.peildatum,
+                    self.weights,
+                    ACTOR,
+                    purged_flag_term=self.lookup.inzage.bewaartermijn_verwijderd,
+                    inzage_request_term=self.lookup.inzage.bewaartermijn_verzoek,
+                )
+                run = session.get(Run, run_id)
+                if run is not None:
+                    run.purged = purged
+                    session.add(run)
+        except Exception as error:  # the night's own failure is what must be reported
+            log.error(
+                "run %s: opschonen na de mislukte run mislukt: %s",
+                run_id,
+                type(error).__name__,
+                extra={"run_id": run_id, "event": "opschonen_mislukt"},
+            )
+            return
+        log.info(
+            "run %s: na de mislukte run opgeschoond: %s",
+            run_id,
+            json.dumps(purged, ensure_ascii=False),
+            extra={"run_id": run_id, "event": "opgeschoond"},
+        )
+
+    def _write_metrics(self, run_id: int) -> None:
+        try:
+            with session_scope(self.engine) as session:
+                run = session.get(Run, run_id)
+                if run is None:  # pragma: no cover - recorded before any step ran
+                    return
+                if run.status != RunStatus.GESLAAGD:
+                    run.step_seconds = {k: round(v, 3) for k, v in self.timings.items()}
+                    session.add(run)
+                path = write_metrics(run, self.config.data_dir / "metrics")
+        except Exception as error:
+            log.warning("run %s: meetwaarden niet geschreven: %s", run_id, type(error).__name__)
+            return
+        log.info("run %s: meetwaarden in %s", run_id, path, extra={"run_id": run_id})
+
+
+def _record_sources(engine: Engine, run_id: int, extracts: Extracts) -> None:
+    """The counts per source, kept with the run even when a later step fails."""
+    with session_scope(engine) as session:
+        run = session.get(Run, run_id)
+        if run is not None:
+            run.source_counts = {n: s.as_dict() for n, s in extracts.summaries().items()}
+            session.add(run)
 
 
 def _prune_run_dirs(directory: Path, keep: int) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import polars as pl
 from typer.testing import CliRunner
 
+from tests.conftest import upgraded
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.cli import app
@@ -18,6 +19,7 @@ def test_export_flags_from_extracts(demo_extracts, tmp_path, monkeypatch):
     monkeypatch.setenv("VIK_CONFIG_DIR", str(CONFIG))
     monkeypatch.setenv("VIK_PSEUDONYM_KEY", TEST_KEY.decode())
     out = tmp_path / "signalen.csv"
+    database = upgraded(f"sqlite:///{tmp_path / 'vik.db'}")  # the export's audit entry goes here
     result = CliRunner().invoke(
         app,
         [
@@ -32,7 +34,7 @@ def test_export_flags_from_extracts(demo_extracts, tmp_path, monkeypatch):
             "--doel",
             "controle van de regels op de demogemeente",
             "--db",
-            f"sqlite:///{tmp_path / 'vik.db'}",
+            database,
         ],
     )
     assert result.exit_code == 0, result.output

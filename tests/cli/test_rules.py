@@ -109,9 +109,11 @@ def test_dry_run_of_a_file_edited_in_place_compares_with_the_version_that_ran(
 ):
     from vik.connectors.pseudonyms import PseudonymKey
     from vik.nightly import NightlyConfig, run_nightly
+    from vik.store.db import connect, migrate
 
     database = f"sqlite:///{tmp_path / 'var' / 'vik.db'}"
     (tmp_path / "var").mkdir()
+    migrate(connect(database))  # vik db upgrade
     run_nightly(
         NightlyConfig(
             extracts_dir=demo_extracts,

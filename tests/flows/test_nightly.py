@@ -12,6 +12,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.sorting import TaskRunSort
 from sqlmodel import select
 
+from tests.conftest import upgraded
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.store.db import connect, session_scope
@@ -22,20 +23,22 @@ pytestmark = pytest.mark.prefect
 
 
 @pytest.fixture
-def vik_env(monkeypatch, tmp_path):
+def vik_env(monkeypatch, tmp_path) -> str:
+    """VIK's settings for a flow run; returns the (upgraded) database's URL, which the
+    flow takes from VIK_DATABASE_URL, never from a parameter."""
     monkeypatch.setenv("VIK_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("VIK_CONFIG_DIR", str(ROOT / "config"))
     monkeypatch.setenv("VIK_PSEUDONYM_KEY", TEST_KEY.decode())
-    return tmp_path
+    database = upgraded(f"sqlite:///{tmp_path / 'vik.db'}")
+    monkeypatch.setenv("VIK_DATABASE_URL", database)
+    return database
 
 
 def test_the_flow_runs_the_night_and_stores_flags(prefect_harness, vik_env, demo_extracts, logged):
     from flows.nightly import nightly_flow
 
-    database = f"sqlite:///{vik_env / 'vik.db'}"
-    result = nightly_flow(
-        extracts_dir=str(demo_extracts), database_url=database, peildatum=DEMO_AS_OF
-    )
+    database = vik_env
+    result = nightly_flow(extracts_dir=str(demo_extracts), peildatum=DEMO_AS_OF)
     assert result["status"] == "geslaagd"
     assert Path(result["report"]).is_file()
     with session_scope(connect(database)) as session:
@@ -83,11 +86,11 @@ def test_a_failing_night_is_reported_and_leaves_no_half_results(prefect_harness,
     from flows.nightly import nightly_flow
     from vik.nightly import StepFailed
 
-    database = f"sqlite:///{vik_env / 'vik.db'}"
+    database = vik_env
     empty = tmp_path / "leeg"
     empty.mkdir()
     with pytest.raises(StepFailed) as failure:
-        nightly_flow(extracts_dir=str(empty), database_url=database, peildatum=DEMO_AS_OF)
+        nightly_flow(extracts_dir=str(empty), peildatum=DEMO_AS_OF)
     assert failure.value.step == "extract"
     with session_scope(connect(database)) as session:
         run = session.exec(select(Run)).one()

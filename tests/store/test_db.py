@@ -21,8 +21,8 @@ def test_both_postgres_url_spellings_use_psycopg():
     assert normalise_url("sqlite:///var/vik.db") == "sqlite:///var/vik.db"
 
 
-def test_migrate_creates_every_table(database_url):
-    engine = connect(database_url)
+def test_migrate_creates_every_table(empty_database_url):
+    engine = connect(empty_database_url)
     migrate(engine)
     tables = set(inspect(engine).get_table_names())
     assert {"run", "flag", "flag_evidence", "dossier", "review", "snooze", "link"} <= tables
@@ -30,8 +30,8 @@ def test_migrate_creates_every_table(database_url):
     migrate(engine)  # a second time is a no-op
 
 
-def test_upgrade_keeps_data(database_url):
-    engine = connect(database_url)
+def test_upgrade_keeps_data(empty_database_url):
+    engine = connect(empty_database_url)
     migrate(engine, "0001")
     with session_scope(engine) as session:
         session.add(Run(peildatum=date(2026, 11, 1), extracts_dir="x", status="geslaagd"))

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -28,8 +29,15 @@ def vik(*args: str, input: str | None = None, env: dict | None = None):  # type:
     )
 
 
+@pytest.fixture(autouse=True)
+def data_dir(monkeypatch, tmp_path):
+    """VIK's own files (its log) in the test's folder, not in the checkout's var/."""
+    monkeypatch.setenv("VIK_DATA_DIR", str(tmp_path / "var"))
+
+
 def test_add_list_passwd_disable_enable(tmp_path):
     db = f"sqlite:///{tmp_path / 'vik.db'}"
+    assert vik("db", "upgrade", "--db", db).exit_code == 0
     added = vik(
         "users", "add", "analist.zorg", "--rol", "analist", "--afdeling", "zorg",
         "--naam", "Z. Analist", "--db", db, input="een lang wachtwoord\neen lang wachtwoord\n",
@@ -63,6 +71,7 @@ def test_add_list_passwd_disable_enable(tmp_path):
 
 def test_user_mistakes_get_clear_dutch_messages(tmp_path):
     db = f"sqlite:///{tmp_path / 'vik.db'}"
+    assert vik("db", "upgrade", "--db", db).exit_code == 0
     unknown = vik("users", "passwd", "niemand", "--db", db)
     assert unknown.exit_code == 1
     assert "Gebruiker 'niemand' bestaat niet" in unknown.output

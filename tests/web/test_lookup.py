@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 from typer.testing import CliRunner
 
+from tests.conftest import upgraded
 from tests.extracts import TEST_KEY
 from tests.web.conftest import CONFIG, csrf_of, make_app, sign_in
 from vik.cli import app as cli
@@ -225,7 +226,7 @@ def test_two_persons_with_the_same_name_and_birth_date_are_candidates(tmp_path):
     extracts = tmp_path / "extracts"
     for source, rows in ROWS.items():
         write_extract(extracts, source, [*rows, twin] if source == "brp" else rows)
-    url = f"sqlite:///{tmp_path / 'vik.db'}"
+    url = upgraded(f"sqlite:///{tmp_path / 'vik.db'}")
     nightly(extracts, url, tmp_path / "data")
     lookups = Lookups.from_config(CONFIG, data_dir=tmp_path / "data", key=PseudonymKey(TEST_KEY))
     request = LookupRequest("t", "ondermijning", "ondermijningsbeeld", REASON, "web")

@@ -16,15 +16,22 @@ app = typer.Typer(
 
 
 def main() -> None:
+    from vik.files import restrict_umask
+
+    # Whatever this process writes (the database and its WAL, reports, quarantine,
+    # logs, exports, Prefect's own files) is readable by VIK's user only.
+    restrict_umask()
     app()
 
 
 def _register() -> None:
     from vik.cli.address import address_app
+    from vik.cli.db import db_app
     from vik.cli.demo import demo_app
     from vik.cli.export import export_app
     from vik.cli.ingest import ingest
     from vik.cli.lookup import lookup_app
+    from vik.cli.operations import bewaking, purge, unlock
     from vik.cli.rules import rules_app
     from vik.cli.run import run, runs, serve
     from vik.cli.users import users_app
@@ -34,6 +41,10 @@ def _register() -> None:
     app.command("run")(run)
     app.command("runs")(runs)
     app.command("serve")(serve)
+    app.command("unlock")(unlock)
+    app.command("purge")(purge)
+    app.command("bewaking")(bewaking)
+    app.add_typer(db_app, name="db")
     app.command("web")(web)
     app.add_typer(rules_app, name="rules")
     app.add_typer(export_app, name="export")

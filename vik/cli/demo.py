@@ -168,15 +168,18 @@ def _claim_database(settings, extracts: Path) -> None:  # type: ignore[no-untype
         engine.dispose()
     if state == "oude demo":
         typer.echo("Demo: bestaande demodatabase (alleen demogegevens) gemarkeerd als demo.")
+    elif state == "nieuw":
+        typer.echo(
+            "Demo: nieuwe database aangemaakt (de demo maakt en werkt bij haar eigen database)."
+        )
 
 
 def _demo_accounts(settings) -> None:  # type: ignore[no-untyped-def]
-    from vik.store.db import connect, migrate, session_scope
+    from vik.store.db import open_current, session_scope
     from vik.store.demo import require_demo
     from vik.web.users import ensure_user
 
-    engine = connect(settings.resolved_database_url())
-    migrate(engine)
+    engine = open_current(settings.resolved_database_url())
     with session_scope(engine) as session:
         require_demo(session)
         for username, role, department, name in DEMO_ACCOUNTS:

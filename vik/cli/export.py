@@ -10,6 +10,7 @@ import typer
 
 from vik.cli.output import user_errors
 from vik.errors import LookupRefusedError
+from vik.files import private_file
 from vik.settings import Settings
 
 export_app = typer.Typer(help="Koppelingen en signalen exporteren als CSV.", no_args_is_help=True)
@@ -39,11 +40,10 @@ def record_export(
     """An export of personal data leaves an audit entry with user and purpose."""
     from vik.cli.lookup import operating_system_user
     from vik.store.audit import record
-    from vik.store.db import connect, migrate, session_scope
+    from vik.store.db import open_current, session_scope
     from vik.web.users import get_user
 
-    engine = connect(db or settings.resolved_database_url())
-    migrate(engine)
+    engine = open_current(db or settings.resolved_database_url())
     with session_scope(engine) as session:
         name = gebruiker or operating_system_user()
         account = get_user(session, name)
@@ -118,7 +118,8 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_csv(frame: pl.DataFrame, out: Path) -> None:
-    spreadsheet_safe(frame).write_csv(out)
+    # personal data: readable by this user only; text stays text in a spreadsheet
+    spreadsheet_safe(frame).write_csv(private_file(out))
 
 
 def _from_extracts(extracts: Path, settings: Settings):  # type: ignore[no-untyped-def]
@@ -133,12 +134,11 @@ def links_frame(extracts: Path | None, db: str | None, settings: Settings) -> pl
         _, resolved = _from_extracts(extracts, settings)
         links = resolved.links
     else:
-        from vik.store.db import connect, migrate, session_scope
+        from vik.store.db import open_current, session_scope
         from vik.store.links import load_links
         from vik.store.runs import require_last_good_run
 
-        engine = connect(db or settings.resolved_database_url())
-        migrate(engine)
+        engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             require_last_good_run(session)
             links = load_links(session)
@@ -165,12 +165,11 @@ def flags_frame(
         rules = load_rules(settings.config_dir / "rules", context)
         hits = evaluate_rules(rules, resolved.frames, as_of or date.today(), context).hits()
     else:
-        from vik.store.db import connect, migrate, session_scope
+        from vik.store.db import open_current, session_scope
         from vik.store.queries import open_flags_with_evidence
         from vik.store.runs import require_last_good_run
 
-        engine = connect(db or settings.resolved_database_url())
-        migrate(engine)
+        engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             require_last_good_run(session)
             hits = open_flags_with_evidence(session)
@@ -205,7 +204,6 @@ def links(
     purpose = check_purpose(doel)
     settings = Settings()
     frame = links_frame(extracts, db, settings)
-    write_csv(frame, out)
     record_export(
         db,
         settings,
@@ -214,6 +212,7 @@ def links(
         gebruiker=gebruiker,
         details={"rijen": frame.height, "bron": "extracten" if extracts else "laatste run"},
     )
+    write_csv(frame, out)
     typer.echo(f"{frame.height} koppelingen geschreven naar {out}")
 
 
@@ -238,7 +237,6 @@ def flags(
     peildatum = date.fromisoformat(as_of) if as_of else None
     settings = Settings()
     frame = flags_frame(extracts, db, peildatum, settings)
-    write_csv(frame, out)
     record_export(
         db,
         settings,
@@ -247,6 +245,7 @@ def flags(
         gebruiker=gebruiker,
         details={"rijen": frame.height, "bron": "extracten" if extracts else "laatste run"},
     )
+    write_csv(frame, out)
     typer.echo(f"{frame.height} signalen geschreven naar {out}")
 
 

@@ -104,14 +104,13 @@ def _run(
     from vik.connectors.pseudonyms import load_key
     from vik.lookup.bevraging import LookupRequest
     from vik.lookup.service import Lookups
-    from vik.store.db import connect, migrate, session_scope
+    from vik.store.db import open_current, session_scope
 
     settings = Settings()
     lookups = Lookups.from_config(
         settings.config_dir, data_dir=settings.data_dir, key=lambda: load_key(settings)
     )
-    engine = connect(db or settings.resolved_database_url())
-    migrate(engine)
+    engine = open_current(db or settings.resolved_database_url())
     with session_scope(engine) as session:
         user, department = acting_user(session, gebruiker, afdeling, lookups.departments)
         request = LookupRequest(user, department, doel, reden, "cli")

@@ -125,14 +125,13 @@ def approve(
     from vik.rules import load_rule
     from vik.rules.approvals import Scope
     from vik.store.approvals import approve as record_approval
-    from vik.store.db import connect, migrate, session_scope
+    from vik.store.db import open_current, session_scope
     from vik.web.users import authenticate
 
     settings = Settings()
     context = load_context(settings.config_dir)
     loaded = load_rule(file.resolve(), context)
-    engine = connect(db or settings.resolved_database_url())
-    migrate(engine)
+    engine = open_current(db or settings.resolved_database_url())
     password = _password(confirm=False)
     with session_scope(engine) as session:
         user = authenticate(session, gebruiker, password)
@@ -194,11 +193,10 @@ def import_approvals(db: str = DB_OPTION) -> None:
     """Lees de meegeleverde goedkeuringen (config/approvals.yaml) in de database in: een
     opzetstap na het bijwerken van VIK. Alleen goedkeuringen die er nog niet zijn."""
     from vik.store.approvals import import_manifest
-    from vik.store.db import connect, migrate, session_scope
+    from vik.store.db import open_current, session_scope
 
     settings = Settings()
-    engine = connect(db or settings.resolved_database_url())
-    migrate(engine)
+    engine = open_current(db or settings.resolved_database_url())
     with session_scope(engine) as session:
         added = import_manifest(session, settings.config_dir, actor="vik rules import-approvals")
     engine.dispose()
@@ -284,7 +282,7 @@ def _dry_run_base(candidate, context, database_url: str):  # type: ignore[no-unt
     from vik.rules.approvals import manifest_approvals
     from vik.rules.loader import rule_from_text
     from vik.store.approvals import approvals_from_database
-    from vik.store.db import connect, migrate, session_scope
+    from vik.store.db import open_current, session_scope
     from vik.store.models import RuleVersion
 
     settings = Settings()
@@ -297,8 +295,7 @@ def _dry_run_base(candidate, context, database_url: str):  # type: ignore[no-unt
                 f"goedgekeurde versie {configured.rule.version} ({configured.content_hash[:12]})"
             )
         return None, "geen eerder gedraaide of goedgekeurde versie"
-    engine = connect(database_url)
-    migrate(engine)
+    engine = open_current(database_url)
     with session_scope(engine) as session:
         ran = session.exec(
             select(RuleVersion)
@@ -351,11 +348,10 @@ def dry_run(
     candidate = load_rule(file.resolve(), context)
     base, label = _dry_run_base(candidate, context, db or settings.resolved_database_url())
     if extracts is None:
-        from vik.store.db import connect, migrate, session_scope
+        from vik.store.db import open_current, session_scope
         from vik.store.runs import require_last_good_run
 
-        engine = connect(db or settings.resolved_database_url())
-        migrate(engine)
+        engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             extracts = Path(require_last_good_run(session).extracts_dir)
     peildatum = date.fromisoformat(as_of) if as_of else date.today()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import typer
 
 from vik.cli.output import fail, table, user_errors
+from vik.errors import VikError
+from vik.logs import configure_logging
 from vik.settings import Settings
+from vik.store.db import masked_url
 
 
 def _prefect_home(settings: Settings) -> None:
@@ -22,6 +27,35 @@ def _prefect_home(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+@contextmanager
+def _database(db: str | None) -> Iterator[None]:
+    """--db for the flow through the environment, not as a Prefect parameter (which
+    Prefect stores, password and all)."""
+    previous = os.environ.get("VIK_DATABASE_URL")
+    if db:
+        os.environ["VIK_DATABASE_URL"] = db
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("VIK_DATABASE_URL", None)
+        else:
+            os.environ["VIK_DATABASE_URL"] = previous
+
+
+def _refuse_before_start(settings: Settings, db: str | None) -> None:
+    """A database this VIK cannot use stops the night before Prefect starts; as a night
+    that did not start, it alerts functioneel beheer."""
+    from vik.alerts import Alerter, night_not_started
+    from vik.store.db import open_current
+
+    try:
+        open_current(db or settings.resolved_database_url()).dispose()
+    except VikError as error:
+        Alerter.from_settings(settings).send(night_not_started(date.today(), str(error)))
+        raise
+
+
 def execute_run(
     extracts: Path | None,
     db: str | None,
@@ -29,19 +63,23 @@ def execute_run(
     accept_shrink: list[str],
     settings: Settings | None = None,
 ) -> dict:
-    """Run the nightly Prefect flow once (ephemeral Prefect, no server needed)."""
+    """Run the nightly Prefect flow once, on a temporary Prefect server that dies with
+    this process (flows/ephemeral.py); no Prefect server needed."""
     settings = settings or Settings()
+    configure_logging(settings)
+    _refuse_before_start(settings, db)
     _prefect_home(settings)
+    from flows.ephemeral import run_scoped_prefect
     from flows.nightly import nightly_flow
     from vik.nightly import StepFailed
 
     try:
-        return nightly_flow(
-            extracts_dir=str(extracts) if extracts else None,
-            database_url=db,
-            peildatum=as_of,
-            accept_shrink=accept_shrink,
-        )
+        with _database(db), run_scoped_prefect():
+            return nightly_flow(
+                extracts_dir=str(extracts) if extracts else None,
+                peildatum=as_of,
+                accept_shrink=accept_shrink,
+            )
     except StepFailed as error:
         raise fail(
             f"De run is mislukt in stap '{error.step}': {error.cause}\n"
@@ -57,7 +95,7 @@ def print_result(result: dict, settings: Settings, db: str | None) -> None:
         + ", ".join(f"{k} {v}" for k, v in flags.items() if k != "dossiers")
         + f"; dossiers {flags.get('dossiers', 0)}"
     )
-    typer.echo(f"Database met signalen: {db or settings.resolved_database_url()}")
+    typer.echo(f"Database met signalen: {masked_url(db or settings.resolved_database_url())}")
     typer.echo(f"Rapport van de run:    {result['report']}")
     typer.echo(
         "Bekijk de signalen met `vik web`, of exporteer ze met `vik export flags --out signalen.csv --doel ...`."
@@ -91,17 +129,22 @@ def runs(
     db: str = typer.Option(None, "--db", help="Database-URL; gaat voor VIK_DATABASE_URL."),
     limit: int = typer.Option(20, "--limit", help="Hoeveel runs."),
 ) -> None:
-    """De laatste runs: status, peildatum, stap waarin het misging, aantallen."""
-    from vik.store.db import connect, migrate, session_scope
-    from vik.store.runs import recent_runs
+    """De laatste runs: status, peildatum, stap waarin het misging, aantallen, en wie de
+    runlock heeft. Een run die 'bezig' staat maar de lock niet meer heeft, is afgebroken."""
+    from vik.store.db import open_current, session_scope
+    from vik.store.lock import LockState, lock_status
+    from vik.store.runs import recent_runs, shown_status
 
-    engine = connect(db or Settings().resolved_database_url())
-    migrate(engine)
+    settings = Settings()
+    engine = open_current(db or settings.resolved_database_url())
+    lock = lock_status(engine, timedelta(hours=settings.run_lock_max_age_hours))
+    held = lock.state is LockState.HELD
+    running = lock.holder.run_id if lock.holder else None
     with session_scope(engine) as session:
         rows = [
             (
                 r.id,
-                r.status,
+                shown_status(r, running, held),
                 r.peildatum.isoformat(),
                 r.started_at.strftime("%Y-%m-%d %H:%M"),
                 r.failed_step or "",
@@ -113,6 +156,9 @@ def runs(
     typer.echo(
         table(("run", "status", "peildatum", "gestart (UTC)", "mislukt in", "open", "fout"), rows)
     )
+    typer.echo("\n" + lock.describe())
+    if lock.state is LockState.HELD and lock.too_old:
+        typer.echo("Loopt die run echt niet meer? Geef de lock dan vrij met `vik unlock`.")
 
 
 def serve(

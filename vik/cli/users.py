@@ -27,11 +27,9 @@ PASSWORD_ENV = "VIK_WACHTWOORD"
 
 
 def _engine(db: str | None):  # type: ignore[no-untyped-def]
-    from vik.store.db import connect, migrate
+    from vik.store.db import open_current
 
-    engine = connect(db or Settings().resolved_database_url())
-    migrate(engine)
-    return engine
+    return open_current(db or Settings().resolved_database_url())
 
 
 def _actor() -> str:

@@ -20,7 +20,7 @@ def web(
     db: str = typer.Option(None, "--db", help="Database-URL; gaat voor VIK_DATABASE_URL."),
 ) -> None:
     """Start de webapplicatie voor de analist en de compliance officer (stoppen: Ctrl+C)."""
-    from vik.store.db import connect, migrate, session_scope
+    from vik.store.db import open_current, session_scope
     from vik.web import create_app, serve
     from vik.web.settings import WebSettings
     from vik.web.users import list_users
@@ -32,8 +32,7 @@ def web(
             "VIK of zet VIK_CONFIG_DIR."
         )
     url = db or settings.resolved_database_url()
-    engine = connect(url)
-    migrate(engine)
+    engine = open_current(url)
     with session_scope(engine) as session:
         if not list_users(session):
             typer.secho(

@@ -36,6 +36,7 @@ from vik.connectors.raw import ROW_NUMBER, RawExtract, column_key
 from vik.connectors.schemas import SOURCES, Kind, SourceSchema
 from vik.connectors.values import check, raw_text_suspects
 from vik.errors import ExtractError, FileFormatError, MissingColumnError
+from vik.files import private_dir, private_opener
 
 RECORD_KEY = "record_key"
 QUARANTINE_META = ("rij", "sleutel", "kolommen", "redenen")
@@ -527,8 +528,9 @@ def write_quarantine(extracts: Extracts, directory: Path) -> dict[str, Path]:
     for name, source in extracts.items():
         if source.quarantine.height == 0:
             continue
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)  # quarantined rows are personal data: VIK's eyes only
         path = directory / f"{name}.csv"
-        source.quarantine.write_csv(path)
+        with open(path, "wb", opener=private_opener) as handle:
+            source.quarantine.write_csv(handle)
         written[name] = path
     return written

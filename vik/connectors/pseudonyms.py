@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from vik.errors import PseudonymKeyError
+from vik.files import write_private_text
 from vik.settings import Settings
 
 MIN_KEY_BYTES = 32
@@ -66,9 +67,7 @@ def create_demo_key(path: Path) -> tuple[PseudonymKey, bool]:
     """Create (once) a local key file for the demo; returns the key and whether it is new."""
     if path.is_file():
         return PseudonymKey(path.read_bytes().strip()), False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(secrets.token_hex(MIN_KEY_BYTES))
-    path.chmod(0o600)
+    write_private_text(path, secrets.token_hex(MIN_KEY_BYTES))  # 0600 from the first byte
     return PseudonymKey(path.read_bytes().strip()), True
 
 

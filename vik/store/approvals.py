@@ -259,13 +259,18 @@ def seed_shipped_approvals(session: Session, config_dir: Path, *, actor: str) ->
 
 
 def approvals_from_database(database_url: str, config_dir: Path, *, actor: str) -> Approvals:
-    """The approvals of the database at this URL (migrated, and seeded when fresh): what
-    `vik rules check` and `vik export flags --extracts` judge rules by, as the night does."""
-    from vik.store.db import connect, migrate, session_scope
+    """The approvals of the database at this URL (seeded when it never had the shipped
+    ones): what `vik rules check` and `vik export flags --extracts` judge rules by, as the
+    night does. Without a database yet (none, or empty) it is what a fresh one gets: the
+    shipped approvals; a database of another version is refused (vik db upgrade)."""
+    from vik.rules.approvals import manifest_approvals
+    from vik.store.db import SchemaState, connect, require_current, schema_version, session_scope
 
     engine = connect(database_url)
     try:
-        migrate(engine)
+        if schema_version(engine).state in (SchemaState.MISSING, SchemaState.EMPTY):
+            return manifest_approvals(config_dir)
+        require_current(engine)
         with session_scope(engine) as session:
             seed_shipped_approvals(session, config_dir, actor=actor)
         with session_scope(engine) as session:

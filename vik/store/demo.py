@@ -48,14 +48,15 @@ def require_demo(session: Session) -> None:
 def claim_for_demo(engine: Engine, extracts_dir: str, demo_usernames: Collection[str] = ()) -> str:
     """Make sure `engine` is the demo's database before the demo writes anything.
 
-    Returns "nieuw" (empty: migrated and marked now), "demo" (marked before) or
+    Returns "nieuw" (empty, or upgraded but holding no run or account: migrated and
+    marked now), "demo" (marked before) or
     "oude demo" (an unmarked database that only ever held the demo: marked now);
     raises NotADemoDatabase for anything else, without changing it."""
     tables = set(inspect(engine).get_table_names())
-    if not tables:
-        state = "nieuw"
-    elif "demo_marker" in tables and _has_marker(engine):
+    if "demo_marker" in tables and _has_marker(engine):
         state = "demo"
+    elif not tables or _holds_nothing(engine, tables):
+        state = "nieuw"
     elif _only_ever_the_demo(engine, tables, extracts_dir, demo_usernames):
         state = "oude demo"
     else:
@@ -76,6 +77,18 @@ def claim_for_demo(engine: Engine, extracts_dir: str, demo_usernames: Collection
 def _has_marker(engine: Engine) -> bool:
     with engine.connect() as connection:
         return connection.execute(text("SELECT 1 FROM demo_marker")).first() is not None
+
+
+def _holds_nothing(engine: Engine, tables: set[str]) -> bool:
+    """A database `vik db upgrade` just created: its tables exist, but it holds no run
+    and no account, so there is nothing the demo could damage."""
+    if not {"run", "web_user"} <= tables:
+        return False
+    with engine.connect() as connection:
+        return not any(
+            connection.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first()
+            for table in ("run", "web_user")
+        )
 
 
 def _only_ever_the_demo(

@@ -2,6 +2,10 @@
 
 >>> refresh_dossiers(session, run, weights, reports, details)
 41
+
+Outside a night (a purge after a failed night, or `vik purge`) there are no
+extracts to take reports and details from: ``refresh_stored_dossiers`` rebuilds
+from what the dossiers themselves hold.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import json
 
 import polars as pl
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from vik.flags.dossiers import build_dossiers
@@ -42,12 +46,14 @@ def open_flags_frame(session: Session) -> pl.DataFrame:
 
 def refresh_dossiers(
     session: Session,
-    run: Run,
+    run: Run | None,
     weights: PriorityWeights,
     reports: pl.DataFrame,
     details: pl.DataFrame,
 ) -> int:
-    """Recompute every dossier from the open flags; ids stay with their entity."""
+    """Recompute every dossier from the open flags; ids stay with their entity.
+
+    Without a run (outside a night) a dossier keeps the run that last updated it."""
     session.flush()
     dossiers = build_dossiers(open_flags_frame(session), reports, weights)
     dossiers = dossiers.join(details, on=["entity_type", "entity_key"], how="left")
@@ -57,7 +63,11 @@ def refresh_dossiers(
         key = (row["entity_type"], row["entity_key"])
         keep.add(key)
         dossier = current.get(key) or Dossier(
-            entity_type=key[0], entity_key=key[1], priority=0, label="", updated_run=run.id
+            entity_type=key[0],
+            entity_key=key[1],
+            priority=0,
+            label="",
+            updated_run=(run.id or 0) if run else 0,
         )
         dossier.priority = row["priority"]
         dossier.breakdown = json.loads(row["breakdown"])
@@ -70,12 +80,51 @@ def refresh_dossiers(
         # (an entity whose flags are still open but who left tonight's extracts).
         if row["details"]:
             dossier.details = json.loads(row["details"])
-        dossier.updated_run = run.id
+        if run is not None:
+            dossier.updated_run = run.id  # type: ignore[assignment]
         session.add(dossier)
     gone = [d.id for key, d in current.items() if key not in keep]
     if gone:
         session.execute(delete(Dossier).where(Dossier.id.in_(gone)))  # type: ignore[union-attr]
     return len(keep)
+
+
+def count_dossiers(session: Session) -> int:
+    session.flush()
+    return session.exec(select(func.count()).select_from(Dossier)).one()
+
+
+def refresh_stored_dossiers(session: Session, weights: PriorityWeights) -> int:
+    """Rebuild the dossiers from the open flags with the reports count, label and details
+    the dossiers already hold: a dossier whose entity has no open flag left goes."""
+    stored = session.exec(select(Dossier)).all()
+    kept = pl.DataFrame(
+        [
+            (
+                d.entity_type,
+                d.entity_key,
+                d.reports,
+                d.label,
+                d.wijk,
+                json.dumps(d.details) if d.details else None,
+            )
+            for d in stored
+        ],
+        schema={
+            "entity_type": pl.String,
+            "entity_key": pl.String,
+            "reports": pl.Int64,
+            **{k: v for k, v in DETAILS_SCHEMA.items() if k not in ("entity_type", "entity_key")},
+        },
+        orient="row",
+    )
+    reports = (  # one row per report the dossier counted, as build_dossiers expects
+        kept.filter(pl.col("reports") > 0)
+        .select("entity_type", "entity_key", pl.int_ranges(0, "reports").alias("record_key"))
+        .explode("record_key")
+        .with_columns(pl.col("record_key").cast(pl.String))
+    )
+    return refresh_dossiers(session, None, weights, reports, kept.drop("reports"))
 
 
 def _fallback_label(entity_type: str, entity_key: str) -> str:

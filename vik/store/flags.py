@@ -266,7 +266,10 @@ def persist_evaluation(
         "flag_id", "source", "record_key", "extract_date", "link_confidence", "link_method"
     )
     write_frame(session, "flag_evidence", evidence)
-    counts["open"] = session.exec(
-        select(func.count()).select_from(Flag).where(Flag.status == "open")
-    ).one()
+    counts["open"] = count_open_flags(session)
     return counts
+
+
+def count_open_flags(session: Session) -> int:
+    session.flush()
+    return session.exec(select(func.count()).select_from(Flag).where(Flag.status == "open")).one()

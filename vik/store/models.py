@@ -11,6 +11,7 @@ flagged persons, opened with a stated purpose) and goes with the dossier.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
@@ -25,6 +26,13 @@ def _json(**kwargs: Any) -> Any:
     return Field(default=None, sa_column=Column(JSON, **kwargs))
 
 
+class RunStatus(StrEnum):
+    BEZIG = "bezig"  # holds the run lock now
+    GESLAAGD = "geslaagd"
+    MISLUKT = "mislukt"  # a step failed; the error and the step are recorded
+    AFGEBROKEN = "afgebroken"  # the process stopped without finishing (killed, machine down)
+
+
 class Run(SQLModel, table=True):
     """One nightly run: its status, timings and counts (never content)."""
 
@@ -33,7 +41,7 @@ class Run(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
-    status: str = Field(default="bezig", index=True)  # bezig | geslaagd | mislukt
+    status: str = Field(default=RunStatus.BEZIG, index=True)  # a RunStatus
     failed_step: str | None = None
     error: str | None = Field(default=None, sa_column=Column(Text))
     peildatum: date
@@ -327,13 +335,19 @@ class InzageRequest(SQLModel, table=True):
 
 
 class RunLock(SQLModel, table=True):
-    """The single-run lock for SQLite (PostgreSQL uses an advisory lock)."""
+    """Who holds the single-run lock: the lock itself on SQLite, on PostgreSQL the
+    record beside its advisory lock (so `vik runs` can say who holds it, and since when)."""
 
     __tablename__ = "run_lock"
 
     name: str = Field(primary_key=True)
-    holder: str
+    holder: str  # host:pid:label, as shown to people
     acquired_at: datetime = Field(default_factory=utcnow)
+    host: str | None = None
+    pid: int | None = None
+    # When the holding process started: a recycled PID has a later start.
+    process_started_at: datetime | None = None
+    run_id: int | None = None
 
 
 class WebUser(SQLModel, table=True):

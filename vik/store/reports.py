@@ -3,17 +3,24 @@
 Counts only, in Dutch, as Markdown for people and JSON for machines. Written as
 ``*.tmp`` files and renamed by the caller once the run's transaction committed,
 so a failed run never leaves a report that looks like a good one.
+
+Every run, good or failed, also leaves its metrics as one JSON file
+(``<data_dir>/metrics/run-<id>.json``: status, duration per step, rows per source,
+flags new, ended and open, what was purged) for monitoring; these hold no personal
+data and are kept when the run's own folder is pruned.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from vik.connectors.ingest import Extracts
+from vik.files import private_dir, write_private_text
 from vik.resolve import Resolved
 from vik.rules import Evaluation
 from vik.store.models import Run
@@ -118,6 +125,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         lines += ["- niets verwijderd"]
     lines += ["", "## Tijden (seconden)", ""]
     lines += [f"- {k}: {v}" for k, v in data["step_seconds"].items()]
+    lines += [f"- totaal: {round(sum(data['step_seconds'].values()), 3)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -141,9 +149,58 @@ def write_report(
         "purged": run.purged or {},
         "step_seconds": {k: round(v, 3) for k, v in (run.step_seconds or {}).items()},
     }
-    run_dir.mkdir(parents=True, exist_ok=True)
-    markdown = run_dir / "rapport.md.tmp"
-    markdown.write_text(render_markdown(data), encoding="utf-8")
-    machine = run_dir / "rapport.json.tmp"
-    machine.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    private_dir(run_dir)
+    markdown = write_private_text(run_dir / "rapport.md.tmp", render_markdown(data))
+    machine = write_private_text(
+        run_dir / "rapport.json.tmp", json.dumps(data, indent=2, ensure_ascii=False)
+    )
     return [markdown, machine]
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def run_metrics(run: Run) -> dict[str, Any]:
+    """What monitoring wants of one run: counts and seconds, never content."""
+    started, finished = _utc(run.started_at), _utc(run.finished_at)
+    sources = {
+        name: {
+            key: counts.get(key)
+            for key in ("status", "rows_read", "rows_accepted", "rows_quarantined")
+        }
+        for name, counts in (run.source_counts or {}).items()
+    }
+    flags = run.flag_counts or {}
+    return {
+        "run_id": run.id,
+        "status": run.status,
+        "peildatum": run.peildatum.isoformat(),
+        "started_at": started.isoformat() if started else None,
+        "finished_at": finished.isoformat() if finished else None,
+        "duration_seconds": round((finished - started).total_seconds(), 3)
+        if started and finished
+        else None,
+        "failed_step": run.failed_step,
+        "step_seconds": run.step_seconds or {},
+        "sources": sources,
+        "flags": {
+            "new": flags.get("nieuw"),
+            "ended": flags.get("vervallen"),
+            "reopened": flags.get("heropend"),
+            "confirmed": flags.get("bevestigd"),
+            "open": flags.get("open"),
+            "dossiers": flags.get("dossiers"),
+        },
+        "purged": run.purged or {},
+    }
+
+
+def write_metrics(run: Run, directory: Path) -> Path:
+    """One JSON file per run in `directory` (0600, like all of VIK's files)."""
+    return write_private_text(
+        directory / f"run-{run.id}.json",
+        json.dumps(run_metrics(run), indent=2, ensure_ascii=False) + "\n",
+    )

@@ -11,6 +11,10 @@ holds tonight was signalled tonight, so under ``laatste_signalering`` it stays.
 What only served a flag or a record goes with it (``purge_leftovers``): an
 ended snooze whose flag is gone, and an analist's link judgement on a record no
 source delivers any more. Both hold a free-text reason that may name a person.
+
+Retention does not wait for a good night: ``purge_outside_night`` does all of it
+after a failed night and for ``vik purge``, rebuilding the dossiers from what
+they hold, as there are no extracts to take reports and details from.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from datetime import date, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from vik.flags.priority import PriorityWeights
 from vik.store.audit import record
+from vik.store.dossiers import refresh_stored_dossiers
 from vik.store.models import (
     Flag,
     FlagEvidence,
@@ -180,3 +186,28 @@ def purge_leftovers(
             details={"peildatum": peildatum.isoformat(), "verwijderd": counts},
         )
     return counts
+
+
+def purge_outside_night(
+    session: Session,
+    peildatum: date,
+    weights: PriorityWeights,
+    actor: str,
+    *,
+    purged_flag_term: str | None = None,
+    inzage_request_term: str | None = None,
+) -> dict[str, int]:
+    """Everything past its term, without a night's extracts: flags with their evidence
+    and reviews, the dossiers rebuilt (details of entities without open flags go), the
+    leftovers. Counts keyed as in a night's ``run.purged``."""
+    purged = purge(session, peildatum, actor=actor)
+    if purged:
+        refresh_stored_dossiers(session, weights)
+    leftovers = purge_leftovers(
+        session,
+        peildatum,
+        actor=actor,
+        purged_flag_term=purged_flag_term,
+        inzage_request_term=inzage_request_term,
+    )
+    return {**purged, **leftovers}

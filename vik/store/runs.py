@@ -1,5 +1,9 @@
 """Run history: a run is recorded before it starts and marked failed, with the step, if it fails.
 
+A run whose process stopped without finishing (killed, machine down) stays
+``bezig`` in the table until the next holder of the run lock marks it
+``afgebroken``; ``vik runs`` shows it as afgebroken at once (``shown_status``).
+
 >>> run = start_run(engine, peildatum=date(2026, 11, 22), extracts_dir="var/demo/extracts")
 >>> fail_run(engine, run.id, "resolve", error)
 """
@@ -8,19 +12,47 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from vik.errors import NoRunError
 from vik.store.db import session_scope
-from vik.store.models import Run, utcnow
+from vik.store.models import Run, RunStatus, utcnow
 
 
 def start_run(engine: Engine, peildatum: date, extracts_dir: str) -> Run:
     with session_scope(engine) as session:
-        run = Run(peildatum=peildatum, extracts_dir=extracts_dir, status="bezig")
+        run = Run(peildatum=peildatum, extracts_dir=extracts_dir, status=RunStatus.BEZIG)
         session.add(run)
     return run
+
+
+def abort_unfinished_runs(engine: Engine, reason: str) -> list[int]:
+    """Mark every run still `bezig` as `afgebroken`: called by whoever now holds the
+    run lock (or just released it), so none of them can still be running."""
+    with session_scope(engine) as session:
+        ids = list(
+            session.exec(select(Run.id).where(Run.status == RunStatus.BEZIG)).all()  # type: ignore[arg-type]
+        )
+        if ids:
+            session.exec(  # type: ignore[call-overload]
+                update(Run)
+                .where(col(Run.id).in_(ids))
+                .values(status=RunStatus.AFGEBROKEN, error=reason, finished_at=utcnow())
+            )
+    return [i for i in ids if i is not None]
+
+
+def shown_status(run: Run, running_id: int | None, lock_held: bool) -> str:
+    """The status to show: a `bezig` run that does not hold the run lock is afgebroken.
+
+    `running_id` is the run the lock's holder names (None: not named yet)."""
+    if run.status != RunStatus.BEZIG:
+        return run.status
+    if lock_held and running_id in (None, run.id):
+        return RunStatus.BEZIG
+    return RunStatus.AFGEBROKEN
 
 
 def fail_run(engine: Engine, run_id: int, step: str, error: BaseException) -> None:
@@ -29,7 +61,7 @@ def fail_run(engine: Engine, run_id: int, step: str, error: BaseException) -> No
         run = session.get(Run, run_id)
         if run is None:  # pragma: no cover - the row was committed before any step ran
             return
-        run.status = "mislukt"
+        run.status = RunStatus.MISLUKT
         run.failed_step = step
         run.error = f"{type(error).__name__}: {error}"[:4000]
         run.finished_at = utcnow()
@@ -38,7 +70,7 @@ def fail_run(engine: Engine, run_id: int, step: str, error: BaseException) -> No
 
 def last_good_run(session: Session) -> Run | None:
     return session.exec(
-        select(Run).where(Run.status == "geslaagd").order_by(col(Run.id).desc())
+        select(Run).where(Run.status == RunStatus.GESLAAGD).order_by(col(Run.id).desc())
     ).first()
 
 
