@@ -54,11 +54,9 @@ def upgrade(db: str = DB_OPTION) -> None:
 
 def _seed_approvals(engine, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     """A fresh database gets the shipped rules' approvals (config/approvals.yaml) once."""
-    from vik.store.approvals import seed_shipped_approvals
-    from vik.store.db import session_scope
+    from vik.store.approvals import seed_in
 
-    with session_scope(engine) as session:
-        added = seed_shipped_approvals(session, settings.config_dir, actor="vik db upgrade")
+    added = seed_in(engine, settings.config_dir, actor="vik db upgrade")
     if added:
         typer.echo(f"{added} meegeleverde goedkeuring(en) van regels ingelezen (approvals.yaml).")
 

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from vik.errors import ApprovalError
@@ -44,6 +45,7 @@ __all__ = [
     "approve",
     "import_manifest",
     "load_approvals",
+    "seed_in",
     "seed_shipped_approvals",
     "store_version",
 ]
@@ -258,6 +260,21 @@ def seed_shipped_approvals(session: Session, config_dir: Path, *, actor: str) ->
     return import_manifest(session, config_dir, actor=actor)
 
 
+def seed_in(engine: Engine, config_dir: Path, *, actor: str) -> int:
+    """``seed_shipped_approvals`` in its own transaction; when another process seeds the
+    same database at the same moment (two `vik db upgrade`s), its rows stand and this one
+    adds none."""
+    from sqlalchemy.exc import IntegrityError
+
+    from vik.store.db import session_scope
+
+    try:
+        with session_scope(engine) as session:
+            return seed_shipped_approvals(session, config_dir, actor=actor)
+    except IntegrityError:
+        return 0
+
+
 def approvals_from_database(database_url: str, config_dir: Path, *, actor: str) -> Approvals:
     """The approvals of the database at this URL (seeded when it never had the shipped
     ones): what `vik rules check` and `vik export flags --extracts` judge rules by, as the
@@ -271,8 +288,7 @@ def approvals_from_database(database_url: str, config_dir: Path, *, actor: str) 
         if schema_version(engine).state in (SchemaState.MISSING, SchemaState.EMPTY):
             return manifest_approvals(config_dir)
         require_current(engine)
-        with session_scope(engine) as session:
-            seed_shipped_approvals(session, config_dir, actor=actor)
+        seed_in(engine, config_dir, actor=actor)
         with session_scope(engine) as session:
             return load_approvals(session)
     finally:
