@@ -23,6 +23,14 @@ not know. Splink compares soc_sec_id with Damerau-Levenshtein.
 
 ``--repeat N`` runs each tool N times, taking turns, and reports medians.
 
+``--baseline DIR`` runs VIK twice over: as checked out here and as checked out in
+DIR (another worktree, e.g. ``git worktree add ../vik-base main``; its ``vik``
+package is put first on PYTHONPATH), taking turns, and checks that both give
+the same links row for row (confidence within ``--tolerance``, default 1e-6):
+every link of the demo night (addresses, companies, persons), the name-based
+person links, and the FEBRL4 links. Splink is then left out unless ``--splink``
+says otherwise. ``--links DIR`` keeps the links of both as Parquet.
+
 Every measurement runs in its own subprocess; peak memory is that process's
 maximum resident set size (VmHWM; it includes Python and the imported libraries),
 taken when the tool has finished, before the benchmark reads the ground truth to
@@ -34,12 +42,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -63,31 +73,98 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def _in_subprocess(*args: str) -> dict:
+@dataclass(frozen=True)
+class Worker:
+    """A worker task with its arguments; `checkout` runs it on another checkout's `vik`
+    (put first on PYTHONPATH), `links` is where it writes its links as Parquet."""
+
+    args: tuple[str, ...]
+    checkout: Path | None = None
+    links: Path | None = None
+
+
+def _in_subprocess(worker: Worker | tuple[str, ...]) -> dict:
     """Run this script as a worker in a fresh process; it prints one JSON line."""
+    if not isinstance(worker, Worker):
+        worker = Worker(worker)
+    env = dict(os.environ)
+    env.pop("VIK_BENCH_LINKS", None)
+    if worker.checkout is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(worker.checkout), *filter(None, [env.get("PYTHONPATH")])]
+        )
+    if worker.links is not None:
+        env["VIK_BENCH_LINKS"] = str(worker.links)
     done = subprocess.run(
-        [sys.executable, str(HERE), "_worker", *args], capture_output=True, text=True, check=False
+        [sys.executable, str(HERE), "_worker", *worker.args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     if done.returncode != 0:
-        raise SystemExit(f"worker {args} failed:\n{done.stderr[-3000:]}")
+        raise SystemExit(f"worker {worker.args} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _repeated(runs: dict[str, tuple[str, ...]], repeat: int) -> dict[str, dict]:
+def _write_links(links) -> None:  # type: ignore[no-untyped-def]
+    """A worker's links, where the parent asked for them (VIK_BENCH_LINKS), and which
+    `vik` made them."""
+    target = os.environ.get("VIK_BENCH_LINKS")
+    if target:
+        import vik
+
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        links.write_parquet(target)
+        Path(target).with_suffix(".vik").write_text(str(Path(vik.__file__).parent))
+
+
+def compare_links(new: Path, base: Path, tolerance: float) -> str:
+    """Whether two workers' links are identical row for row: every column equal, the
+    confidence within `tolerance`. One line saying so, or what differs."""
+    import polars as pl
+
+    a, b = pl.read_parquet(new), pl.read_parquet(base)
+    if a.columns != b.columns or a.height != b.height:
+        return f"DIFFERENT: {a.shape} {a.columns} against {b.shape} {b.columns}"
+    exact = [c for c in a.columns if c != "confidence"]
+    unequal = (
+        a.select(exact)
+        .with_row_index("row")
+        .join(
+            b.select(exact).with_row_index("row"), on=["row", *exact], how="anti", nulls_equal=True
+        )
+    )
+    drift = 0.0
+    if "confidence" in a.columns:
+        drift = float((a["confidence"] - b["confidence"]).abs().fill_null(0).max() or 0.0)
+        nulls = int((a["confidence"].is_null() != b["confidence"].is_null()).sum())
+        if nulls:
+            return f"DIFFERENT: confidence null in one and not the other in {nulls} rows"
+    if unequal.height or drift > tolerance:
+        rows = unequal["row"].head(5).to_list()
+        return f"DIFFERENT: {unequal.height} rows differ (first {rows}), confidence {drift:.2e}"
+    return f"identical: {a.height:,} rows, largest confidence difference {drift:.1e}"
+
+
+def _repeated(runs: dict[str, Worker | tuple[str, ...]], repeat: int) -> dict[str, dict]:
     """Each worker `repeat` times, taking turns (so that a busy moment of the machine
-    falls on all of them); per worker the last run's scores and the median wall time
-    and peak memory, with their ranges."""
+    falls on all of them); per worker the last run's scores and the median wall time,
+    CPU time (all threads: less sensitive to a busy machine than the wall clock) and
+    peak memory, with the ranges of wall time and memory."""
     results: dict[str, list[dict]] = {name: [] for name in runs}
     for _ in range(repeat):
-        for name, args in runs.items():
-            results[name].append(_in_subprocess(*args))
+        for name, worker in runs.items():
+            results[name].append(_in_subprocess(worker))
     summary = {}
     for name, rounds in results.items():
         seconds = sorted(r["seconds"] for r in rounds)
         peaks = sorted(r["peak_mib"] for r in rounds)
+        cpu = sorted(r.get("cpu_seconds", float("nan")) for r in rounds)
         summary[name] = {
             **rounds[-1],
             "seconds": statistics.median(seconds),
+            "cpu_seconds": statistics.median(cpu),
             "peak_mib": statistics.median(peaks),
             "seconds_range": (seconds[0], seconds[-1]),
             "peak_range": (peaks[0], peaks[-1]),
@@ -99,20 +176,22 @@ def _print_runs(runs: dict[str, dict], pairs: list[tuple[str, str]], width: int)
     """Scores, median wall time and peak memory per tool (with their ranges), and each
     (VIK, Splink) pair's ratios."""
     print(
-        f"{'':{width}} {'precision':>9} {'recall':>7} {'F1':>7} {'wall s':>7} {'peak MiB':>9}"
-        "   wall range   peak range"
+        f"{'':{width}} {'precision':>9} {'recall':>7} {'F1':>7} {'wall s':>7} {'cpu s':>6} "
+        f"{'peak MiB':>9}   wall range   peak range"
     )
     for name, r in runs.items():
         (s0, s1), (m0, m1) = r["seconds_range"], r["peak_range"]
         print(
             f"{name:{width}} {r['precision']:9.4f} {r['recall']:7.4f} {r['f1']:7.4f} "
-            f"{r['seconds']:7.2f} {r['peak_mib']:9.0f}   {s0:5.2f}-{s1:<5.2f}  {m0:4.0f}-{m1:<4.0f}"
+            f"{r['seconds']:7.2f} {r['cpu_seconds']:6.2f} {r['peak_mib']:9.0f}   "
+            f"{s0:5.2f}-{s1:<5.2f}  {m0:4.0f}-{m1:<4.0f}"
         )
     for vik, splink in pairs:
         a, b = runs[vik], runs[splink]
         print(
             f"{vik} against {splink}: F1 {a['f1'] - b['f1']:+.4f}, wall "
-            f"{a['seconds'] / b['seconds']:.2f}, peak memory {a['peak_mib'] / b['peak_mib']:.2f}"
+            f"{a['seconds'] / b['seconds']:.2f}, cpu {a['cpu_seconds'] / b['cpu_seconds']:.2f}, "
+            f"peak memory {a['peak_mib'] / b['peak_mib']:.2f}"
         )
 
 
@@ -154,15 +233,17 @@ def _demo_worker(extracts: str, work: str) -> dict:
     from vik.resolve import resolve_extracts
 
     folder = Path(extracts)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     ingested = ingest_extracts(folder, PseudonymKey(KEY.encode()), accept_shrink=["all"])
     ingest_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     resolved = resolve_extracts(ingested.frames(), judgements=empty_judgements())
     resolve_seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu
     peak = _peak_mib()
 
     links = resolved.links
+    _write_links(links)
     truth = folder / "truth"
     _write_person_work(resolved, folder / "truth" / "persons.csv", Path(work))
     process = ["belastingen", "vergunningen", "handhaving", "meldingen"]
@@ -184,6 +265,8 @@ def _demo_worker(extracts: str, work: str) -> dict:
         "records": {name: source.summary.rows_accepted for name, source in ingested.items()},
         "ingest_seconds": ingest_seconds,
         "resolve_seconds": resolve_seconds,
+        "seconds": resolve_seconds,
+        "cpu_seconds": cpu_seconds,
         "peak_mib": peak,
         "addresses": {
             "process_records": addresses.height,
@@ -274,12 +357,18 @@ def _persons_vik(work: str) -> dict:
         "source", "record_key", "bsn_pseudoniem", "naam", "geboortedatum",
         "nummeraanduiding_id", "postcode", "huisnummer", "straatnaam", "straat",
     )  # fmt: skip
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     links = resolve_persons(brp, records)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     peak = _peak_mib()
+    _write_links(links)
     certain = links.filter(pl.col("status") == "zeker").select("source", "record_key", "persoon_id")
-    return {**_person_scores(certain, folder), "seconds": seconds, "peak_mib": peak}
+    return {
+        **_person_scores(certain, folder),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "peak_mib": peak,
+    }
 
 
 def _persons_splink(work: str) -> dict:
@@ -298,7 +387,7 @@ def _persons_splink(work: str) -> dict:
     # The clock runs from the same inputs VIK's matcher gets: the preparation (latest
     # address period per person, VIK's name parsing, which Splink has no equal of) is
     # part of the person-linking work.
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     records = pl.concat([records, parse_person_names(records["naam"])], how="horizontal")
 
     def shaped(frame: pl.DataFrame, uid: pl.Expr) -> pl.DataFrame:
@@ -358,7 +447,7 @@ def _persons_splink(work: str) -> dict:
     for rule in (block_on("dob"), block_on("nummeraanduiding_id")):
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
     predictions = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     peak = _peak_mib()
     pairs = pl.from_pandas(predictions[["uid_l", "uid_r", "match_probability"]])
     # uid_l is the person (first table), uid_r the record; a record links to its best
@@ -369,11 +458,51 @@ def _persons_splink(work: str) -> dict:
         pl.col("uid_r").str.split_exact(":", 1).struct.field("field_1").alias("record_key"),
         pl.col("uid_l").alias("persoon_id"),
     )
-    return {**_person_scores(links, folder), "seconds": seconds, "peak_mib": peak}
+    return {
+        **_person_scores(links, folder),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "peak_mib": peak,
+    }
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Another checkout to run VIK from beside this one (--baseline), the tolerance on
+    the confidence, and where the links go (kept with --links)."""
+
+    checkout: Path
+    links: Path
+    tolerance: float = 1e-6
+
+    def workers(self, name: str, args: tuple[str, ...]) -> dict[str, Worker]:
+        """The worker as checked out here and as in the baseline, each writing its links."""
+        slug = "-".join(args[:1] + tuple(a for a in args[1:] if len(a) < 4))
+        return {
+            name: Worker(args, links=self.links / "here" / f"{slug}.parquet"),
+            f"{name} base": Worker(
+                args, self.checkout, links=self.links / "base" / f"{slug}.parquet"
+            ),
+        }
+
+    def check(self, runs: dict[str, Worker], what: str) -> list[str]:
+        """Per worker pair (here, base), whether their links are identical."""
+        lines = []
+        for name, worker in runs.items():
+            base = runs.get(f"{name} base")
+            if base is not None and worker.links and base.links:
+                verdict = compare_links(worker.links, base.links, self.tolerance)
+                lines.append(f"{what}, {name} here and base: {verdict}")
+        return lines
 
 
 def demo(
-    addresses: int, seed: int, keep: Path | None, splink: bool = True, repeat: int = 1
+    addresses: int,
+    seed: int,
+    keep: Path | None,
+    splink: bool = True,
+    repeat: int = 1,
+    baseline: Baseline | None = None,
 ) -> None:
     from vik.demo.generator import generate_municipality
 
@@ -383,11 +512,29 @@ def demo(
         if not manifest.is_file() or json.loads(manifest.read_text())["addresses"] != addresses:
             generate_municipality(folder, addresses=addresses, seed=seed, as_of=date(2026, 11, 1))
         work = Path(scratch) / "persons"
-        result = _in_subprocess("demo", str(folder), str(work))
-        tools = {"VIK": ("persons-vik", str(work))}
+        night: dict[str, Worker] = {"VIK": Worker(("demo", str(folder), str(work)))}
+        if baseline is not None:
+            # The baseline's person work goes elsewhere: both person matchers then read
+            # the inputs made here.
+            night = baseline.workers("VIK", ("demo", str(folder), str(work)))
+            night["VIK base"] = Worker(
+                ("demo", str(folder), str(Path(scratch) / "persons-base")),
+                baseline.checkout,
+                night["VIK base"].links,
+            )
+        nights = _repeated(night, repeat if baseline else 1)
+        result = nights["VIK"]
+        tools: dict[str, Worker] = {"VIK": Worker(("persons-vik", str(work)))}
+        if baseline is not None:
+            tools = baseline.workers("VIK", ("persons-vik", str(work)))
         if splink:
-            tools["Splink"] = ("persons-splink", str(work))
+            tools["Splink"] = Worker(("persons-splink", str(work)))
         persons = _repeated(tools, repeat)
+        checks = []
+        if baseline is not None:
+            checks = baseline.check(night, "links of the night") + baseline.check(
+                tools, "name-based person links"
+            )
     a, p, c = result["addresses"], result["person"], result["company"]
     print(f"demo municipality: {addresses:,} addresses, seed {result['seed']}")
     print("records        " + ", ".join(f"{k} {v:,}" for k, v in result["records"].items()))
@@ -401,15 +548,29 @@ def demo(
             f"{name:<14} precision {scores['precision']:.4f}  recall {scores['recall']:.4f}  "
             f"F1 {scores['f1']:.4f}  ({scores['pairs']:,} true pairs)"
         )
-    print(
-        f"ingest {result['ingest_seconds']:.1f} s, resolve {result['resolve_seconds']:.1f} s, "
-        f"peak RSS {result['peak_mib']:.0f} MiB (ingest and resolve in one process)"
-    )
+    for name, r in nights.items():
+        (s0, s1), (m0, m1) = r["seconds_range"], r["peak_range"]
+        print(
+            f"{name:<8} ingest {r['ingest_seconds']:.1f} s, resolve {r['seconds']:.1f} s "
+            f"({s0:.1f}-{s1:.1f}; cpu {r['cpu_seconds']:.1f} s), peak RSS {r['peak_mib']:.0f} MiB ({m0:.0f}-{m1:.0f}; ingest "
+            f"and resolve in one process, medians of {repeat if baseline else 1})"
+        )
+    if baseline is not None:
+        here, base = nights["VIK"], nights["VIK base"]
+        print(
+            f"night here against base: resolve {here['seconds'] / base['seconds']:.2f}, "
+            f"cpu {here['cpu_seconds'] / base['cpu_seconds']:.2f}, peak memory {here['peak_mib'] / base['peak_mib']:.2f} (medians)"
+        )
     print(
         f"\nname-based person linking (records without BSN: {persons['VIK']['records']:,} with "
         f"a true person in the BRP), each tool in its own process, median of {repeat}:"
     )
-    _print_runs(persons, [("VIK", "Splink")] if splink else [], 8)
+    pairs = [("VIK", "Splink")] if splink else []
+    if baseline is not None:
+        pairs.append(("VIK", "VIK base"))
+    _print_runs(persons, pairs, 8)
+    for line in checks:
+        print(line)
 
 
 # --- FEBRL4 -------------------------------------------------------------------------------
@@ -445,10 +606,10 @@ def _febrl_vik(a_path: str, b_path: str, with_ssn: bool) -> dict:
 
     from vik.connectors.pseudonyms import PseudonymKey, pseudonymise
     from vik.resolve.bag import build_index, resolve_addresses
-    from vik.resolve.persons import PersonMatchSettings, resolve_persons
+    from vik.resolve.persons import resolve_persons
 
     a, b = pl.read_parquet(a_path), pl.read_parquet(b_path)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     # soc_sec_id plays the BSN: pseudonymised as ingest does (FEBRL's numbers have no
     # elfproef, so a corrupted one reaches VIK as a BSN the BRP does not know).
     key = PseudonymKey(KEY.encode())
@@ -518,17 +679,33 @@ def _febrl_vik(a_path: str, b_path: str, with_ssn: bool) -> dict:
         "straat",
     )
     # FEBRL's addresses are where people live: a different address is evidence.
-    settings = PersonMatchSettings(address_disagreement_counts=True)
+    settings = _residence_settings()
     links = resolve_persons(brp, records, settings=settings)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     peak = _peak_mib()
+    _write_links(links)
     # Persons outside the register (PX ids, or a BSN A does not have) are no link to A.
     certain = links.filter(pl.col("status") == "zeker")
     a_ids = a.select(
         pl.col("rec_id").alias("a"), ("P" + pl.col("bsn").str.slice(0, 20)).alias("persoon_id")
     )
     pairs = certain.join(a_ids, on="persoon_id").select("a", pl.col("record_key").alias("b"))
-    return {**_febrl_truth_f1(pairs), "seconds": seconds, "peak_mib": peak}
+    return {
+        **_febrl_truth_f1(pairs),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "peak_mib": peak,
+    }
+
+
+def _residence_settings():  # type: ignore[no-untyped-def]
+    """The person matcher's settings for sources whose address is the residence."""
+    from vik.resolve.persons import PersonMatchSettings
+
+    try:
+        return PersonMatchSettings.model_validate({"address": {"disagreement_counts": True}})
+    except ValueError:  # --baseline: a checkout from before the comparisons were settings
+        return PersonMatchSettings(address_disagreement_counts=True)
 
 
 def _febrl_splink(a_path: str, b_path: str, with_ssn: bool) -> dict:
@@ -538,7 +715,7 @@ def _febrl_splink(a_path: str, b_path: str, with_ssn: bool) -> dict:
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     a, b = pd.read_parquet(a_path), pd.read_parquet(b_path)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     db = DuckDBAPI()
     tables = [db.register(a, dataset_display_name="a"), db.register(b, dataset_display_name="b")]
     comparisons = [
@@ -574,29 +751,43 @@ def _febrl_splink(a_path: str, b_path: str, with_ssn: bool) -> dict:
     for rule in (block_on("date_of_birth"), block_on("surname"), block_on("postcode")):
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
     predictions = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     peak = _peak_mib()
     pairs = pl.from_pandas(predictions[["rec_id_l", "rec_id_r"]]).rename(
         {"rec_id_l": "a", "rec_id_r": "b"}
     )
-    return {**_febrl_truth_f1(pairs), "seconds": seconds, "peak_mib": peak}
+    return {
+        **_febrl_truth_f1(pairs),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "peak_mib": peak,
+    }
 
 
-def febrl4(repeat: int = 1) -> None:
+def febrl4(repeat: int = 1, splink: bool = True, baseline: Baseline | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="vik-febrl-") as scratch:
         a_path, b_path = (str(path) for path in _febrl_files(Path(scratch)))
-        runs = _repeated(
-            {
-                "VIK (names, birth date, address)": ("febrl-vik", a_path, b_path, "0"),
-                "Splink (same fields as VIK)": ("febrl-splink", a_path, b_path, "0"),
-                "VIK (the same, soc_sec_id as BSN)": ("febrl-vik", a_path, b_path, "1"),
-                "Splink (all fields, with soc_sec_id)": ("febrl-splink", a_path, b_path, "1"),
-            },
-            repeat,
-        )
+        runs: dict[str, Worker] = {}
+        pairs = []
+        for ssn, vik, other in (
+            ("0", "VIK (names, birth date, address)", "Splink (same fields as VIK)"),
+            ("1", "VIK (the same, soc_sec_id as BSN)", "Splink (all fields, with soc_sec_id)"),
+        ):
+            args = ("febrl-vik", a_path, b_path, ssn)
+            if baseline is not None:
+                runs.update(baseline.workers(vik, args))
+                pairs.append((vik, f"{vik} base"))
+            else:
+                runs[vik] = Worker(args)
+            if splink:
+                runs[other] = Worker(("febrl-splink", a_path, b_path, ssn))
+                pairs.append((vik, other))
+        results = _repeated(runs, repeat)
+        checks = baseline.check(runs, "FEBRL4 links") if baseline else []
     print(f"FEBRL4: 5,000 duplicates linked to 5,000 originals, median of {repeat}")
-    names = list(runs)
-    _print_runs(runs, [(names[0], names[1]), (names[2], names[3])], 36)
+    _print_runs(results, pairs, 41)
+    for line in checks:
+        print(line)
 
 
 # --- command line -------------------------------------------------------------------------
@@ -629,17 +820,36 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser.add_argument("--addresses", type=int, default=50_000)
     demo_parser.add_argument("--seed", type=int, default=1)
     demo_parser.add_argument("--keep", type=Path, help="generate into (or reuse) this folder")
-    demo_parser.add_argument("--no-splink", action="store_true", help="VIK only")
     febrl_parser = sub.add_parser("febrl4", help="VIK and Splink side by side on FEBRL4")
     for command in (demo_parser, febrl_parser):
         command.add_argument(
             "--repeat", type=int, default=1, help="run each tool this many times, taking turns"
         )
+        command.add_argument("--no-splink", action="store_true", help="VIK only")
+        command.add_argument(
+            "--splink", action="store_true", help="Splink too, also with --baseline"
+        )
+        command.add_argument(
+            "--baseline",
+            type=Path,
+            help="another checkout of VIK: run it beside this one and compare the links",
+        )
+        command.add_argument(
+            "--tolerance", type=float, default=1e-6, help="largest confidence difference"
+        )
+        command.add_argument("--links", type=Path, help="keep the links of both here")
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        demo(args.addresses, args.seed, args.keep, splink=not args.no_splink, repeat=args.repeat)
-    else:
-        febrl4(args.repeat)
+    splink = not args.no_splink and (args.splink or args.baseline is None)
+    with tempfile.TemporaryDirectory(prefix="vik-links-") as scratch:
+        baseline = None
+        if args.baseline is not None:
+            baseline = Baseline(
+                args.baseline.resolve(), args.links or Path(scratch), args.tolerance
+            )
+        if args.command == "demo":
+            demo(args.addresses, args.seed, args.keep, splink, args.repeat, baseline)
+        else:
+            febrl4(args.repeat, splink, baseline)
     return 0
 
 

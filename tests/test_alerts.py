@@ -70,7 +70,7 @@ def test_a_source_held_back_by_the_shrink_guard_is_reported(
     assert len(received) == 2
     for alert in received:
         assert "Tegengehouden bronnen" in alert.body
-        assert "- brp: brp.csv heeft" in alert.body
+        assert "- brp: brp.csv: " in alert.body and "rijen geaccepteerd" in alert.body
         assert "--accept-shrink brp" in alert.body
 
 

@@ -40,13 +40,13 @@ _MESSAGES = {
     "string_too_short": "mag niet leeg zijn",
 }
 
-
+# Bounds of a number: pydantic's error type → (its context key, the Dutch words).
 # Errors with a bound or pattern in their context, said in Dutch with that bound.
 _BOUNDS = {
-    "greater_than_equal": "moet {ge} of meer zijn",
-    "greater_than": "moet meer dan {gt} zijn",
-    "less_than_equal": "moet {le} of minder zijn",
-    "less_than": "moet minder dan {lt} zijn",
+    "greater_than_equal": "moet ten minste {ge} zijn",
+    "greater_than": "moet groter dan {gt} zijn",
+    "less_than_equal": "moet ten hoogste {le} zijn",
+    "less_than": "moet kleiner dan {lt} zijn",
     "string_too_long": "mag hoogstens {max_length} tekens lang zijn",
     "too_long": "mag hoogstens {max_length} elementen hebben",
     "list_too_short": "moet minstens {min_length} element(en) hebben",

@@ -51,6 +51,7 @@ from vik.lookup.projection import discard_staged, publish_projection, stage_proj
 from vik.lookup.purposes import Purposes, load_purposes
 from vik.lookup.settings import LookupSettings, load_lookup_settings
 from vik.resolve import Resolved, resolve_extracts
+from vik.resolve.settings import ResolveSettings, load_resolve_settings
 from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
 from vik.settings import Settings
 from vik.store.approvals import load_approvals, seed_shipped_approvals
@@ -134,8 +135,11 @@ class StepFailed(Exception):
 # --- the steps ----------------------------------------------------------------------------
 
 
-def resolve_step(extracts: Extracts, judgements: pl.DataFrame) -> Resolved:
-    return resolve_extracts(extracts.frames(), judgements=judgements)
+def resolve_step(
+    extracts: Extracts, judgements: pl.DataFrame, settings: ResolveSettings | None = None
+) -> Resolved:
+    """Resolution with the thresholds of config/resolve.yaml (`settings`)."""
+    return resolve_extracts(extracts.frames(), judgements=judgements, settings=settings)
 
 
 def evaluate_step(
@@ -204,12 +208,13 @@ def ingest_and_resolve(
     accept_shrink: Iterable[str] = ("all",),
 ) -> tuple[Extracts, Resolved]:
     """Extract and resolve a folder outside a run (exports, dry-runs): nothing is stored."""
+    settings = load_resolve_settings(config_dir)
     extracts = ingest_extracts(
         extracts_dir, key, load_sources_config(config_dir), accept_shrink=accept_shrink
     )
     extracts.raise_for_errors()
     return extracts, resolve_step(
-        extracts, judgements if judgements is not None else empty_judgements()
+        extracts, judgements if judgements is not None else empty_judgements(), settings
     )
 
 
@@ -233,12 +238,13 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
         weights = load_weights(config.config_dir)
         purposes = load_purposes(config.config_dir, context)
         lookup = load_lookup_settings(config.config_dir)
+        resolve_settings = load_resolve_settings(config.config_dir)
     except VikError as error:  # a database to upgrade, a broken configuration file
         log.error("run voor peildatum %s niet gestart: %s", config.peildatum, type(error).__name__)
         if config.alerts is not None:
             config.alerts.send(night_not_started(config.peildatum, str(error)))
         raise
-    night = _Night(config, engine, steps, weights, purposes, lookup)
+    night = _Night(config, engine, steps, weights, purposes, lookup, resolve_settings)
     try:
         with run_lock(
             engine, label=f"peildatum {config.peildatum.isoformat()}", max_age=config.lock_max_age
@@ -264,9 +270,11 @@ class _Night:
         weights: PriorityWeights,
         purposes: Purposes,
         lookup: LookupSettings,
+        resolve_settings: ResolveSettings,
     ) -> None:
         self.config, self.engine, self.steps, self.weights = config, engine, steps, weights
         self.purposes, self.lookup = purposes, lookup
+        self.resolve_settings = resolve_settings
         self.timings: dict[str, float] = {}
         self.held_back: dict[str, str] = {}
 
@@ -343,7 +351,9 @@ class _Night:
             self.timings["extract"] = time.perf_counter() - started
 
             step = "resolve"
-            resolved = self._timed("resolve", resolve_step, extracts, judgements)
+            resolved = self._timed(
+                "resolve", resolve_step, extracts, judgements, self.resolve_settings
+            )
             # From here on the resolved frames are the data; what stays of the
             # extracts is their summaries and dates (the peak memory of the night).
             extracts = extracts.without_rows()

@@ -6,91 +6,23 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.extracts import TEST_KEY
-from vik.connectors.config import SourcesConfig
-from vik.connectors.ingest import ingest_source
-from vik.connectors.pseudonyms import PseudonymKey
+from tests.resolve.crafted import (
+    AMRANI,
+    ASTRID,
+    BOOTH,
+    LE,
+    VRIES,
+    records,
+    with_resident,
+)
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE
 from vik.resolve.persons import (
-    FEATURES,
+    BirthDateLevel,
     PersonMatchSettings,
-    _dob_level,
-    _record_probability,
+    birth_date_level,
+    record_probability,
     resolve_persons,
 )
-
-# Crafted residents on top of the demo municipality's BRP (which gives the matcher a
-# realistic population to learn from). Pseudonyms are 64 hex characters, as ingest makes.
-CRAFTED = [
-    # pseudonym, voornamen, voorvoegsel, geslachtsnaam, geboortedatum, nummeraanduiding_id
-    ("a" * 64, "Pieter Jan", "de", "Vries", "1975-03-14", "ADDR-VRIES"),
-    ("b" * 64, "Anna", None, "Kuipers", "1990-06-01", "ADDR-TWINS"),  # twins: same address,
-    ("c" * 64, "Astrid", None, "Kuipers", "1990-06-01", "ADDR-TWINS"),  # same birth date
-    ("d" * 64, "Mohamed", None, "El Amrani", "1982-11-30", "ADDR-AMRANI"),
-    ("e" * 64, "Johanna", None, "Boothroyd", "1960-09-04", "ADDR-BOOTH"),
-    ("f" * 64, "Thanh Tuan", None, "Le", "1988-02-02", "ADDR-LE"),  # a surname that is a
-]  # voorvoegsel word
-PERSON = {row[0]: "P" + row[0][:20] for row in CRAFTED}
-VRIES, ANNA, ASTRID, AMRANI, BOOTH, LE = (
-    PERSON[p] for p in ("a" * 64, "b" * 64, "c" * 64, "d" * 64, "e" * 64, "f" * 64)
-)
-
-
-@pytest.fixture(scope="module")
-def brp(demo_extracts) -> pl.DataFrame:
-    demo = ingest_source(
-        "brp", demo_extracts, SourcesConfig().source("brp"), PseudonymKey(TEST_KEY)
-    ).frame
-    crafted = pl.DataFrame(
-        [(f"crafted-{i}", *row) for i, row in enumerate(CRAFTED)],
-        schema={
-            "record_key": pl.String,
-            "bsn_pseudoniem": pl.String,
-            "voornamen": pl.String,
-            "voorvoegsel": pl.String,
-            "geslachtsnaam": pl.String,
-            "geboortedatum": pl.String,
-            "nummeraanduiding_id": pl.String,
-        },
-        orient="row",
-    ).with_columns(pl.lit("2020-01-01").alias("datum_aanvang_adreshouding"))
-    columns = [*crafted.columns]
-    return pl.concat([demo.select(columns), crafted.select(columns)])
-
-
-def records(*rows: dict) -> pl.DataFrame:
-    base = {
-        "source": "vergunningen",
-        "bsn_pseudoniem": None,
-        "naam": None,
-        "geboortedatum": None,
-        "nummeraanduiding_id": None,
-    }
-    data = [{**base, "record_key": f"r{i}", **row} for i, row in enumerate(rows)]
-    return pl.DataFrame(
-        data,
-        schema={
-            "source": pl.String,
-            "record_key": pl.String,
-            "bsn_pseudoniem": pl.String,
-            "naam": pl.String,
-            "geboortedatum": pl.String,
-            "nummeraanduiding_id": pl.String,
-        },
-    )
-
-
-def with_resident(brp: pl.DataFrame, digit: str, **person: object) -> pl.DataFrame:
-    """The register with one more resident (pseudonym digit * 64, so persoon_id 'P' +
-    digit * 20): voornamen, geslachtsnaam, geboortedatum, nummeraanduiding_id and any
-    other BRP columns given."""
-    row = {
-        "record_key": f"crafted-{digit}",
-        "bsn_pseudoniem": digit * 64,
-        "datum_aanvang_adreshouding": "2001-01-01",
-        **person,
-    }
-    return pl.concat([brp, pl.DataFrame([row])], how="diagonal_relaxed")
 
 
 def link(brp: pl.DataFrame, row: dict, judgements: pl.DataFrame | None = None) -> dict:
@@ -277,17 +209,17 @@ def sources(**counts: int) -> pl.DataFrame:
 def test_evidence_counts_for_more_when_nearly_every_record_concerns_a_resident():
     # Record 0 has one candidate whose evidence is even (weight 0 bits: pairwise 50%).
     strong = {rec: [30.0] for rec in range(1, 200)}
-    residents = _record_probability(night_of_weights({0: [0.0], **strong}), sources(meldingen=200))
+    residents = record_probability(night_of_weights({0: [0.0], **strong}), sources(meldingen=200))
     assert residents.filter(pl.col("rec") == 0)["probability"].item() >= 0.98
     # The same evidence in a night where most records name no resident at all.
     few = {rec: [30.0] for rec in range(1, 10)}
-    outsiders = _record_probability(night_of_weights({0: [0.0], **few}), sources(meldingen=200))
+    outsiders = record_probability(night_of_weights({0: [0.0], **few}), sources(meldingen=200))
     assert outsiders.filter(pl.col("rec") == 0)["probability"].item() < 0.5
 
 
 def test_equally_good_candidates_share_the_probability():
     night = night_of_weights({0: [20.0, 20.0, -5.0], **{rec: [30.0] for rec in range(1, 50)}})
-    shares = _record_probability(night, sources(meldingen=50)).filter(pl.col("rec") == 0)[
+    shares = record_probability(night, sources(meldingen=50)).filter(pl.col("rec") == 0)[
         "probability"
     ]
     assert shares[0] == pytest.approx(shares[1])
@@ -299,7 +231,7 @@ def test_each_source_has_its_own_share_of_residents():
     # Vergunningen (records 0-999) nearly all name a resident, meldingen (1000-1999) hardly.
     strong = [*range(1, 1000), *range(1001, 1050)]
     night = night_of_weights({0: [0.0], 1000: [0.0], **{rec: [30.0] for rec in strong}})
-    linked = _record_probability(night, sources(vergunningen=1000, meldingen=1000))
+    linked = record_probability(night, sources(vergunningen=1000, meldingen=1000))
     probability = dict(zip(linked["rec"], linked["probability"], strict=True))
     assert probability[0] >= 0.95
     assert probability[1000] < 0.5
@@ -377,8 +309,8 @@ def test_a_mistyped_bsn_gives_way_when_name_birth_date_and_address_all_fit(brp):
 )
 def test_birth_dates_agree_as_far_as_a_typo_explains(typed, level):
     number = pl.lit(int(typed.replace("-", "")), dtype=pl.Int32)
-    found = pl.select(_dob_level(number, pl.lit(19750314, dtype=pl.Int32))).item()
-    assert FEATURES["dob"][found] == level
+    found = pl.select(birth_date_level(number, pl.lit(19750314, dtype=pl.Int32))).item()
+    assert BirthDateLevel(found).label == level
 
 
 def zandpad(brp: pl.DataFrame) -> pl.DataFrame:
@@ -414,7 +346,7 @@ def test_the_bag_street_of_an_address_left_open_still_counts(brp):
 def test_a_house_on_the_same_street_is_nearer_than_one_elsewhere(brp):
     # Where the source's address is where people live, another address counts against
     # a person; another house on her own street counts against her less.
-    settings = PersonMatchSettings(address_disagreement_counts=True)
+    settings = PersonMatchSettings.model_validate({"address": {"disagreement_counts": True}})
     register = with_resident(
         zandpad(brp),
         "7",

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import upgraded
 from tests.extracts import TEST_KEY
 from vik.cli import app
 from vik.connectors.pseudonyms import PseudonymKey
@@ -114,7 +115,7 @@ def test_export_links_writes_the_csv_from_the_extracts(demo_extracts, tmp_path, 
             "--doel",
             "controle van de koppelingen (test)",
             "--db",
-            f"sqlite:///{tmp_path / 'vik.db'}",
+            upgraded(f"sqlite:///{tmp_path / 'vik.db'}"),  # where the export is audited
         ],
     )
     assert result.exit_code == 0, result.output

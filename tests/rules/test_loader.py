@@ -412,7 +412,7 @@ def test_loaded_rule_survives_pickling(context):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"version": 0}, "version: moet 1 of meer zijn (gekregen: 0)"),
+        ({"version": 0}, "version: moet ten minste 1 zijn (gekregen: 0)"),
         ({"drempel": 3}, "drempel: onbekende sleutel; controleer de spelling of haal hem weg; "
          "toegestaan: id, version, title"),
         ({"severity": "extreem"}, "severity: moet een van deze waarden zijn: laag, middel, hoog"),

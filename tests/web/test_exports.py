@@ -108,6 +108,8 @@ def test_csv_exports_neutralise_cells_a_spreadsheet_would_run(hostile, tmp_path,
             str(links),
             "--doel",
             "controle van de export op formules",
+            "--db",
+            url,
         ],
     )
     assert result.exit_code == 0, result.output

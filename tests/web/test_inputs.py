@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from tests.conftest import upgraded
 from tests.web.browser import BROWSER_MARKS, live_server, new_page, sign_in
 from tests.web.conftest import dossier_of, flags_where, make_app
 from tests.web.test_cli import vik
@@ -29,7 +30,7 @@ from vik.store.models import AuditLog, WebUser
     ],
 )
 def test_trivially_weak_passwords_are_refused_with_the_reason(tmp_path, password, reason):
-    db = f"sqlite:///{tmp_path / 'vik.db'}"
+    db = upgraded(f"sqlite:///{tmp_path / 'vik.db'}")
     result = vik(
         "users", "add", "analist.zorg", "--rol", "analist", "--afdeling", "zorg",
         "--naam", "Z. Analist", "--db", db, env={"VIK_WACHTWOORD": password},
@@ -42,7 +43,7 @@ def test_trivially_weak_passwords_are_refused_with_the_reason(tmp_path, password
 
 
 def test_a_phrase_is_accepted_and_passwd_checks_the_same(tmp_path):
-    db = f"sqlite:///{tmp_path / 'vik.db'}"
+    db = upgraded(f"sqlite:///{tmp_path / 'vik.db'}")
     added = vik(
         "users", "add", "analist.zorg", "--rol", "analist", "--afdeling", "zorg",
         "--naam", "Z. Analist", "--db", db, env={"VIK_WACHTWOORD": "fietsen langs de Vecht"},

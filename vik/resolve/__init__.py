@@ -15,20 +15,20 @@ Every source frame comes back with, per entity type it links to, the entity
 key (only for certain links: that is all rules may use), the confidence and the
 method; ``links`` holds one row per record and entity type, including the
 possible and failed ones with their reason.
+
+The thresholds of all three come from config/resolve.yaml (``vik.resolve.settings``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field
 
-from vik.configfiles import load_model
 from vik.connectors.schemas import SOURCES, EntityType, SourceSchema
 from vik.resolve.bag import build_index, resolve_addresses
-from vik.resolve.companies import CompanyMatchSettings, company_id, resolve_companies
+from vik.resolve.companies import company_id, resolve_companies
+from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import (
     CERTAIN,
     ENTITY_TYPES,
@@ -39,9 +39,9 @@ from vik.resolve.links import (
     method_column,
 )
 from vik.resolve.names import looks_like_company
-from vik.resolve.persons import PersonMatchSettings, person_id, resolve_persons
-
-CONFIG_FILE = "resolve.yaml"
+from vik.resolve.persons import person_id, resolve_persons
+from vik.resolve.settings import ResolveSettings
+from vik.resolve.settings import load_resolve_settings as load_resolve_settings
 
 ADRES, PERSOON, BEDRIJF = EntityType.ADRES, EntityType.PERSOON, EntityType.BEDRIJF
 
@@ -54,21 +54,6 @@ def register(entity: EntityType) -> str:
 def _matched(frames: dict[str, pl.DataFrame], entity: EntityType) -> list[tuple[str, SourceSchema]]:
     """The sources whose records are linked to this entity type by matching, in order."""
     return [(name, SOURCES[name]) for name in frames if entity in SOURCES[name].resolves]
-
-
-class ResolveSettings(BaseModel):
-    """config/resolve.yaml: thresholds of the person and company matchers."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    persons: PersonMatchSettings = Field(default_factory=PersonMatchSettings)
-    companies: CompanyMatchSettings = Field(default_factory=CompanyMatchSettings)
-
-
-def load_resolve_settings(config_dir: Path | None) -> ResolveSettings:
-    if config_dir is None or not (config_dir / CONFIG_FILE).exists():
-        return ResolveSettings()
-    return load_model(ResolveSettings, config_dir / CONFIG_FILE)
 
 
 @dataclass
@@ -199,15 +184,19 @@ def resolve_extracts(
     bag_source, kvk_source, brp_source = register(ADRES), register(BEDRIJF), register(PERSOON)
     bag = frames[bag_source]
     index = build_index(bag)
-    addressed = resolve_addresses(_address_records(frames), index)
-    addressed = _apply_address_judgements(addressed, judgements)
-    addressed = addressed.with_columns(
+    addressed = resolve_addresses(_address_records(frames), index, settings.addresses).with_columns(
         pl.col("key").str.split_exact("\x1f", 1).struct.field("field_0").alias("source"),
         pl.col("key").str.split_exact("\x1f", 1).struct.field("field_1").alias("record_key"),
         pl.when(pl.col("nummeraanduiding_id").is_not_null())
         .then(pl.lit(CERTAIN))
         .otherwise(pl.lit("geen"))
         .alias("status"),
+    )
+    addressed = apply_judgements(
+        addressed,
+        Verdicts.of(judgements, "address"),
+        id_column="nummeraanduiding_id",
+        label="dit adres",
     )
     for source, _ in _matched(frames, ADRES):
         part = addressed.filter(pl.col("source") == source)
@@ -269,44 +258,3 @@ def resolve_extracts(
             links.append(_link_rows(person_part, source, "persoon", "persoon_id"))
     all_links = pl.concat([link.cast(LINKS_SCHEMA) for link in links])
     return Resolved(frames=frames, links=all_links, streets=streets)
-
-
-def _apply_address_judgements(
-    addressed: pl.DataFrame, judgements: pl.DataFrame | None
-) -> pl.DataFrame:
-    """An analist's 'is' fixes a record's address; 'is_niet' undoes the resolver's choice."""
-    if judgements is None or judgements.height == 0:
-        return addressed
-    judged = (
-        judgements.filter(pl.col("entity_type") == "address")
-        .select(
-            (pl.col("source") + "\x1f" + pl.col("record_key")).alias("key"),
-            pl.col("entity_id").alias("judged"),
-            "verdict",
-        )
-        .unique("key", keep="last")
-    )
-    joined = addressed.join(judged, on="key", how="left")
-    is_it = pl.col("verdict") == "is"
-    is_not = (pl.col("verdict") == "is_niet") & (pl.col("judged") == pl.col("nummeraanduiding_id"))
-    return joined.with_columns(
-        pl.when(is_it)
-        .then(pl.col("judged"))
-        .when(is_not)
-        .then(None)
-        .otherwise(pl.col("nummeraanduiding_id"))
-        .alias("nummeraanduiding_id"),
-        pl.when(is_it)
-        .then(1.0)
-        .when(is_not)
-        .then(0.0)
-        .otherwise(pl.col("confidence"))
-        .alias("confidence"),
-        pl.when(is_it | is_not).then(pl.lit("oordeel")).otherwise(pl.col("method")).alias("method"),
-        pl.when(is_it)
-        .then(pl.lit(None, dtype=pl.String))
-        .when(is_not)
-        .then(pl.lit("de analist wees dit adres af"))
-        .otherwise(pl.col("reason"))
-        .alias("reason"),
-    ).drop("judged", "verdict")

@@ -18,6 +18,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
+from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
 from vik.resolve.names import company_key
 
@@ -33,11 +34,23 @@ RESULT_SCHEMA = {
 
 
 class CompanyMatchSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Thresholds of the company matcher (config/resolve.yaml, key companies)."""
 
-    certain: float = Field(0.9, ge=0, le=1)
-    possible: float = Field(0.75, ge=0, le=1)
-    margin: float = Field(0.05, ge=0, le=1)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    certain: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="Vanaf deze gelijkenis van de handelsnaam (0-1) is een koppeling zeker.",
+    )
+    possible: float = Field(0.75, ge=0, le=1, description="Vanaf hier is een koppeling mogelijk.")
+    margin: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Zoveel moet de beste kandidaat beter lijken dan de op één na beste.",
+    )
     postcode_penalty: float = Field(
         0.05, ge=0, le=1, description="Aftrek als alleen de postcode, niet het adres, overeenkomt."
     )
@@ -59,8 +72,9 @@ def resolve_companies(
     settings = settings or CompanyMatchSettings()
     records = records.with_row_index("rec").with_columns(pl.col("rec").cast(pl.Int64))
     known = kvk["kvk_nummer"].unique()
-    judged = _judgements(judgements, records)
-    rejected = judged.filter(pl.col("verdict") == "is_niet").select("rec", "bedrijf_id")
+    verdicts = Verdicts.of(judgements, "company")
+    _, rejected = verdicts.of_records(records)
+    rejected = rejected.rename({"entity_id": "bedrijf_id"})
 
     by_number = (
         records.filter(pl.col("kvk_nummer").is_not_null())
@@ -163,18 +177,10 @@ def resolve_companies(
         .otherwise(pl.lit("geen bedrijf met deze naam op dit adres of in deze postcode"))
         .alias("reason"),
     )
-    forced = (
-        judged.filter(pl.col("verdict") == "is")
-        .unique("rec", keep="last")
-        .select(
-            "rec",
-            "bedrijf_id",
-            *certain_link("oordeel"),
-        )
-    )
-    decided = pl.concat([forced, by_number.join(forced.select("rec"), on="rec", how="anti")])
-    decided = pl.concat([decided, matched.join(decided.select("rec"), on="rec", how="anti")])
+    decided = pl.concat([by_number, matched.join(by_number.select("rec"), on="rec", how="anti")])
     result = records.select("rec", "source", "record_key").join(decided, on="rec", how="left")
+    # The analist's judgements win.
+    result = apply_judgements(result, verdicts, id_column="bedrijf_id", label="dit bedrijf")
     return (
         result.with_columns(
             pl.col("status").fill_null(NONE),
@@ -188,12 +194,3 @@ def resolve_companies(
         .select(list(RESULT_SCHEMA))
         .cast(RESULT_SCHEMA)
     )
-
-
-def _judgements(judgements: pl.DataFrame | None, records: pl.DataFrame) -> pl.DataFrame:
-    if judgements is None or judgements.height == 0:
-        return pl.DataFrame(schema={"rec": pl.Int64, "bedrijf_id": pl.String, "verdict": pl.String})
-    company = judgements.filter(pl.col("entity_type") == "company")
-    return company.join(
-        records.select("rec", "source", "record_key"), on=["source", "record_key"]
-    ).select("rec", pl.col("entity_id").alias("bedrijf_id"), "verdict")
