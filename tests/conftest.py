@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
@@ -24,7 +26,28 @@ import pytest
 from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
 
+if TYPE_CHECKING:
+    from tests.wheel import Preparation
+
 POSTGRES_ENV = "VIK_TEST_DATABASE_URL"
+WHEEL_PREPARATION: pytest.StashKey[Preparation] = pytest.StashKey()
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+def pytest_collection_modifyitems(config, items) -> None:
+    """A session with the clean-install test starts building and installing the wheel now,
+    in a process of its own, so that the other tests run while pip works."""
+    if any(item.get_closest_marker("install") for item in items):
+        from tests.wheel import Preparation
+
+        base = Path(tempfile.mkdtemp(prefix="vik-wheel-"))
+        config.stash[WHEEL_PREPARATION] = Preparation.start(base)
+
+
+def pytest_unconfigure(config) -> None:
+    preparation = config.stash.get(WHEEL_PREPARATION, None)
+    if preparation is not None:
+        preparation.discard()
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 import vik.nightly as nightly
 from tests.alert_sinks import MAIL_TO
+from tests.extracts import TEST_KEY
 from tests.test_nightly import config
 from vik.alerts import Alerter
 from vik.cli import app
@@ -78,8 +79,9 @@ def test_a_night_refused_by_the_lock_reports_that_it_did_not_start(
     demo_extracts, database_url, tmp_path, alert_sinks
 ):
     engine = connect(database_url)
-    with run_lock(engine, "een hangende run"), pytest.raises(RunLockedError):
+    with run_lock(engine, "een hangende run"), pytest.raises(StepFailed) as refused:
         run_nightly(config(demo_extracts, database_url, tmp_path, alerts=Alerter(alert_sinks.urls)))
+    assert refused.value.step == "start" and isinstance(refused.value.cause, RunLockedError)
     received = alert_sinks.wait_for(2)
     assert {r.subject for r in received} == {"VIK: nachtelijke run niet gestart"}
     assert all("Er loopt al een run" in r.body for r in received)
@@ -92,10 +94,11 @@ def test_a_served_night_on_a_database_to_upgrade_reports_that_it_did_not_start(
     from vik.errors import SchemaError
 
     migrate(connect(empty_database_url), "0001")
-    with pytest.raises(SchemaError):
+    with pytest.raises(StepFailed) as refused:
         run_nightly(
             config(demo_extracts, empty_database_url, tmp_path, alerts=Alerter(alert_sinks.urls))
         )
+    assert refused.value.step == "start" and isinstance(refused.value.cause, SchemaError)
     received = alert_sinks.wait_for(2)
     assert {r.subject for r in received} == {"VIK: nachtelijke run niet gestart"}
     assert all("heeft versie 0001" in r.body and "vik db upgrade" in r.body for r in received)
@@ -174,7 +177,11 @@ def test_vik_run_on_a_database_it_cannot_use_reports_a_night_that_did_not_start(
         "run",
         "--db",
         empty_database_url,
-        env={"VIK_ALERT_URLS": alert_sinks.urls},
+        env={
+            "VIK_ALERT_URLS": alert_sinks.urls,
+            "VIK_DATA_DIR": str(tmp_path / "var"),
+            "VIK_PSEUDONYM_KEY": TEST_KEY.decode(),
+        },
     )
     assert result.exit_code == 1
     received = alert_sinks.wait_for(2)

@@ -124,8 +124,15 @@ def test_a_second_run_while_one_is_in_progress_is_refused(demo_extracts, databas
     from vik.store.db import migrate
 
     migrate(engine)
-    with run_lock(engine, "al bezig"), pytest.raises(RunLockedError, match="Er loopt al een run"):
+    with run_lock(engine, "al bezig"), pytest.raises(StepFailed) as refused:
         run_nightly(config(demo_extracts, database_url, tmp_path))
+    assert refused.value.step == "start"
+    assert isinstance(refused.value.cause, RunLockedError)
+    assert "Er loopt al een run" in str(refused.value.cause)
+    # The refused night shows in `vik runs` as failed before it began.
+    with session_scope(engine) as session:
+        (run,) = session.exec(select(Run)).all()
+    assert (run.status, run.failed_step, run.id) == ("mislukt", "start", refused.value.run_id)
 
 
 def test_sharply_shrunk_extract_stops_the_run_unless_accepted(

@@ -16,6 +16,7 @@ the analist, the compliance officer) work in Dutch. The hierarchy::
     │   ├── FileFormatError             the file is not what its name or config says
     │   ├── MissingColumnError          a required column is absent
     │   └── ShrinkGuardError            empty or sharply shrunk extract, refused
+    ├── DataDirError                VIK cannot write its data folder or database file
     ├── StoreError                  the database refuses
     │   ├── SchemaError                 the database is missing, empty, behind or ahead of VIK
     │   ├── RunLockedError              another run is in progress
@@ -88,6 +89,10 @@ class MissingColumnError(ExtractError):
 
 class ShrinkGuardError(ExtractError):
     """An extract is empty or shrank sharply against the previous run."""
+
+
+class DataDirError(VikError):
+    """VIK cannot create or write its data folder, or its SQLite database file."""
 
 
 class StoreError(VikError):

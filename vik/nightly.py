@@ -29,11 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from vik.alerts import Alert, Alerter, night_failed, night_not_started, sources_held_back
 from vik.connectors.config import SourcesConfig, load_sources_config
+from vik.connectors.guards import Baseline
 from vik.connectors.ingest import (
     Extracts,
     baselines_from_counts,
@@ -43,19 +45,29 @@ from vik.connectors.ingest import (
 )
 from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.connectors.schemas import SOURCES
-from vik.errors import RunLockedError, VikError
+from vik.errors import RunLockedError, StoreError, VikError
 from vik.files import private_dir
 from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
 from vik.flags.priority import PriorityWeights, load_weights
+from vik.home import prepare_run, require_configuration
 from vik.lookup.projection import discard_staged, publish_projection, stage_projection
 from vik.lookup.purposes import Purposes, load_purposes
 from vik.lookup.settings import LookupSettings, load_lookup_settings
 from vik.resolve import Resolved, resolve_extracts
 from vik.resolve.settings import ResolveSettings, load_resolve_settings
 from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
+from vik.runlog import (
+    RUNS_SUBDIR,
+    UnrecordedRun,
+    append_traceback,
+    record_unrecorded,
+    run_folder,
+    run_log,
+    run_log_path,
+)
 from vik.settings import Settings
 from vik.store.approvals import load_approvals, seed_shipped_approvals
-from vik.store.db import open_current, session_scope
+from vik.store.db import connect, normalise_url, open_current, session_scope
 from vik.store.dossiers import count_dossiers, open_flags_frame, refresh_dossiers
 from vik.store.flags import count_open_flags, persist_evaluation, record_rules
 from vik.store.links import load_judgements, sync_links
@@ -63,11 +75,13 @@ from vik.store.lock import DEFAULT_MAX_AGE, RunLockHandle, run_lock
 from vik.store.models import Run, RunStatus, utcnow
 from vik.store.reports import write_metrics, write_report
 from vik.store.retention import purge, purge_leftovers, purge_outside_night
-from vik.store.runs import fail_run, last_good_source_counts, start_run
+from vik.store.runs import fail_run, last_good_source_counts, record_failed_start, start_run
 
 log = logging.getLogger("vik.nightly")
 
 STEPS = ("extract", "resolve", "evaluate", "persist", "report", "purge")
+# The step a run fails in when it cannot begin: no key, no configuration, no database, ...
+START_STEP = "start"
 ACTOR = "nachtelijke run"
 
 
@@ -127,9 +141,27 @@ class Steps:
 
 
 class StepFailed(Exception):
-    def __init__(self, step: str, cause: BaseException):
+    """A run failed in `step` ("start": before its first step).
+
+    Where it is recorded: as run `run_id` in the database (`vik runs`), else in
+    `fallback_file` in the data folder (`vik runs` shows that too; `database_error` says
+    why the database could not take it), else nowhere (both refused; the message is all
+    there is). `log_file` holds the full traceback."""
+
+    def __init__(
+        self,
+        step: str,
+        cause: BaseException,
+        *,
+        run_id: int | None = None,
+        log_file: Path | None = None,
+        fallback_file: Path | None = None,
+        database_error: str | None = None,
+    ):
         super().__init__(f"stap {step} mislukt: {cause}")
         self.step, self.cause = step, cause
+        self.run_id, self.log_file, self.fallback_file = run_id, log_file, fallback_file
+        self.database_error = database_error
 
 
 # --- the steps ----------------------------------------------------------------------------
@@ -227,11 +259,114 @@ def empty_judgements() -> pl.DataFrame:
 # --- the run ------------------------------------------------------------------------------
 
 
+def failed_start(
+    database_url: str,
+    data_dir: Path,
+    peildatum: date,
+    extracts_dir: Path | str,
+    error: BaseException,
+    step: str = START_STEP,
+) -> StepFailed:
+    """Record a run that could not begin, in the database or else in the data folder.
+
+    Returns the StepFailed to raise; it says where the failure was recorded."""
+    try:
+        if not _database_exists(database_url):
+            raise StoreError("de database bestaat nog niet")
+        run_id = record_failed_start(
+            connect(database_url), peildatum, str(extracts_dir), step, error
+        )
+    except Exception as database_error:  # unreachable, read-only, not migrated, ...
+        entry = UnrecordedRun.now(peildatum, str(extracts_dir), step, error, database_error)
+        fallback = record_unrecorded(data_dir, entry)
+        log.error(
+            "run kon niet beginnen (%s) en de database kon dat niet vastleggen (%s)",
+            type(error).__name__,
+            type(database_error).__name__,
+        )
+        return StepFailed(step, error, fallback_file=fallback, database_error=entry.database_error)
+    log_file: Path | None = run_log_path(data_dir, run_id)
+    if not append_traceback(run_log_path(data_dir, run_id), error):
+        log_file = None
+    log.error("run %s kon niet beginnen: %s", run_id, type(error).__name__)
+    return StepFailed(step, error, run_id=run_id, log_file=log_file)
+
+
+def _database_exists(database_url: str) -> bool:
+    """False for a SQLite file that is not there: recording a failure must not create it."""
+    url = make_url(normalise_url(database_url))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return True
+    return Path(url.database).is_file()
+
+
+def start_night(
+    settings: Settings,
+    *,
+    extracts_dir: Path | None = None,
+    database_url: str | None = None,
+    peildatum: date | None = None,
+    accept_shrink: Iterable[str] = (),
+    steps: Steps | None = None,
+) -> RunResult:
+    """The night as `vik run`, `vik serve` and a Prefect worker start it.
+
+    What a run needs is checked before it begins (data folder, database file, configuration,
+    key); a run that cannot begin is recorded as failed in step "start" like any other."""
+    database_url = database_url or settings.resolved_database_url()
+    peildatum = peildatum or date.today()
+    extracts_dir = extracts_dir or settings.resolved_extracts_dir()
+    try:
+        prepare_run(settings, database_url)
+        config = NightlyConfig.from_settings(
+            settings,
+            extracts_dir=extracts_dir,
+            database_url=database_url,
+            peildatum=peildatum,
+            accept_shrink=accept_shrink,
+        )
+    except VikError as error:
+        alerts = Alerter.from_settings(settings)
+        if alerts is not None:
+            alerts.send(night_not_started(peildatum, str(error)))
+        raise failed_start(
+            database_url, settings.data_dir, peildatum, extracts_dir, error
+        ) from error
+    return run_nightly(config, steps)
+
+
+def _cannot_begin(config: NightlyConfig, error: BaseException) -> StepFailed:
+    """A run that could not begin: logged, reported to the administrator, recorded."""
+    log.error(
+        "run voor peildatum %s niet gestart: %s",
+        config.peildatum.isoformat(),
+        type(error).__name__,
+        extra={"event": "run_niet_gestart"},
+    )
+    if config.alerts is not None:
+        config.alerts.send(night_not_started(config.peildatum, str(error)))
+    return failed_start(
+        config.database_url, config.data_dir, config.peildatum, config.extracts_dir, error
+    )
+
+
+def _write_refused(error: SQLAlchemyError) -> StoreError:
+    cause = getattr(error, "orig", None) or error
+    return StoreError(
+        f"De database weigert de run vast te leggen ({type(cause).__name__}: "
+        f"{str(cause).splitlines()[0]}). Geef de gebruiker van VIK schrijfrechten op de "
+        "database, of zet VIK_DATABASE_URL naar een database waarin VIK mag schrijven."
+    )
+
+
 def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
-    """One nightly run. Raises StepFailed (after recording the failure) if a step fails."""
+    """One nightly run. Raises StepFailed (after recording the failure) if it fails, also
+    when it cannot begin (step "start": a database to upgrade, a broken configuration file,
+    another run holding the lock)."""
     steps = steps or Steps()
     try:
         engine = open_current(config.database_url)
+        require_configuration(config.config_dir)
         sources = load_sources_config(config.config_dir)
         context = load_context(config.config_dir)
         rules = load_rules(config.config_dir / "rules", context)
@@ -239,11 +374,8 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
         purposes = load_purposes(config.config_dir, context)
         lookup = load_lookup_settings(config.config_dir)
         resolve_settings = load_resolve_settings(config.config_dir)
-    except VikError as error:  # a database to upgrade, a broken configuration file
-        log.error("run voor peildatum %s niet gestart: %s", config.peildatum, type(error).__name__)
-        if config.alerts is not None:
-            config.alerts.send(night_not_started(config.peildatum, str(error)))
-        raise
+    except VikError as error:
+        raise _cannot_begin(config, error) from error
     night = _Night(config, engine, steps, weights, purposes, lookup, resolve_settings)
     try:
         with run_lock(
@@ -251,10 +383,8 @@ def run_nightly(config: NightlyConfig, steps: Steps | None = None) -> RunResult:
         ) as lock:
             result = night.run(lock, sources, context, rules)
     except RunLockedError as error:
-        log.error("run voor peildatum %s niet gestart: lock bezet", config.peildatum.isoformat())
-        night.alert(night_not_started(config.peildatum, str(error)))
-        raise
-    _prune_run_dirs(config.data_dir / "runs", keep=30)
+        raise _cannot_begin(config, error) from error
+    _prune_run_dirs(config.data_dir / RUNS_SUBDIR, keep=30)
     return result
 
 
@@ -291,22 +421,41 @@ class _Night:
     def run(
         self, lock: RunLockHandle, sources: SourcesConfig, context: Context, rules: RuleSet
     ) -> RunResult:
-        config, engine, steps, weights = self.config, self.engine, self.steps, self.weights
-        with session_scope(engine) as session:
-            baselines = baselines_from_counts(last_good_source_counts(session))
-            judgements = load_judgements(session)
-            # A fresh database gets the shipped approvals (config/approvals.yaml) once;
-            # every other approval is made by an account (vik/store/approvals.py).
-            seed_shipped_approvals(session, config.config_dir, actor=ACTOR)
-        with session_scope(engine) as session:
-            context.approvals = load_approvals(session)
-        run = start_run(engine, config.peildatum, str(config.extracts_dir))
+        config = self.config
+        try:
+            with session_scope(self.engine) as session:
+                baselines = baselines_from_counts(last_good_source_counts(session))
+                judgements = load_judgements(session)
+                # A fresh database gets the shipped approvals (config/approvals.yaml)
+                # once; every other approval is made by an account (vik/store/approvals.py).
+                seed_shipped_approvals(session, config.config_dir, actor=ACTOR)
+            with session_scope(self.engine) as session:
+                context.approvals = load_approvals(session)
+            run = start_run(self.engine, config.peildatum, str(config.extracts_dir))
+        except VikError as error:
+            raise _cannot_begin(config, error) from error
+        except SQLAlchemyError as error:
+            raise _cannot_begin(config, _write_refused(error)) from error
         # Kept apart from the ORM object, which a rolled-back session leaves unusable.
         run_id = run.id
         assert run_id is not None
         lock.attach_run(run_id)
-        run_dir = config.data_dir / "runs" / str(run_id)
-        private_dir(config.data_dir / "runs")  # quarantine and reports: VIK's eyes only
+        private_dir(config.data_dir / RUNS_SUBDIR)  # quarantine and reports: VIK's eyes only
+        with run_log(run_log_path(config.data_dir, run_id)):
+            return self._steps(run, run_id, baselines, judgements, sources, context, rules)
+
+    def _steps(
+        self,
+        run: Run,
+        run_id: int,
+        baselines: dict[str, Baseline],
+        judgements: pl.DataFrame,
+        sources: SourcesConfig,
+        context: Context,
+        rules: RuleSet,
+    ) -> RunResult:
+        config, engine, steps, weights = self.config, self.engine, self.steps, self.weights
+        run_dir = run_folder(config.data_dir, run_id)
         log.info(
             "run %s gestart, peildatum %s",
             run_id,
@@ -426,9 +575,13 @@ class _Night:
         except BaseException as error:
             discard_staged(config.data_dir)
             self._failed(run_id, step, error)
+            log_file = run_log_path(config.data_dir, run_id)
+            kept = append_traceback(log_file, error)
             if isinstance(error, KeyboardInterrupt):
                 raise
-            raise StepFailed(step, error) from error
+            raise StepFailed(
+                step, error, run_id=run_id, log_file=log_file if kept else None
+            ) from error
         log.info(
             "run %s geslaagd: %s",
             run_id,

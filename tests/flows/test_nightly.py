@@ -99,9 +99,24 @@ def test_a_failing_night_is_reported_and_leaves_no_half_results(prefect_harness,
 
 
 def test_the_deployment_runs_at_two_in_amsterdam():
-    from flows.nightly import SCHEDULE_CRON, SCHEDULE_TIMEZONE
+    from flows.nightly import POOL_DEPLOYMENT, SCHEDULE_CRON, SCHEDULE_TIMEZONE, SERVE_DEPLOYMENT
 
     assert (SCHEDULE_CRON, SCHEDULE_TIMEZONE) == ("0 2 * * *", "Europe/Amsterdam")
-    deployment = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"][0]
-    assert deployment["entrypoint"] == "flows/nightly.py:nightly_flow"
+    deployment = yaml.safe_load((ROOT / "config" / "prefect.yaml").read_text())["deployments"][0]
+    assert deployment["name"] == POOL_DEPLOYMENT != SERVE_DEPLOYMENT
+    assert deployment["entrypoint"] == "flows.nightly:nightly_flow"
     assert deployment["schedules"] == [{"cron": SCHEDULE_CRON, "timezone": SCHEDULE_TIMEZONE}]
+
+
+def test_a_run_prefect_fails_before_vik_code_runs_is_recorded_too(prefect_harness, vik_env):
+    """A served or deployed run whose parameters Prefect cannot take fails before the night
+    begins; the flow's failure hook records it, so `vik runs` shows every failed night."""
+    from flows.nightly import nightly_flow
+
+    database = vik_env
+    with pytest.raises(Exception, match="peildatum"):
+        nightly_flow(peildatum="de dertiende maand")  # type: ignore[arg-type]
+    with session_scope(connect(database)) as session:
+        run = session.exec(select(Run)).one()
+    assert (run.status, run.failed_step) == ("mislukt", "start")
+    assert "Prefect kon de run" in run.error and "peildatum" in run.error

@@ -30,6 +30,7 @@ def _register() -> None:
     from vik.cli.demo import demo_app
     from vik.cli.export import export_app
     from vik.cli.ingest import ingest
+    from vik.cli.init import init
     from vik.cli.lookup import lookup_app
     from vik.cli.operations import bewaking, purge, unlock
     from vik.cli.rules import rules_app
@@ -37,6 +38,7 @@ def _register() -> None:
     from vik.cli.users import users_app
     from vik.cli.web import web
 
+    app.command("init")(init)
     app.command("ingest")(ingest)
     app.command("run")(run)
     app.command("runs")(runs)

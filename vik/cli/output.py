@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
@@ -50,3 +52,51 @@ def user_errors(function: F) -> F:
             raise fail(str(error)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+# The longest message a console shows of a log record (the run's log file keeps it whole).
+CONSOLE_LINE_CHARS = 300
+
+
+class _WithoutTraceback(logging.Formatter):
+    """Formats as the console handler did, but a record with a traceback, or a long one, as
+    its first line.
+
+    A copy of the record is formatted, so the handlers that keep the traceback (the run's
+    log file, Prefect's API) still get it whole."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        has_traceback = record.exc_info or record.exc_text or record.stack_info
+        if not has_traceback and len(record.getMessage()) <= CONSOLE_LINE_CHARS:
+            return self.inner.format(record)
+        short = logging.makeLogRecord(record.__dict__)
+        short.exc_info, short.exc_text, short.stack_info = None, None, None
+        lines = record.getMessage().strip().splitlines() or [""]
+        short.msg, short.args = lines[0][:CONSOLE_LINE_CHARS], None
+        return self.inner.format(short)
+
+
+def console_without_tracebacks() -> None:
+    """Log records on the console lose their traceback and are cut short (VIK prints its own
+    message instead; the run's log file keeps them whole).
+
+    Applies to the handlers that write to the terminal (Prefect's console handler among
+    them); call it after Prefect is imported, which sets up its handlers."""
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if (
+                isinstance(handler, logging.StreamHandler)
+                and not isinstance(handler, logging.FileHandler)
+                and getattr(handler, "stream", None) in (sys.stderr, sys.stdout)
+                and not isinstance(handler.formatter, _WithoutTraceback)
+            ):
+                handler.setFormatter(_WithoutTraceback(handler.formatter or logging.Formatter()))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from vik.cli.output import fail, user_errors
+from vik.cli.output import user_errors
 from vik.settings import Settings
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -20,17 +20,14 @@ def web(
     db: str = typer.Option(None, "--db", help="Database-URL; gaat voor VIK_DATABASE_URL."),
 ) -> None:
     """Start de webapplicatie voor de analist en de compliance officer (stoppen: Ctrl+C)."""
+    from vik.home import require_configuration
     from vik.store.db import open_current, session_scope
     from vik.web import create_app, serve
     from vik.web.settings import WebSettings
     from vik.web.users import list_users
 
     settings = Settings()
-    if not (settings.config_dir / "departments.yaml").is_file():
-        raise fail(
-            f"Geen configuratie gevonden in {settings.config_dir}: start `vik web` in de map van "
-            "VIK of zet VIK_CONFIG_DIR."
-        )
+    require_configuration(settings.config_dir)
     url = db or settings.resolved_database_url()
     engine = open_current(url)
     with session_scope(engine) as session:

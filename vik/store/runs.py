@@ -6,6 +6,7 @@ A run whose process stopped without finishing (killed, machine down) stays
 
 >>> run = start_run(engine, peildatum=date(2026, 11, 22), extracts_dir="var/demo/extracts")
 >>> fail_run(engine, run.id, "resolve", error)
+>>> record_failed_start(engine, date(2026, 11, 22), "var/extracts", "start", error)  # no key, ...
 """
 
 from __future__ import annotations
@@ -66,6 +67,27 @@ def fail_run(engine: Engine, run_id: int, step: str, error: BaseException) -> No
         run.error = f"{type(error).__name__}: {error}"[:4000]
         run.finished_at = utcnow()
         session.add(run)
+
+
+def record_failed_start(
+    engine: Engine, peildatum: date, extracts_dir: str, step: str, error: BaseException
+) -> int:
+    """A run that failed before its first step: recorded as failed, with why."""
+    now = utcnow()
+    with session_scope(engine) as session:
+        run = Run(
+            peildatum=peildatum,
+            extracts_dir=extracts_dir,
+            status="mislukt",
+            failed_step=step,
+            error=f"{type(error).__name__}: {error}"[:4000],
+            started_at=now,
+            finished_at=now,
+        )
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
 
 
 def last_good_run(session: Session) -> Run | None:
