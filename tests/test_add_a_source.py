@@ -227,6 +227,7 @@ def test_a_source_added_in_the_registry_is_generated_ingested_resolved_and_flagg
     config_dir = tmp_path / "config"
     (config_dir / "rules").mkdir(parents=True)
     shutil.copy(CONFIG / "departments.yaml", config_dir)
+    shutil.copy(CONFIG / "priority.yaml", config_dir)
     (config_dir / "rules" / "vakantieverhuur-nachten.yaml").write_text(
         yaml.safe_dump(RULE, allow_unicode=True), encoding="utf-8"
     )

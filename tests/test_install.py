@@ -55,8 +55,11 @@ def test_the_wheel_installs_and_runs_a_night_from_any_folder(installed, demo_ext
     run([vik, "init", home], env, elsewhere)
     assert sorted(p.name for p in (home / "config").iterdir()) == [
         "departments.yaml",
+        "lookup.yaml",
         "prefect.yaml",
         "priority.yaml",
+        "purposes.yaml",
+        "resolve.yaml",
         "rules",
         "sources.yaml",
     ]

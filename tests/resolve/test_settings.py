@@ -15,7 +15,7 @@ from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.errors import ConfigError
-from vik.nightly import NightlyConfig, ingest_and_resolve, run_nightly
+from vik.nightly import NightlyConfig, StepFailed, ingest_and_resolve, run_nightly
 from vik.resolve.render_settings import render_yaml, replace_generated, settings_items
 from vik.resolve.settings import ResolveSettings, load_resolve_settings
 from vik.store.db import connect, session_scope
@@ -106,8 +106,9 @@ def test_the_night_reads_the_file_and_its_links_follow_it(
 
 
 def test_a_wrong_file_stops_the_night_before_it_starts(demo_extracts, database_url, tmp_path):
+    """No step runs: the night is recorded as failed in step "start", with the message."""
     config = with_settings(tmp_path, {"persons": {"certian": 0.9}})
-    with pytest.raises(ConfigError, match=r"resolve.yaml: persons.certian: onbekende sleutel"):
+    with pytest.raises(StepFailed) as failure:
         run_nightly(
             NightlyConfig(
                 extracts_dir=demo_extracts,
@@ -118,5 +119,9 @@ def test_a_wrong_file_stops_the_night_before_it_starts(demo_extracts, database_u
                 key=PseudonymKey(TEST_KEY),
             )
         )
+    assert failure.value.step == "start" and isinstance(failure.value.cause, ConfigError)
+    assert "resolve.yaml: persons.certian: onbekende sleutel" in str(failure.value.cause)
     with session_scope(connect(database_url)) as session:
-        assert session.exec(select(Run)).all() == []
+        runs = session.exec(select(Run)).all()
+        assert [(r.status, r.failed_step) for r in runs] == [("mislukt", "start")]
+        assert session.exec(select(Link)).all() == []

@@ -97,7 +97,11 @@ def test_the_review_form_works_with_the_keyboard_only(browser, base, web_db):
     without the mouse."""
     page = new_page(browser)
     page.goto(f"{base}/aanmelden")
-    page.keyboard.type("analist.handhaving")  # the name field has focus on arrival
+    # The name field has focus on arrival (autofocus); on a loaded machine, wait for it.
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'gebruikersnaam'"
+    )
+    page.keyboard.type("analist.handhaving")
     page.keyboard.press("Tab")
     page.keyboard.type("analist.handhaving-demo")
     with page.expect_navigation():
