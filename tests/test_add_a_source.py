@@ -25,6 +25,7 @@ from vik.connectors.ingest import ingest_extracts
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.connectors.schemas import (
     SOURCES,
+    Category,
     Column,
     EntityType,
     Kind,
@@ -39,10 +40,14 @@ from vik.demo.identifiers import as_text
 from vik.demo.municipality import Municipality
 from vik.nightly import NightlyConfig, run_nightly
 from vik.resolve import resolve_extracts
-from vik.store.db import connect, session_scope
+from vik.rules import load_context, load_rule
+from vik.store.approvals import approve
+from vik.store.db import connect, migrate, session_scope
 from vik.store.models import Flag
+from vik.web.users import add_user
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
+PASSWORD = "correct paard batterij niet"
 AS_OF = date(2026, 11, 1)
 KEY = PseudonymKey(TEST_KEY)
 
@@ -59,13 +64,40 @@ VAKANTIEVERHUUR = SourceSchema(
     public_name="Meldingen vakantieverhuur",
     columns=(
         record_id_column(),
-        Column("melding_id", Kind.TEXT, "Notification number.", required=True, nullable=False),
-        Column("verhuurder_naam", Kind.TEXT, "Name of the host as notified."),
-        Column("verhuurder_bsn", Kind.BSN, "BSN of the host."),
-        Column("verhuurder_geboortedatum", Kind.PARTIAL_DATE, "Host's date of birth."),
+        Column(
+            "melding_id",
+            Kind.TEXT,
+            "Notification number.",
+            required=True,
+            nullable=False,
+            category=Category.IDENTIFICATIE,
+        ),
+        Column("verhuurder_naam", Kind.TEXT, "Name of the host.", category=Category.NAAM),
+        Column("verhuurder_bsn", Kind.BSN, "BSN of the host.", category=Category.IDENTIFICATIE),
+        Column(
+            "verhuurder_geboortedatum",
+            Kind.PARTIAL_DATE,
+            "Host's date of birth.",
+            category=Category.GEBOORTEDATUM,
+        ),
         *address_part_columns(required=True),
-        Column("aankomst", Kind.DATE, "First night.", required=True, nullable=False),
-        Column("nachten", Kind.INTEGER, "Nights rented.", required=True, minimum=1, maximum=366),
+        Column(
+            "aankomst",
+            Kind.DATE,
+            "First night.",
+            required=True,
+            nullable=False,
+            category=Category.MELDING,
+        ),
+        Column(
+            "nachten",
+            Kind.INTEGER,
+            "Nights rented.",
+            required=True,
+            minimum=1,
+            maximum=366,
+            category=Category.MELDING,
+        ),
     ),
 )
 
@@ -119,13 +151,8 @@ RULE = {
     "measures": {"nachten": {"sum": "vakantieverhuur.nachten"}},
     "condition": "nachten > max_nachten",
     "explanation": "{nachten} nachten vakantieverhuur gemeld (maximum {max_nachten})",
-    "author": "A. Test, beleidsmedewerker Wonen",
+    "author": "a.test",
     "status": "actief",
-    "approval": {
-        "by": "B. Beslisser, teamleider Wonen",
-        "date": "2026-09-01",
-        "decision": "Besluit college 2026-0901-01",
-    },
     "doelbinding": {
         "grondslag": {
             "avg": "art. 6 lid 1 sub e AVG (taak van algemeen belang)",
@@ -146,6 +173,19 @@ RULE = {
         "eigenaar": "Hoofd Wonen",
         "herbeoordeling": "2027-09-01",
     },
+    "tests": [
+        {
+            "name": "45 nachten is te veel, 30 niet",
+            "peildatum": "2026-11-01",
+            "given": {
+                "vakantieverhuur": [
+                    {"nummeraanduiding_id": "lang", "nachten": 45},
+                    {"nummeraanduiding_id": "kort", "nachten": 30},
+                ]
+            },
+            "expect": {"hits": ["lang"]},
+        }
+    ],
 }
 
 
@@ -191,6 +231,16 @@ def test_a_source_added_in_the_registry_is_generated_ingested_resolved_and_flagg
     (config_dir / "rules" / "vakantieverhuur-nachten.yaml").write_text(
         yaml.safe_dump(RULE, allow_unicode=True), encoding="utf-8"
     )
+    # Step 4: another account than its author approves it (vik rules approve).
+    engine = connect(database_url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        add_user(session, "a.test", PASSWORD, "analist", "handhaving", "A. Test", actor="test")
+        owner = add_user(session, "b.eigenaar", PASSWORD, "eigenaar", None, "B.", actor="test")
+        context = load_context(config_dir)
+        loaded = load_rule(config_dir / "rules" / "vakantieverhuur-nachten.yaml", context)
+        approve(session, loaded, owner, besluit="Besluit college 2026-0901-01", on=AS_OF,
+                context=context)  # fmt: skip
     night = NightlyConfig(
         extracts_dir=extracts,
         database_url=database_url,

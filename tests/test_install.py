@@ -54,7 +54,9 @@ def test_the_wheel_installs_and_runs_a_night_from_any_folder(installed, demo_ext
     home = tmp_path / "vik"
     run([vik, "init", home], env, elsewhere)
     assert sorted(p.name for p in (home / "config").iterdir()) == [
+        "approvals.yaml",  # the shipped rules come with their approvals
         "departments.yaml",
+        "governance.yaml",
         "lookup.yaml",
         "prefect.yaml",
         "priority.yaml",

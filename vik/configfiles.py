@@ -10,7 +10,7 @@ ConfigError: config/demo.yaml: drempel: moet een geheel getal zijn (gekregen: 'v
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -41,34 +41,76 @@ _MESSAGES = {
 }
 
 # Bounds of a number: pydantic's error type → (its context key, the Dutch words).
+# Errors with a bound or pattern in their context, said in Dutch with that bound.
 _BOUNDS = {
-    "less_than_equal": ("le", "ten hoogste"),
-    "less_than": ("lt", "kleiner dan"),
-    "greater_than_equal": ("ge", "ten minste"),
-    "greater_than": ("gt", "groter dan"),
+    "greater_than_equal": "moet ten minste {ge} zijn",
+    "greater_than": "moet groter dan {gt} zijn",
+    "less_than_equal": "moet ten hoogste {le} zijn",
+    "less_than": "moet kleiner dan {lt} zijn",
+    "string_too_long": "mag hoogstens {max_length} tekens lang zijn",
+    "too_long": "mag hoogstens {max_length} elementen hebben",
+    "list_too_short": "moet minstens {min_length} element(en) hebben",
+    "string_pattern_mismatch": "heeft niet de goede vorm (patroon {pattern})",
+    "multiple_of": "moet een veelvoud van {multiple_of} zijn",
 }
 
 
-def describe_validation_error(error: ValidationError, where: str) -> str:
+def _model_at(model: type[BaseModel] | None, location: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that holds the key at this location (None when unknown)."""
+    current: Any = model
+    for part in location[:-1]:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if fields is None or part not in fields:
+            # A dict of models (measures, sources): its values are one model.
+            current = _inner_model(current)
+            continue
+        current = _inner_model(fields[part].annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The BaseModel inside an annotation like Model | None, list[Model], dict[str, Model]."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def describe_validation_error(
+    error: ValidationError, where: str, model: type[BaseModel] | None = None
+) -> str:
+    """Pydantic's errors as Dutch lines, one per problem, naming the key and what is allowed.
+
+    With ``model``, an unknown key lists the keys allowed at that place."""
     lines = []
     for item in error.errors():
         location = ".".join(str(part) for part in item["loc"]) or "(bestand)"
         kind = item["type"]
+        context = item.get("ctx", {}) or {}
         if kind in _MESSAGES:
             text = _MESSAGES[kind]
+            if kind == "extra_forbidden":
+                holder = _model_at(model, tuple(item["loc"]))
+                if holder is not None:
+                    text += "; toegestaan: " + ", ".join(holder.model_fields)
             if "input" in item and kind not in ("missing", "extra_forbidden"):
                 text += f" (gekregen: {item['input']!r})"
-        elif kind == "literal_error":
-            expected = item.get("ctx", {}).get("expected", "")
+        elif kind in ("literal_error", "enum"):
+            expected = str(context.get("expected", "")).replace("'", "").replace(" or ", ", ")
             text = f"moet een van deze waarden zijn: {expected} (gekregen: {item.get('input')!r})"
         elif kind in _BOUNDS:
-            bound, word = _BOUNDS[kind]
-            limit = item.get("ctx", {}).get(bound)
-            text = f"moet {word} {limit} zijn (gekregen: {item.get('input')!r})"
-        elif kind == "value_error":
-            text = str(item.get("ctx", {}).get("error", item["msg"]))
+            text = _BOUNDS[kind].format(**context) + f" (gekregen: {item.get('input')!r})"
+        elif kind in ("value_error", "assertion_error"):
+            text = str(context.get("error", item["msg"])).removeprefix("Value error, ")
         else:
-            text = item["msg"]
+            text = f"ongeldige waarde (gekregen: {item.get('input')!r})"
         lines.append(f"{where}: {location}: {text}")
     return "\n".join(lines)
 
@@ -78,7 +120,7 @@ def parse_model(model: type[M], data: Any, where: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, where)) from None
+        raise ConfigError(describe_validation_error(error, where, model)) from None
 
 
 def read_yaml(path: Path) -> Any:

@@ -22,6 +22,7 @@ the analist, the compliance officer) work in Dutch. The hierarchy::
     │   ├── RunLockedError              another run is in progress
     │   └── NoRunError                  there is no (successful) run to read from
     ├── ReviewError                 a decision, snooze or link judgement is incomplete
+    ├── ApprovalError               an approval of a rule version is refused
     ├── FilterError                 a filter typed in the web queue cannot be read
     ├── LookupRefusedError          a lookup (bevraging) or export without an allowed purpose
     ├── InzageError                 an inzageverzoek cannot be taken in as entered
@@ -60,6 +61,10 @@ class ForbiddenInputError(RuleError):
 
 class DoelbindingError(RuleError):
     """A rule's doelbinding or approval does not allow it to run."""
+
+
+class ApprovalError(VikError):
+    """An approval of a rule version is refused (own rule, wrong role, no besluit, ...)."""
 
 
 class PseudonymKeyError(ConfigError):

@@ -67,6 +67,7 @@ from vik.runlog import (
     run_log_path,
 )
 from vik.settings import Settings
+from vik.store.approvals import load_approvals, seed_shipped_approvals
 from vik.store.db import connect, normalise_url, open_current, session_scope
 from vik.store.dossiers import count_dossiers, open_flags_frame, refresh_dossiers
 from vik.store.flags import count_open_flags, persist_evaluation, record_rules
@@ -435,6 +436,11 @@ class _Night:
             with session_scope(self.engine) as session:
                 baselines = baselines_from_counts(last_good_source_counts(session))
                 judgements = load_judgements(session)
+                # A fresh database gets the shipped approvals (config/approvals.yaml)
+                # once; every other approval is made by an account (vik/store/approvals.py).
+                seed_shipped_approvals(session, config.config_dir, actor=ACTOR)
+            with session_scope(self.engine) as session:
+                context.approvals = load_approvals(session)
             run = start_run(self.engine, config.peildatum, str(config.extracts_dir))
         except VikError as error:
             raise _cannot_begin(config, error) from error

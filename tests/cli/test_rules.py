@@ -102,3 +102,47 @@ def test_check_also_refuses_a_wrong_purpose_file(config):
     assert result.exit_code == 1
     assert "ONGELDIG purposes.yaml" in result.output
     assert "adresonderzoek.inputs: bag heeft geen kolom 'oppervlak'" in result.output
+
+
+def test_dry_run_of_a_file_edited_in_place_compares_with_the_version_that_ran(
+    config, tmp_path, demo_extracts, monkeypatch
+):
+    from vik.connectors.pseudonyms import PseudonymKey
+    from vik.nightly import NightlyConfig, run_nightly
+    from vik.store.db import connect, migrate
+
+    database = f"sqlite:///{tmp_path / 'var' / 'vik.db'}"
+    (tmp_path / "var").mkdir()
+    migrate(connect(database))  # vik db upgrade
+    run_nightly(
+        NightlyConfig(
+            extracts_dir=demo_extracts,
+            database_url=database,
+            config_dir=config,
+            data_dir=tmp_path / "var",
+            peildatum=DEMO_AS_OF,
+            key=PseudonymKey(TEST_KEY),
+        )
+    )
+    rule = config / "rules" / "overbewoning.yaml"
+    rule.write_text(
+        rule.read_text().replace("  min_inschrijvingen: 12\n", "  min_inschrijvingen: 8\n")
+    )
+    elsewhere = tmp_path / "ergens"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # from any folder, with a relative path to the candidate
+    result = CliRunner().invoke(
+        app,
+        [
+            "rules",
+            "dry-run",
+            "../config/rules/overbewoning.yaml",
+            "--as-of",
+            DEMO_AS_OF.isoformat(),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "tegen versie 1 die het laatst draaide" in result.output
+    assert "identiek" not in result.output
+    new = next(line for line in result.output.splitlines() if line.startswith("nieuw:"))
+    assert int(new.split()[1]) > 0

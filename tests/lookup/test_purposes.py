@@ -111,18 +111,22 @@ def test_a_wrong_purpose_file_is_refused_with_the_key_and_what_to_fix(tmp_path, 
     assert "purposes.yaml" in str(refused.value)
 
 
-def test_a_profiling_column_needs_an_explicit_exception(tmp_path):
+@pytest.mark.parametrize("column", ["nationaliteit", "herkomst_x1"])
+def test_a_profiling_column_needs_an_explicit_exception(tmp_path, column):
+    # Forbidden by its data category, whatever the column is called.
     config = _write(tmp_path, {})
     sources = config / "sources.yaml"
     data = yaml.safe_load(sources.read_text()) if sources.exists() else {}
     data = data or {}
-    data.setdefault("brp", {})["extra_columns"] = {"nationaliteit": "code"}
+    data.setdefault("brp", {})["extra_columns"] = {
+        column: {"kind": "code", "categorie": "nationaliteit"}
+    }
     sources.write_text(yaml.safe_dump(data))
     purpose = _purpose(
         entity=["persoon"],
-        inputs=["brp.nationaliteit"],
+        inputs=[f"brp.{column}"],
         gegevenscategorieen={"brp": "Nationaliteit."},
     )
     (config / "purposes.yaml").write_text(yaml.safe_dump({"proef": purpose}))
-    with pytest.raises(ConfigError, match="profileert mensen naar herkomst"):
+    with pytest.raises(ConfigError, match="profileert mensen \\(categorie nationaliteit"):
         load_purposes(config, load_context(config))

@@ -12,6 +12,7 @@ from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.nightly import ingest_and_resolve
 from vik.rules import evaluate_rules, load_context, load_rules
+from vik.rules.approvals import manifest_approvals
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 RULE_IDS = [
@@ -30,6 +31,7 @@ RULE_IDS = [
 def outcome(demo_extracts):
     _, resolved = ingest_and_resolve(demo_extracts, CONFIG, PseudonymKey(TEST_KEY))
     context = load_context(CONFIG)
+    context.approvals = manifest_approvals(CONFIG)
     evaluation = evaluate_rules(
         load_rules(CONFIG / "rules", context), resolved.frames, DEMO_AS_OF, context
     )

@@ -18,6 +18,7 @@ from vik.rules import (
     load_rule,
     load_rules,
 )
+from vik.rules.approvals import manifest_approvals
 from vik.rules.engine import project
 from vik.rules.fixtures import fixture_frames
 
@@ -27,7 +28,9 @@ PEILDATUM = date(2026, 11, 1)
 
 @pytest.fixture(scope="module")
 def context():
-    return load_context(CONFIG)
+    context = load_context(CONFIG)
+    context.approvals = manifest_approvals(CONFIG)
+    return context
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.approvals import approved
 from vik.errors import ForbiddenInputError, RuleSchemaError, UndeclaredInputError
 from vik.rules import load_context, load_rule, load_rules, run_gate
+from vik.rules.approvals import manifest_approvals
 from vik.rules.loader import Context, is_profiling
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -20,7 +22,9 @@ PEILDATUM = date(2026, 11, 1)
 
 @pytest.fixture(scope="module")
 def context() -> Context:
-    return load_context(CONFIG)
+    context = load_context(CONFIG)
+    context.approvals = manifest_approvals(CONFIG)
+    return context
 
 
 def builtin(rule_id: str) -> dict:
@@ -103,15 +107,62 @@ def test_profiling_input_is_refused(tmp_path, context, field):
         load_rule(write(tmp_path, data), context)
 
 
-def test_profiling_input_with_justified_exception_passes_the_ban(tmp_path):
+def _with_extra(column: str, category: str) -> Context:
     from vik.connectors.config import sources_config_from_dict
     from vik.connectors.schemas import SOURCES
     from vik.departments import load_departments
 
-    sources = sources_config_from_dict({"brp": {"extra_columns": {"geslacht": "text"}}})
-    context = Context(
-        schemas={n: sources.schema(n) for n in SOURCES}, departments=load_departments(CONFIG)
+    sources = sources_config_from_dict(
+        {"brp": {"extra_columns": {column: {"kind": "code", "categorie": category}}}}
     )
+    return Context(
+        schemas={n: sources.schema(n) for n in SOURCES},
+        departments=load_departments(CONFIG),
+        approvals=manifest_approvals(CONFIG),
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "category"),
+    [("herkomstcode", "nationaliteit"), ("moeder", "taal"), ("kenmerk_x", "gezondheid")],
+)
+def test_a_forbidden_category_under_a_harmless_column_name_is_refused(tmp_path, column, category):
+    context = _with_extra(column, category)
+    data = builtin("veelverhuizer")
+    data["inputs"].append(f"brp.{column}")
+    data["measures"]["verhuizingen"]["where"] += f' and {column} != "X"'
+    with pytest.raises(
+        ForbiddenInputError, match=f"brp.{column} profileert mensen \\(categorie {category}"
+    ):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_a_profiling_name_declared_harmless_is_still_refused(tmp_path):
+    context = _with_extra("nationaliteit", "overig")
+    data = builtin("veelverhuizer")
+    data["inputs"].append("brp.nationaliteit")
+    data["measures"]["verhuizingen"]["where"] += ' and nationaliteit != "X"'
+    with pytest.raises(ForbiddenInputError, match="de naam wijst op herkomst"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_an_extra_column_must_declare_its_category():
+    from vik.connectors.config import sources_config_from_dict
+    from vik.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="geef kind en categorie"):
+        sources_config_from_dict({"brp": {"extra_columns": {"moedertaal": "code"}}})
+    with pytest.raises(ConfigError, match="categorie: moet een van deze waarden zijn"):
+        sources_config_from_dict(
+            {"brp": {"extra_columns": {"moedertaal": {"kind": "code", "categorie": "x"}}}}
+        )
+
+
+def test_a_profiling_exception_runs_only_when_the_guarding_role_approved_it(tmp_path):
+    from vik.rules import rule_warnings
+    from vik.rules.approvals import Scope
+
+    context = _with_extra("geslacht", "geslacht")
     data = builtin("veelverhuizer")
     data["inputs"].append("brp.geslacht")
     data["measures"]["verhuizingen"]["where"] += ' and geslacht != "X"'
@@ -121,9 +172,15 @@ def test_profiling_input_with_justified_exception_passes_the_ban(tmp_path):
         "velden": ["brp.geslacht"],
         "onderbouwing": "Onderzoek naar uitbuiting van vrouwen in de prostitutie vraagt dit "
         "gegeven; vastgesteld na advies FG.",
-        "besluit": "Besluit burgemeester 2026-77",
     }
-    assert load_rule(write(tmp_path, data), context).rule.profilering_uitzondering is not None
+    loaded = approved(context, load_rule(write(tmp_path, data), context))
+    reasons = run_gate(loaded, context, PEILDATUM)
+    assert any("profilering_uitzondering niet goedgekeurd" in r for r in reasons)
+    approved(context, loaded, Scope.PROFILERING)
+    assert run_gate(loaded, context, PEILDATUM) == []
+    (warning,) = rule_warnings(loaded, context, PEILDATUM)
+    assert warning.startswith("profileringsuitzondering voor brp.geslacht: Onderzoek naar")
+    assert "goedgekeurd door Test Eigenaar" in warning
 
 
 def test_geslachtsnaam_is_not_geslacht():
@@ -205,27 +262,102 @@ def test_only_active_rules_run(tmp_path, context, status):
     assert f"status is {status}, niet actief" in run_gate(loaded, context, PEILDATUM)
 
 
-def test_unapproved_rule_does_not_run(tmp_path, context):
+def test_an_edited_rule_without_a_new_approval_does_not_run(tmp_path, context):
+    text = (CONFIG / "rules" / "overbewoning.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "overbewoning.yaml"
+    path.write_text(text.replace("min_inschrijvingen: 12", "min_inschrijvingen: 10"), "utf-8")
+    loaded = load_rule(path, context)
+    (reason,) = [r for r in run_gate(loaded, context, PEILDATUM) if "goedgekeurd" in r]
+    assert reason.startswith(f"niet goedgekeurd: deze inhoud (sha256 {loaded.content_hash[:12]})")
+    assert "gewijzigd sinds de goedgekeurde versie" in reason
+    # The same edit approved by another account runs.
+    approved(context, loaded)
+    assert run_gate(loaded, context, PEILDATUM) == []
+
+
+def test_an_approval_in_the_rule_file_is_refused(tmp_path, context):
     data = builtin("overbewoning")
-    del data["approval"]
-    loaded = load_rule(write(tmp_path, data), context)
-    assert any("niet goedgekeurd" in r for r in run_gate(loaded, context, PEILDATUM))
+    data["approval"] = {"by": "M. de Boer", "date": "2026-09-15"}
+    with pytest.raises(RuleSchemaError, match="een regel wordt niet in het bestand goedgekeurd"):
+        load_rule(write(tmp_path, data), context)
+
+
+def test_the_author_is_a_vik_account_name(tmp_path, context):
+    data = builtin("overbewoning")
+    data["author"] = "S. Yılmaz, analist"
+    with pytest.raises(RuleSchemaError, match="author"):
+        load_rule(write(tmp_path, data), context)
 
 
 def test_self_approved_rule_does_not_run(tmp_path, context):
+    from vik.rules.approvals import RecordedApproval, Scope
+
     data = builtin("overbewoning")
-    data["approval"]["by"] = "s. yılmaz (analist)"
+    data["params"]["min_inschrijvingen"] = 13
     loaded = load_rule(write(tmp_path, data), context)
+    context.approvals.records.append(
+        RecordedApproval(
+            loaded.id, loaded.content_hash, Scope.REGEL, "s.yilmaz", "S. Yılmaz",
+            date(2026, 10, 1), "Besluit 2026-1", "account", "s.yilmaz",
+        )
+    )  # fmt: skip
     reasons = run_gate(loaded, context, PEILDATUM)
     assert any("zelf goedgekeurd" in r and "een ander moet goedkeuren" in r for r in reasons)
 
 
 def test_rule_past_its_review_date_does_not_run(tmp_path, context):
-    data = builtin("overbewoning")
-    loaded = load_rule(write(tmp_path, data), context)
+    loaded = load_rule(CONFIG / "rules" / "overbewoning.yaml", context)
     assert run_gate(loaded, context, date(2027, 9, 15)) == []
     reasons = run_gate(loaded, context, date(2027, 9, 16))
     assert any("herbeoordeling was uiterlijk 2027-09-15" in r for r in reasons)
+
+
+def test_a_herbeoordeling_more_than_three_years_ahead_is_refused(tmp_path, context):
+    data = builtin("overbewoning")
+    data["doelbinding"]["herbeoordeling"] = date(2029, 11, 2)
+    loaded = approved(context, load_rule(write(tmp_path, data), context))
+    reasons = run_gate(loaded, context, PEILDATUM)
+    assert any("ligt meer dan 3 jaar vooruit" in r for r in reasons), reasons
+    data["doelbinding"]["herbeoordeling"] = date(2029, 11, 1)
+    loaded = approved(context, load_rule(write(tmp_path, data), context))
+    assert run_gate(loaded, context, PEILDATUM) == []
+
+
+def test_a_herbeoordeling_that_falls_due_soon_is_a_warning(context):
+    from vik.rules import rule_warnings
+
+    loaded = load_rule(CONFIG / "rules" / "overbewoning.yaml", context)
+    assert rule_warnings(loaded, context, date(2027, 7, 1)) == []
+    (warning,) = rule_warnings(loaded, context, date(2027, 8, 1))
+    assert warning.startswith("herbeoordeling uiterlijk 2027-09-15 (over 45 dagen)")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("dpia", "n.v.t.", "zegt niets ('n.v.t.')"),
+        ("dpia", "volgt", "zegt niets"),
+        ("dpia", "DPIA uitgevoerd", "is geen kenmerk of link"),
+        ("fg_advies", "nog niet gevraagd", "zegt niets ('nog niet gevraagd')"),
+        ("proportionaliteit", "-", "zegt niets ('-')"),
+        ("subsidiariteit", "Niet anders.", "te kort"),
+        ("dpia_link", "intranet/dpia.pdf", "is geen link"),
+    ],
+)
+def test_doelbinding_fields_must_say_something(tmp_path, context, field, value, message):
+    data = builtin("overbewoning")
+    data["doelbinding"][field] = value
+    loaded = approved(context, load_rule(write(tmp_path, data), context))
+    reasons = run_gate(loaded, context, PEILDATUM)
+    assert any(f"doelbinding.{field}" in r and message in r for r in reasons), reasons
+
+
+def test_references_in_a_recognisable_form_pass(tmp_path, context):
+    data = builtin("overbewoning")
+    data["doelbinding"]["dpia"] = "https://www.amersfoort.nl/dpia-vik.pdf"
+    data["doelbinding"]["fg_advies"] = "FG/2026/007"
+    loaded = approved(context, load_rule(write(tmp_path, data), context))
+    assert run_gate(loaded, context, PEILDATUM) == []
 
 
 def test_unknown_department_as_recipient(tmp_path, context):
@@ -275,3 +407,22 @@ def test_loaded_rule_survives_pickling(context):
 
     loaded = load_rule(CONFIG / "rules" / "overbewoning.yaml", context)
     assert pickle.loads(pickle.dumps(loaded)) == loaded
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": 0}, "version: moet ten minste 1 zijn (gekregen: 0)"),
+        ({"drempel": 3}, "drempel: onbekende sleutel; controleer de spelling of haal hem weg; "
+         "toegestaan: id, version, title"),
+        ({"severity": "extreem"}, "severity: moet een van deze waarden zijn: laag, middel, hoog"),
+        ({"doelbinding": {"dpai": "x"}}, "doelbinding.dpai: onbekende sleutel; controleer de "
+         "spelling of haal hem weg; toegestaan: grondslag, doel"),
+    ],
+)  # fmt: skip
+def test_validation_messages_are_dutch_and_name_what_is_allowed(tmp_path, context, change, message):
+    data = {**builtin("overbewoning"), **change}
+    with pytest.raises(RuleSchemaError) as raised:
+        load_rule(write(tmp_path, data), context)
+    assert message in str(raised.value)
+    assert "Input should" not in str(raised.value)

@@ -62,6 +62,7 @@ def test_add_list_passwd_disable_enable(tmp_path):
     with session_scope(connect(db)) as session:
         actions = [a.action for a in session.exec(select(AuditLog).order_by(AuditLog.id)).all()]
     assert actions == [
+        "goedkeuringen_ingelezen",  # vik db upgrade: the shipped rules' approvals
         "gebruiker_aangemaakt",
         "wachtwoord_gewijzigd",
         "gebruiker_uitgeschakeld",

@@ -242,7 +242,11 @@ def test_two_persons_with_the_same_name_and_birth_date_are_candidates(tmp_path):
         assert by_bsn.subject is not None
         assert by_bsn.subject.ref in {c.subject.ref for c in found.candidates}
         session.commit()
-        logged = session.exec(select(AuditLog).order_by(AuditLog.id)).all()
+        logged = session.exec(
+            select(AuditLog)
+            .where(AuditLog.action != "goedkeuringen_ingelezen")  # the night's setup
+            .order_by(AuditLog.id)
+        ).all()
     assert [e.action for e in logged] == [
         "bevraging_gezocht",
         "bevraging_kandidaat",

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import csrf_of, decisions_on, dossier_of, flags_where, make_app, sign_in
 
-ROLES = ("analist", "compliance", "beheer")
+ROLES = ("analist", "compliance", "eigenaar", "beheer")
 PUBLIC = {
     ("GET", "/aanmelden"),
     ("POST", "/aanmelden"),
@@ -79,7 +79,7 @@ def test_signed_out_every_page_sends_you_to_the_sign_in_page(client, app):
         assert response.headers["location"] == "/aanmelden"
 
 
-@pytest.mark.parametrize("username", ["analist.handhaving", "compliance", "beheer"])
+@pytest.mark.parametrize("username", ["analist.handhaving", "compliance", "eigenaar", "beheer"])
 def test_every_page_of_another_role_is_refused(signed_in, app, username):
     client = signed_in(username)
     role = username.split(".")[0]

@@ -40,7 +40,9 @@ def upgrade(db: str = DB_OPTION) -> None:
     settings = Settings()
     configure_logging(settings, console=False)
     url = db or settings.resolved_database_url()
-    before, after = migrate(connect(url))
+    engine = connect(url)
+    before, after = migrate(engine)
+    _seed_approvals(engine, settings)
     if before == after:
         typer.echo(f"Database {masked_url(url)} is al actueel (versie {after}).")
         return
@@ -48,6 +50,15 @@ def upgrade(db: str = DB_OPTION) -> None:
     typer.echo(
         f"Database {masked_url(url)} bijgewerkt van versie {before or 'geen (nieuw)'} naar {after}."
     )
+
+
+def _seed_approvals(engine, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """A fresh database gets the shipped rules' approvals (config/approvals.yaml) once."""
+    from vik.store.approvals import seed_in
+
+    added = seed_in(engine, settings.config_dir, actor="vik db upgrade")
+    if added:
+        typer.echo(f"{added} meegeleverde goedkeuring(en) van regels ingelezen (approvals.yaml).")
 
 
 @db_app.command("status")

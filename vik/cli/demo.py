@@ -94,6 +94,7 @@ DEMO_ACCOUNTS = (
     ("analist.handhaving", "analist", "handhaving", "Analist Toezicht en Handhaving (demo)"),
     ("analist.burgerzaken", "analist", "burgerzaken", "Analist Burgerzaken (demo)"),
     ("compliance", "compliance", None, "Functionaris gegevensbescherming (demo)"),
+    ("eigenaar", "eigenaar", None, "Regeleigenaar (demo)"),
     ("beheer", "beheer", None, "Functioneel beheer (demo)"),
 )
 
@@ -170,10 +171,14 @@ def _demo_follow_up(settings, truth_dir: Path, today: date) -> None:  # type: ig
 
 def _claim_database(settings, extracts: Path) -> None:  # type: ignore[no-untyped-def]
     """Refuse, before anything is written, a database that `vik demo` did not make."""
-    from vik.store.db import connect
+    from vik.files import private_dir
+    from vik.store.db import connect, sqlite_path
     from vik.store.demo import claim_for_demo
 
     engine = connect(settings.resolved_database_url())
+    path = sqlite_path(engine)
+    if path is not None:  # a fresh checkout has no data folder yet
+        private_dir(path.parent)
     try:
         state = claim_for_demo(engine, str(extracts), [u for u, *_ in DEMO_ACCOUNTS])
     finally:

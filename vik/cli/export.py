@@ -159,7 +159,12 @@ def flags_frame(
         from vik.rules import evaluate_rules, load_context, load_rules
 
         _, resolved = _from_extracts(extracts, settings)
+        from vik.store.approvals import approvals_from_database
+
         context = load_context(settings.config_dir)
+        context.approvals = approvals_from_database(
+            db or settings.resolved_database_url(), settings.config_dir, actor="vik export"
+        )
         rules = load_rules(settings.config_dir / "rules", context)
         hits = evaluate_rules(rules, resolved.frames, as_of or date.today(), context).hits()
     else:
@@ -269,6 +274,7 @@ def algoritmeregister(
     en ernaast het openbare uitkomstenregister (uitkomstenregister.json en .csv): per regel
     wat de signalen opleverden en de precisie, zonder persoonsgegevens."""
     from vik.rules import load_context, load_rules
+    from vik.store.approvals import approvals_from_database
     from vik.web.algoritmeregister import register_documents, write_documents
     from vik.web.settings import WebSettings
 
@@ -281,6 +287,12 @@ def algoritmeregister(
         context.departments or {},
         organisation=organisation or web_settings.organisation,
         contact=contact or web_settings.register_contact,
+        governance=context.governance,
+        approvals=approvals_from_database(
+            db or settings.resolved_database_url(),
+            settings.config_dir,
+            actor="vik export algoritmeregister",
+        ),
     )
     paths = write_documents(documents, out)
     typer.echo(f"{len(paths)} regels geschreven naar {out} (Algoritmeregister 1.0.0, JSON).")

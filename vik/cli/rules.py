@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from vik.cli.output import table, user_errors
-from vik.rules import load_context, load_rules, run_fixtures, run_gate
+from vik.rules import load_context, load_rules, run_fixtures
 from vik.rules.model import Rule
 from vik.settings import Settings
 
@@ -25,6 +25,9 @@ def _paths(rules_dir: Path | None) -> tuple[Path, Path]:
     return settings.config_dir, rules_dir or settings.config_dir / "rules"
 
 
+DB_OPTION = typer.Option(None, "--db", help="Database-URL; gaat voor VIK_DATABASE_URL.")
+
+
 @rules_app.command("check")
 @user_errors
 def check(
@@ -32,36 +35,60 @@ def check(
         None, "--dir", help="Map met regelbestanden (standaard config/rules)."
     ),
     as_of: str = typer.Option(None, "--as-of", help="Peildatum jjjj-mm-dd (standaard vandaag)."),
-    db: str = typer.Option(
-        None,
-        "--db",
-        help="Database-URL om de uitkomsten van proefregels te lezen (standaard VIK_DATABASE_URL).",
-    ),
+    db: str = DB_OPTION,
 ) -> None:
     """Valideer alle regelbestanden en zeg per regel of hij vannacht mag draaien, en waarom niet.
 
-    Bij een proefregel: voor welke afdelingen, het promotiecriterium uit het regelbestand en
-    of het gehaald is (uit de vastgelegde uitkomsten). Eindigt met code 1 als een bestand
+    Een regel draait alleen als precies deze inhoud is goedgekeurd door een ander account dan
+    de auteur (in de database), zijn eigen tests slagen en zijn doelbinding inhoud heeft. Bij
+    een proefregel: voor welke afdelingen, het promotiecriterium uit het regelbestand en of
+    het gehaald is (uit de vastgelegde uitkomsten). Eindigt met code 1 als een bestand
     ongeldig is of een actieve regel of proefregel niet mag draaien.
     """
+    from vik.rules import night_gate, rule_warnings
+    from vik.store.approvals import approvals_from_database
+
+    settings = Settings()
     config_dir, directory = _paths(rules_dir)
     context = load_context(config_dir)
+    context.approvals = approvals_from_database(
+        db or settings.resolved_database_url(), config_dir, actor="vik rules check"
+    )
     rules = load_rules(directory, context)
     peildatum = date.fromisoformat(as_of) if as_of else date.today()
     rows, problems = [], False
+    verdicts = {loaded.id: night_gate(loaded, context, peildatum) for loaded in rules.valid}
     for loaded in rules.valid:
-        reasons = run_gate(loaded, context, peildatum)
+        reasons = verdicts[loaded.id]
         rule = loaded.rule
-        verdict = "ja" if not reasons else "nee"
-        rows.append((rule.id, rule.version, rule.status.value, verdict, loaded.content_hash[:12]))
+        approval = context.approvals.of(rule.id, loaded.content_hash)
+        rows.append(
+            (
+                rule.id,
+                rule.version,
+                rule.status.value,
+                "ja" if not reasons else "nee",
+                loaded.content_hash[:12],
+                f"{approval.approver_name} ({approval.approved_on.isoformat()})"
+                if approval
+                else "niet goedgekeurd",
+            )
+        )
         if reasons and rule.status.value in ("actief", "proef"):
             problems = True
-    typer.echo(table(("regel", "versie", "status", "mag draaien", "hash"), rows))
+    typer.echo(
+        table(("regel", "versie", "status", "mag draaien", "hash", "goedgekeurd door"), rows)
+    )
     for loaded in rules.valid:
-        reasons = run_gate(loaded, context, peildatum)
+        reasons = verdicts[loaded.id]
         if reasons:
             typer.echo(f"\n{loaded.id} draait niet:")
             typer.echo("\n".join(f"  - {reason}" for reason in reasons))
+    for loaded in rules.valid:
+        warnings = rule_warnings(loaded, context, peildatum)
+        if warnings:
+            typer.secho(f"\nLET OP {loaded.id}:", fg=typer.colors.YELLOW)
+            typer.echo("\n".join(f"  - {warning}" for warning in warnings))
     trials = [loaded for loaded in rules.valid if loaded.rule.proef is not None]
     if trials:
         _show_trials(trials, db)
@@ -123,6 +150,114 @@ def _read_feedback(db: str | None) -> tuple[dict | None, str]:
         return None, "de database is niet te lezen."
     finally:
         engine.dispose()
+
+
+@rules_app.command("approve")
+@user_errors
+def approve(
+    file: Path = typer.Argument(..., help="Het regelbestand waarvan u deze inhoud goedkeurt."),
+    gebruiker: str = typer.Option(
+        ..., "--gebruiker", help="Uw VIK-account (rol eigenaar; compliance bij --profilering)."
+    ),
+    besluit: str = typer.Option(
+        ..., "--besluit", help="Kenmerk van het besluit, bv. 'Besluit college 2026-1201-03'."
+    ),
+    profilering: bool = typer.Option(
+        False,
+        "--profilering",
+        help="Keur de profileringsuitzondering van deze versie goed (rol compliance, de FG).",
+    ),
+    on: str = typer.Option(
+        None, "--datum", help="Datum van goedkeuring jjjj-mm-dd (standaard vandaag)."
+    ),
+    db: str = DB_OPTION,
+) -> None:
+    """Keur precies deze inhoud van een regelbestand goed, als uw eigen account.
+
+    VIK vraagt uw wachtwoord (of leest VIK_WACHTWOORD) en legt de sha256 van het bestand,
+    uw account, de datum en het besluit vast. De auteur van de regel kan niet goedkeuren;
+    een later gewijzigd bestand heeft een nieuwe goedkeuring nodig.
+    """
+    from vik.cli.users import _password
+    from vik.rules import load_rule
+    from vik.rules.approvals import Scope
+    from vik.store.approvals import approve as record_approval
+    from vik.store.db import open_current, session_scope
+    from vik.web.users import authenticate
+
+    settings = Settings()
+    context = load_context(settings.config_dir)
+    loaded = load_rule(file.resolve(), context)
+    engine = open_current(db or settings.resolved_database_url())
+    password = _password(confirm=False)
+    with session_scope(engine) as session:
+        user = authenticate(session, gebruiker, password)
+        # The login (and its audit entry) stands even when the approval is refused.
+    with session_scope(engine) as session:
+        row = record_approval(
+            session,
+            loaded,
+            user,
+            besluit=besluit,
+            on=date.fromisoformat(on) if on else date.today(),
+            context=context,
+            scope=Scope.PROFILERING if profilering else Scope.REGEL,
+        )
+        what = "profileringsuitzondering van " if profilering else ""
+        typer.echo(
+            f"Goedgekeurd: {what}{loaded.id} versie {loaded.rule.version} "
+            f"(sha256 {loaded.content_hash[:12]}) door {row.approver_name} op "
+            f"{row.approved_on.isoformat()}, {row.besluit}"
+        )
+    engine.dispose()
+
+
+@rules_app.command("approvals")
+@user_errors
+def approvals(
+    rule_id: str = typer.Argument(None, help="Alleen deze regel."),
+    db: str = DB_OPTION,
+) -> None:
+    """Toon de goedkeuringen in de database: welke inhoud, door wie, wanneer, welk besluit."""
+    from vik.store.approvals import approvals_from_database
+
+    settings = Settings()
+    found = approvals_from_database(
+        db or settings.resolved_database_url(), settings.config_dir, actor="vik rules approvals"
+    )
+    rows = [
+        (
+            a.rule_id,
+            a.version or "",
+            a.content_hash[:12],
+            a.scope.value,
+            a.approver_name,
+            a.approved_on.isoformat(),
+            a.besluit,
+            a.origin,
+        )
+        for a in sorted(found.records, key=lambda a: (a.rule_id, a.approved_on))
+        if rule_id is None or a.rule_id == rule_id
+    ]
+    typer.echo(
+        table(("regel", "versie", "hash", "soort", "door", "datum", "besluit", "herkomst"), rows)
+    )
+
+
+@rules_app.command("import-approvals")
+@user_errors
+def import_approvals(db: str = DB_OPTION) -> None:
+    """Lees de meegeleverde goedkeuringen (config/approvals.yaml) in de database in: een
+    opzetstap na het bijwerken van VIK. Alleen goedkeuringen die er nog niet zijn."""
+    from vik.store.approvals import import_manifest
+    from vik.store.db import open_current, session_scope
+
+    settings = Settings()
+    engine = open_current(db or settings.resolved_database_url())
+    with session_scope(engine) as session:
+        added = import_manifest(session, settings.config_dir, actor="vik rules import-approvals")
+    engine.dispose()
+    typer.echo(f"{added} meegeleverde goedkeuring(en) ingelezen")
 
 
 def _check_purposes(config_dir: Path, context: object) -> bool:
@@ -196,6 +331,52 @@ def rule_json_schema() -> dict:
     return data
 
 
+def _dry_run_base(candidate, context, database_url: str):  # type: ignore[no-untyped-def]
+    """What the candidate is compared with: the version of this rule that ran last (its
+    stored text), else the approved version in the configuration, else nothing."""
+    from sqlmodel import col, select
+
+    from vik.rules.approvals import manifest_approvals
+    from vik.rules.loader import rule_from_text
+    from vik.store.approvals import approvals_from_database
+    from vik.store.db import open_current, session_scope
+    from vik.store.models import RuleVersion
+
+    settings = Settings()
+    configured = load_rules(settings.config_dir / "rules", context).by_id(candidate.id)
+    if database_url.startswith("sqlite:///") and not Path(database_url[10:]).exists():
+        # No database yet: nothing ran; a dry-run stores nothing, not even a database.
+        approvals = manifest_approvals(settings.config_dir)
+        if configured is not None and approvals.of(configured.id, configured.content_hash):
+            return configured, (
+                f"goedgekeurde versie {configured.rule.version} ({configured.content_hash[:12]})"
+            )
+        return None, "geen eerder gedraaide of goedgekeurde versie"
+    engine = open_current(database_url)
+    with session_scope(engine) as session:
+        ran = session.exec(
+            select(RuleVersion)
+            .where(
+                RuleVersion.rule_id == candidate.id, col(RuleVersion.last_active_run).is_not(None)
+            )
+            .order_by(col(RuleVersion.last_active_run).desc())
+        ).first()
+        stored = (ran.text, ran.version, ran.content_hash) if ran is not None else None
+    engine.dispose()
+    if stored is not None:
+        text, version, digest = stored
+        base = rule_from_text(text, Path(f"{candidate.id}.yaml"), context)
+        return base, f"versie {version} die het laatst draaide ({digest[:12]})"
+    approvals = approvals_from_database(
+        database_url, settings.config_dir, actor="vik rules dry-run"
+    )
+    if configured is not None and approvals.of(configured.id, configured.content_hash):
+        return configured, (
+            f"goedgekeurde versie {configured.rule.version} ({configured.content_hash[:12]})"
+        )
+    return None, "geen eerder gedraaide of goedgekeurde versie"
+
+
 @rules_app.command("dry-run")
 @user_errors
 def dry_run(
@@ -210,7 +391,9 @@ def dry_run(
     out: Path = typer.Option(None, "--out", help="Schrijf alle verschillen naar dit CSV-bestand."),
 ) -> None:
     """Draai een kandidaatversie van een regel op de huidige gegevens, zonder signalen te maken,
-    en toon het verschil met de actieve versie: nieuwe, verdwenen en ongewijzigde treffers."""
+    en toon het verschil met de versie die het laatst draaide (of anders de goedgekeurde versie
+    in de configuratie): nieuwe, verdwenen en ongewijzigde treffers. Het kandidaatbestand mag
+    overal staan, ook op de plek van de actieve versie."""
     from vik.connectors.pseudonyms import load_key
     from vik.nightly import ingest_and_resolve
     from vik.rules import evaluate_rule, load_rule
@@ -219,8 +402,8 @@ def dry_run(
 
     settings = Settings()
     context = load_context(settings.config_dir)
-    candidate = load_rule(file, context)
-    active = load_rules(settings.config_dir / "rules", context).by_id(candidate.id)
+    candidate = load_rule(file.resolve(), context)
+    base, label = _dry_run_base(candidate, context, db or settings.resolved_database_url())
     if extracts is None:
         from vik.store.db import open_current, session_scope
         from vik.store.runs import require_last_good_run
@@ -231,17 +414,15 @@ def dry_run(
     peildatum = date.fromisoformat(as_of) if as_of else date.today()
     _, resolved = ingest_and_resolve(extracts, settings.config_dir, load_key(settings))
     new = evaluate_rule(candidate, resolved.frames, peildatum, context, gate=False)
-    if active is not None and active.content_hash != candidate.content_hash:
-        old_hits = evaluate_rule(active, resolved.frames, peildatum, context, gate=False).hits
-        label = f"actieve versie {active.rule.version} ({active.content_hash[:12]})"
-    elif active is not None:
+    if base is not None and base.content_hash != candidate.content_hash:
+        old_hits = evaluate_rule(base, resolved.frames, peildatum, context, gate=False).hits
+    elif base is not None:
         old_hits = new.hits
-        label = "actieve versie (identiek aan de kandidaat)"
+        label += " (identiek aan de kandidaat)"
     else:
         import polars as pl
 
         old_hits = pl.DataFrame(schema=HITS_SCHEMA)
-        label = "geen actieve versie"
     diff = compare_hits(old_hits, new.hits)
     counts = {
         k: diff.filter(diff["verschil"] == k).height for k in ("nieuw", "verdwenen", "ongewijzigd")

@@ -12,6 +12,8 @@ names, another format, encoding or delimiter is described per source::
         geslachtsnaam: ACHTERNAAM
       values:             # canonical column: {vendor value: canonical value}
         functie_adres: {Woonadres: W, Briefadres: B}
+      extra_columns:      # columns beyond the contract, with kind and data category
+        verhuurder: {kind: text, categorie: naam}
       min_ratio: 0.5            # shrink guard: accepted rows against the last good run
       max_quarantine_rise: 0.1  # quarantine guard: share quarantined above the last good run
 
@@ -27,13 +29,22 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from vik.configfiles import load_model, parse_model
-from vik.connectors.schemas import SOURCES, Kind, SourceSchema
+from vik.connectors.schemas import SOURCES, Category, Kind, SourceSchema
 
 CONFIG_FILE = "sources.yaml"
 
 Format = Literal["csv", "parquet", "jsonl"]
 Encoding = Literal["auto", "utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]
 Delimiter = Literal["auto", ",", ";", "\t", "|"]
+
+
+class ExtraColumn(BaseModel):
+    """A column beyond the contract: how it is validated and which data category it holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    categorie: Category
 
 
 class SourceConfig(BaseModel):
@@ -57,8 +68,25 @@ class SourceConfig(BaseModel):
     # the CSV reader's field limit, so one stray quote cannot swallow a whole file.
     max_field_chars: int = Field(default=10_000, ge=100, le=131_072)
     # Columns beyond the contract that the municipality deliberately takes in
-    # (everything else outside the contract is dropped at the door).
-    extra_columns: dict[str, Kind] = Field(default_factory=dict)
+    # (everything else outside the contract is dropped at the door), each with its
+    # kind and data category: {moedertaal: {kind: code, categorie: taal}}.
+    extra_columns: dict[str, ExtraColumn] = Field(default_factory=dict)
+
+    @field_validator("extra_columns", mode="before")
+    @classmethod
+    def _declared_category(cls, value: object) -> object:
+        if isinstance(value, dict):
+            for name, spec in value.items():
+                if not isinstance(spec, dict):
+                    raise ValueError(
+                        f"extra kolom '{name}': geef kind en categorie, bijvoorbeeld "
+                        f"{name}: {{kind: {spec or 'text'}, categorie: overig}}; categorieën: "
+                        + ", ".join(Category)
+                    )
+        return value
+
+    def extra_schema(self) -> dict[str, tuple[Kind, Category]]:
+        return {name: (c.kind, c.categorie) for name, c in self.extra_columns.items()}
 
     @field_validator("file")
     @classmethod
@@ -115,7 +143,7 @@ class SourcesConfig(RootModel[dict[str, SourceConfig]]):
 
     def schema(self, name: str) -> SourceSchema:
         """The source's schema including the extra columns configured for it."""
-        return SOURCES[name].extended(self.source(name).extra_columns)
+        return SOURCES[name].extended(self.source(name).extra_schema())
 
 
 def load_sources_config(config_dir: Path | None) -> SourcesConfig:

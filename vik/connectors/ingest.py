@@ -384,7 +384,7 @@ def ingest_source(
     ``baseline`` is what the last good run accepted of this source; the guards
     judge tonight's accepted and quarantined rows against it (vik.connectors.guards).
     A source stopped by a guard keeps its quarantine, so the file says why."""
-    schema = SOURCES[source].extended(config.extra_columns)
+    schema = SOURCES[source].extended(config.extra_schema())
     summary = SourceSummary(source)
     if not config.enabled:
         summary.status = "uitgeschakeld"

@@ -22,6 +22,7 @@ its demo writer (docs/extracts.md, "How to add a source").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -45,6 +46,61 @@ class Kind(StrEnum):
     BAG_ID = "bag_id"  # 16 digits
     LIST = "list"  # ";"-separated values, stored as a list of strings
     CHOICE = "choice"  # one of Column.choices
+
+
+class Category(StrEnum):
+    """The data category of a column: what it says about a person, whatever it is called.
+
+    Rules and lookup purposes may not read a column of a FORBIDDEN category (special
+    categories of art. 9 AVG, and what profiles people by origin or identity) unless the
+    guarding role approved an exception (docs/rules.md, "Profiling ban")."""
+
+    IDENTIFICATIE = "identificatie"  # keys and numbers: BSN, KvK number, BAG id, case id
+    NAAM = "naam"
+    GEBOORTEDATUM = "geboortedatum"
+    ADRES = "adres"
+    INSCHRIJVING = "inschrijving"  # the BRP address period: function, start, end
+    WONING = "woning"  # BAG object data: use, floor area
+    BEDRIJF = "bedrijf"  # Handelsregister data: trade name, legal form, activities, dates
+    BELASTING = "belasting"  # assessments, WOZ value
+    ZAAK = "zaak"  # a permit or enforcement case: type, status, dates
+    MELDING = "melding"  # a report: source, category, date
+    OVERIG = "overig"  # anything else that is none of the forbidden categories
+    # Special categories of personal data (art. 9 AVG).
+    RAS_ETNICITEIT = "ras_etniciteit"
+    POLITIEKE_OPVATTING = "politieke_opvatting"
+    RELIGIE = "religie"  # religious or philosophical beliefs
+    VAKBOND = "vakbond"
+    GENETISCH = "genetisch"
+    BIOMETRISCH = "biometrisch"
+    GEZONDHEID = "gezondheid"
+    SEKSUEEL = "seksueel"  # sex life or sexual orientation
+    # Profile people by origin or identity.
+    NATIONALITEIT = "nationaliteit"
+    GEBOORTELAND = "geboorteland"
+    TAAL = "taal"  # mother tongue, language proficiency
+    GESLACHT = "geslacht"
+    VERBLIJFSSTATUS = "verblijfsstatus"
+
+
+# Categories no rule or lookup purpose may read without an approved exception.
+FORBIDDEN_CATEGORIES: frozenset[Category] = frozenset(
+    {
+        Category.RAS_ETNICITEIT,
+        Category.POLITIEKE_OPVATTING,
+        Category.RELIGIE,
+        Category.VAKBOND,
+        Category.GENETISCH,
+        Category.BIOMETRISCH,
+        Category.GEZONDHEID,
+        Category.SEKSUEEL,
+        Category.NATIONALITEIT,
+        Category.GEBOORTELAND,
+        Category.TAAL,
+        Category.GESLACHT,
+        Category.VERBLIJFSSTATUS,
+    }
+)
 
 
 class EntityType(StrEnum):
@@ -101,6 +157,13 @@ class Column:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    # What the column says about a person (see Category); every column declares one.
+    category: Category | None = None
+
+    @property
+    def forbidden(self) -> bool:
+        """A special category or one that profiles by origin or identity."""
+        return self.category in FORBIDDEN_CATEGORIES
 
     @property
     def stored_name(self) -> str:
@@ -158,6 +221,9 @@ class SourceSchema:
 
     def __post_init__(self) -> None:
         names = {c.name for c in self.columns}
+        undeclared = [c.name for c in self.columns if c.category is None]
+        if undeclared:
+            raise ValueError(f"{self.name}: columns without a data category: {undeclared}")
         declared = [
             *(self.subject.columns() if self.subject else ()),
             *self.identity_columns,
@@ -182,13 +248,14 @@ class SourceSchema:
         if self.register_of is not None and self.register_of not in self.links:
             raise ValueError(f"{self.name}: the register of {self.register_of} must link to it")
 
-    def extended(self, extra: dict[str, Kind]) -> SourceSchema:
-        """This schema plus extra columns a municipality configured on purpose."""
+    def extended(self, extra: Mapping[str, tuple[Kind, Category]]) -> SourceSchema:
+        """This schema plus extra columns a municipality configured on purpose, each with
+        its kind and data category."""
         if not extra:
             return self
         added = tuple(
-            Column(name, kind, "Extra column configured in config/sources.yaml.")
-            for name, kind in extra.items()
+            Column(name, kind, "Extra column configured in config/sources.yaml.", category=category)
+            for name, (kind, category) in extra.items()
         )
         return replace(self, columns=(*self.columns, *added))
 
@@ -251,6 +318,7 @@ def record_id_column() -> Column:
         Kind.TEXT,
         "Stable identifier of the row in the source system. Optional; when absent "
         "the natural key (or a stable hash) is the record key.",
+        category=Category.IDENTIFICATIE,
     )
 
 
@@ -261,7 +329,13 @@ def address_part_columns(
     `required` or not), the place column under its name, and with `free_text` the
     `adres` column clerks type into (set ``address_parts_or_text`` then)."""
     parts = (
-        Column("straatnaam", Kind.TEXT, "Street name (openbare ruimte).", required=required),
+        Column(
+            "straatnaam",
+            Kind.TEXT,
+            "Street name (openbare ruimte).",
+            required=required,
+            category=Category.ADRES,
+        ),
         Column(
             "huisnummer",
             Kind.INTEGER,
@@ -269,17 +343,22 @@ def address_part_columns(
             required=required,
             minimum=HUISNUMMER_RANGE[0],
             maximum=HUISNUMMER_RANGE[1],
+            category=Category.ADRES,
         ),
-        Column("huisletter", Kind.TEXT, "House letter (A, B, ...)."),
+        Column("huisletter", Kind.TEXT, "House letter (A, B, ...).", category=Category.ADRES),
         Column(
             "huisnummertoevoeging",
             Kind.TEXT,
             "House number addition, up to four letters or digits (1, 2, H, hs, bis, II, 3b, AB12).",
+            category=Category.ADRES,
         ),
         Column(
-            "postcode", Kind.POSTCODE, "Postcode, 1234AB (a space and lower case are accepted)."
+            "postcode",
+            Kind.POSTCODE,
+            "Postcode, 1234AB (a space and lower case are accepted).",
+            category=Category.ADRES,
         ),
-        Column(place, Kind.TEXT, "Place (woonplaats)."),
+        Column(place, Kind.TEXT, "Place (woonplaats).", category=Category.ADRES),
     )
     if not free_text:
         return parts
@@ -288,6 +367,7 @@ def address_part_columns(
         Kind.TEXT,
         "Free-text address as typed by a clerk, used when the parts are absent "
         "(for example `Kerkstr. 12-a, 3811 AB`).",
+        category=Category.ADRES,
     )
     return (*parts, text)
 
@@ -316,27 +396,42 @@ SOURCES: dict[str, SourceSchema] = {
             personal=("bsn", "geslachtsnaam", "voorvoegsel", "voornamen", "geboortedatum"),
             columns=(
                 record_id_column(),
-                Column("bsn", Kind.BSN, "Burgerservicenummer.", required=True, nullable=False),
+                Column(
+                    "bsn",
+                    Kind.BSN,
+                    "Burgerservicenummer.",
+                    required=True,
+                    nullable=False,
+                    category=Category.IDENTIFICATIE,
+                ),
                 Column(
                     "geslachtsnaam",
                     Kind.TEXT,
                     "Surname without voorvoegsel.",
                     required=True,
                     nullable=False,
+                    category=Category.NAAM,
                 ),
-                Column("voorvoegsel", Kind.TEXT, "Surname prefix (van, de, van der, in 't, ...)."),
-                Column("voornamen", Kind.TEXT, "First names."),
+                Column(
+                    "voorvoegsel",
+                    Kind.TEXT,
+                    "Surname prefix (van, de, van der, in 't, ...).",
+                    category=Category.NAAM,
+                ),
+                Column("voornamen", Kind.TEXT, "First names.", category=Category.NAAM),
                 Column(
                     "geboortedatum",
                     Kind.PARTIAL_DATE,
                     "Date of birth; BRP's incomplete dates (19800000, month or day 00) are kept as such.",
                     required=True,
+                    category=Category.GEBOORTEDATUM,
                 ),
                 *address_part_columns(required=True),
                 Column(
                     "nummeraanduiding_id",
                     Kind.BAG_ID,
                     "BAG nummeraanduiding of the address, when the BRP extract carries it.",
+                    category=Category.IDENTIFICATIE,
                 ),
                 Column(
                     "functie_adres",
@@ -345,6 +440,7 @@ SOURCES: dict[str, SourceSchema] = {
                     required=True,
                     nullable=False,
                     choices=("W", "B"),
+                    category=Category.INSCHRIJVING,
                 ),
                 Column(
                     "datum_aanvang_adreshouding",
@@ -352,11 +448,13 @@ SOURCES: dict[str, SourceSchema] = {
                     "Start of the address period.",
                     required=True,
                     nullable=False,
+                    category=Category.INSCHRIJVING,
                 ),
                 Column(
                     "datum_einde_adreshouding",
                     Kind.PARTIAL_DATE,
                     "End of the address period; empty means current.",
+                    category=Category.INSCHRIJVING,
                 ),
             ),
         ),
@@ -376,14 +474,21 @@ SOURCES: dict[str, SourceSchema] = {
                     "BAG nummeraanduiding (16 digits).",
                     required=True,
                     nullable=False,
+                    category=Category.IDENTIFICATIE,
                 ),
-                Column("verblijfsobject_id", Kind.BAG_ID, "BAG verblijfsobject (16 digits)."),
+                Column(
+                    "verblijfsobject_id",
+                    Kind.BAG_ID,
+                    "BAG verblijfsobject (16 digits).",
+                    category=Category.IDENTIFICATIE,
+                ),
                 *address_part_columns(required=True),
                 Column(
                     "gebruiksdoel",
                     Kind.LIST,
                     "One or more gebruiksdoelen, `;`-separated (woonfunctie, kantoorfunctie, ...).",
                     required=True,
+                    category=Category.WONING,
                 ),
                 Column(
                     "oppervlakte",
@@ -392,6 +497,7 @@ SOURCES: dict[str, SourceSchema] = {
                     required=True,
                     minimum=OPPERVLAKTE_RANGE[0],
                     maximum=OPPERVLAKTE_RANGE[1],
+                    category=Category.WONING,
                 ),
             ),
         ),
@@ -412,6 +518,7 @@ SOURCES: dict[str, SourceSchema] = {
                     "Vestigingsnummer (12 digits).",
                     required=True,
                     nullable=False,
+                    category=Category.IDENTIFICATIE,
                 ),
                 Column(
                     "kvk_nummer",
@@ -419,13 +526,36 @@ SOURCES: dict[str, SourceSchema] = {
                     "KvK number (8 digits).",
                     required=True,
                     nullable=False,
+                    category=Category.IDENTIFICATIE,
                 ),
-                Column("handelsnaam", Kind.TEXT, "Trade name.", required=True, nullable=False),
-                Column("rechtsvorm", Kind.TEXT, "Legal form (Eenmanszaak, B.V., ...)."),
-                Column("sbi_codes", Kind.LIST, "SBI activity codes, `;`-separated."),
-                Column("datum_inschrijving", Kind.DATE, "Registration date."),
                 Column(
-                    "datum_uitschrijving", Kind.DATE, "Deregistration date; empty means active."
+                    "handelsnaam",
+                    Kind.TEXT,
+                    "Trade name.",
+                    required=True,
+                    nullable=False,
+                    category=Category.BEDRIJF,
+                ),
+                Column(
+                    "rechtsvorm",
+                    Kind.TEXT,
+                    "Legal form (Eenmanszaak, B.V., ...).",
+                    category=Category.BEDRIJF,
+                ),
+                Column(
+                    "sbi_codes",
+                    Kind.LIST,
+                    "SBI activity codes, `;`-separated.",
+                    category=Category.BEDRIJF,
+                ),
+                Column(
+                    "datum_inschrijving", Kind.DATE, "Registration date.", category=Category.BEDRIJF
+                ),
+                Column(
+                    "datum_uitschrijving",
+                    Kind.DATE,
+                    "Deregistration date; empty means active.",
+                    category=Category.BEDRIJF,
                 ),
                 *address_part_columns(required=True, place="plaats"),
             ),
@@ -441,7 +571,9 @@ SOURCES: dict[str, SourceSchema] = {
             personal=("subject_bsn", "subject_naam"),
             columns=(
                 record_id_column(),
-                Column("aanslag_id", Kind.TEXT, "Assessment number."),
+                Column(
+                    "aanslag_id", Kind.TEXT, "Assessment number.", category=Category.IDENTIFICATIE
+                ),
                 Column(
                     "belastingjaar",
                     Kind.INTEGER,
@@ -449,25 +581,48 @@ SOURCES: dict[str, SourceSchema] = {
                     required=True,
                     minimum=MIN_YEAR,
                     maximum=MAX_YEAR,
+                    category=Category.BELASTING,
                 ),
                 Column(
                     "heffing",
                     Kind.CODE,
                     "Levy (ozb, afvalstoffenheffing, rioolheffing, ...).",
                     required=True,
+                    category=Category.BELASTING,
                 ),
-                Column("subject_bsn", Kind.BSN, "BSN of the taxed person."),
-                Column("subject_kvk", Kind.KVK_NUMMER, "KvK number of the taxed company."),
-                Column("subject_naam", Kind.TEXT, "Name of the taxed subject."),
+                Column(
+                    "subject_bsn",
+                    Kind.BSN,
+                    "BSN of the taxed person.",
+                    category=Category.IDENTIFICATIE,
+                ),
+                Column(
+                    "subject_kvk",
+                    Kind.KVK_NUMMER,
+                    "KvK number of the taxed company.",
+                    category=Category.IDENTIFICATIE,
+                ),
+                Column(
+                    "subject_naam", Kind.TEXT, "Name of the taxed subject.", category=Category.NAAM
+                ),
                 *address_part_columns(required=True),
-                Column("woz_waarde", Kind.INTEGER, "WOZ value in euros.", minimum=0),
+                Column(
+                    "woz_waarde",
+                    Kind.INTEGER,
+                    "WOZ value in euros.",
+                    minimum=0,
+                    category=Category.BELASTING,
+                ),
                 Column(
                     "aantal_personen",
                     Kind.INTEGER,
                     "Number of persons the levy counts.",
                     minimum=0,
+                    category=Category.BELASTING,
                 ),
-                Column("status", Kind.CODE, "Status of the assessment."),
+                Column(
+                    "status", Kind.CODE, "Status of the assessment.", category=Category.BELASTING
+                ),
             ),
         ),
         SourceSchema(
@@ -486,22 +641,54 @@ SOURCES: dict[str, SourceSchema] = {
             personal=("aanvrager_bsn", "aanvrager_naam", "aanvrager_geboortedatum"),
             columns=(
                 record_id_column(),
-                Column("zaak_id", Kind.TEXT, "Case number."),
+                Column("zaak_id", Kind.TEXT, "Case number.", category=Category.IDENTIFICATIE),
                 Column(
                     "vergunningtype",
                     Kind.CODE,
                     "Permit type (exploitatievergunning, alcoholvergunning, omgevingsvergunning, ...).",
                     required=True,
                     nullable=False,
+                    category=Category.ZAAK,
                 ),
-                Column("aanvrager_naam", Kind.TEXT, "Applicant's name as typed."),
-                Column("aanvrager_kvk", Kind.KVK_NUMMER, "Applicant's KvK number."),
-                Column("aanvrager_bsn", Kind.BSN, "Applicant's BSN (optional)."),
-                Column("aanvrager_geboortedatum", Kind.PARTIAL_DATE, "Applicant's date of birth."),
+                Column(
+                    "aanvrager_naam",
+                    Kind.TEXT,
+                    "Applicant's name as typed.",
+                    category=Category.NAAM,
+                ),
+                Column(
+                    "aanvrager_kvk",
+                    Kind.KVK_NUMMER,
+                    "Applicant's KvK number.",
+                    category=Category.IDENTIFICATIE,
+                ),
+                Column(
+                    "aanvrager_bsn",
+                    Kind.BSN,
+                    "Applicant's BSN (optional).",
+                    category=Category.IDENTIFICATIE,
+                ),
+                Column(
+                    "aanvrager_geboortedatum",
+                    Kind.PARTIAL_DATE,
+                    "Applicant's date of birth.",
+                    category=Category.GEBOORTEDATUM,
+                ),
                 *address_part_columns(required=False, free_text=True),
-                Column("datum_aanvraag", Kind.DATE, "Application date.", required=True),
-                Column("datum_besluit", Kind.DATE, "Decision date."),
-                Column("status", Kind.CODE, "Status (in_behandeling, verleend, geweigerd, ...)."),
+                Column(
+                    "datum_aanvraag",
+                    Kind.DATE,
+                    "Application date.",
+                    required=True,
+                    category=Category.ZAAK,
+                ),
+                Column("datum_besluit", Kind.DATE, "Decision date.", category=Category.ZAAK),
+                Column(
+                    "status",
+                    Kind.CODE,
+                    "Status (in_behandeling, verleend, geweigerd, ...).",
+                    category=Category.ZAAK,
+                ),
             ),
         ),
         SourceSchema(
@@ -521,7 +708,7 @@ SOURCES: dict[str, SourceSchema] = {
             personal=("betrokkene_bsn", "betrokkene_naam", "betrokkene_geboortedatum"),
             columns=(
                 record_id_column(),
-                Column("zaak_id", Kind.TEXT, "Case number."),
+                Column("zaak_id", Kind.TEXT, "Case number.", category=Category.IDENTIFICATIE),
                 Column(
                     "zaaktype",
                     Kind.CODE,
@@ -529,20 +716,53 @@ SOURCES: dict[str, SourceSchema] = {
                     "bestuursdwang, apv_overtreding, illegale_bewoning, illegale_prostitutie, ...).",
                     required=True,
                     nullable=False,
+                    category=Category.ZAAK,
                 ),
-                Column("grondslag", Kind.TEXT, "Legal basis of the case (Opiumwet art. 13b, ...)."),
-                Column("betrokkene_naam", Kind.TEXT, "Name of the person or company involved."),
+                Column(
+                    "grondslag",
+                    Kind.TEXT,
+                    "Legal basis of the case (Opiumwet art. 13b, ...).",
+                    category=Category.ZAAK,
+                ),
+                Column(
+                    "betrokkene_naam",
+                    Kind.TEXT,
+                    "Name of the person or company involved.",
+                    category=Category.NAAM,
+                ),
                 Column(
                     "betrokkene_geboortedatum",
                     Kind.PARTIAL_DATE,
                     "Date of birth of the person involved.",
+                    category=Category.GEBOORTEDATUM,
                 ),
-                Column("betrokkene_kvk", Kind.KVK_NUMMER, "KvK number of the company involved."),
-                Column("betrokkene_bsn", Kind.BSN, "BSN of the person involved (optional)."),
+                Column(
+                    "betrokkene_kvk",
+                    Kind.KVK_NUMMER,
+                    "KvK number of the company involved.",
+                    category=Category.IDENTIFICATIE,
+                ),
+                Column(
+                    "betrokkene_bsn",
+                    Kind.BSN,
+                    "BSN of the person involved (optional).",
+                    category=Category.IDENTIFICATIE,
+                ),
                 *address_part_columns(required=False, free_text=True),
-                Column("datum_start", Kind.DATE, "Start of the case.", required=True),
-                Column("datum_einde", Kind.DATE, "End of the case; empty means open."),
-                Column("status", Kind.CODE, "Status of the case."),
+                Column(
+                    "datum_start",
+                    Kind.DATE,
+                    "Start of the case.",
+                    required=True,
+                    category=Category.ZAAK,
+                ),
+                Column(
+                    "datum_einde",
+                    Kind.DATE,
+                    "End of the case; empty means open.",
+                    category=Category.ZAAK,
+                ),
+                Column("status", Kind.CODE, "Status of the case.", category=Category.ZAAK),
             ),
         ),
         SourceSchema(
@@ -555,16 +775,30 @@ SOURCES: dict[str, SourceSchema] = {
             criminal_data=True,
             columns=(
                 record_id_column(),
-                Column("melding_id", Kind.TEXT, "Report number."),
+                Column("melding_id", Kind.TEXT, "Report number.", category=Category.IDENTIFICATIE),
                 Column(
                     "bron",
                     Kind.CODE,
                     "Channel (mma, intern_meldpunt, boa, politie, woningcorporatie, ...).",
                     required=True,
                     nullable=False,
+                    category=Category.MELDING,
                 ),
-                Column("datum", Kind.DATE, "Date of the report.", required=True, nullable=False),
-                Column("categorie", Kind.CODE, "Category of the report.", required=True),
+                Column(
+                    "datum",
+                    Kind.DATE,
+                    "Date of the report.",
+                    required=True,
+                    nullable=False,
+                    category=Category.MELDING,
+                ),
+                Column(
+                    "categorie",
+                    Kind.CODE,
+                    "Category of the report.",
+                    required=True,
+                    category=Category.MELDING,
+                ),
                 *address_part_columns(required=False, free_text=True),
             ),
         ),

@@ -28,8 +28,8 @@ from vik.configfiles import parse_model, read_yaml
 from vik.connectors.schemas import SOURCES
 from vik.errors import ConfigError, LookupRefusedError
 from vik.rules.context import UNREADABLE, Context, source_fields
-from vik.rules.loader import is_profiling
 from vik.rules.model import Entity, FieldRef, Identifier, ProfilingException, Text
+from vik.rules.profiling import profiling_problem
 
 CONFIG_FILE = "purposes.yaml"
 
@@ -170,10 +170,10 @@ def check_purpose(purpose_id: str, purpose: Purpose, context: Context, where: st
                 else f" Kolommen van {source}: {', '.join(sorted(fields))}."
             )
             problems.append(f"{at}.inputs: {source} heeft geen kolom '{name}'.{hint}")
-        elif is_profiling(name) and ref not in exempt:
+        elif (problem := profiling_problem(context.schemas[source], name)) and ref not in exempt:
             problems.append(
-                f"{at}.inputs: {ref} profileert mensen naar herkomst of identiteit en is niet "
-                "toegestaan, tenzij met een onderbouwde profilering_uitzondering."
+                f"{at}.inputs: {ref} profileert mensen ({problem}) en is niet toegestaan, "
+                "tenzij met een onderbouwde profilering_uitzondering."
             )
         if not any(context.schemas[source].links_to(e) for e in purpose.entity_types):
             problems.append(

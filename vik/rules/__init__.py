@@ -28,10 +28,11 @@ from vik.rules.loader import (
     load_context,
     load_rule,
     load_rules,
+    rule_warnings,
     run_gate,
 )
 from vik.rules.model import Rule
-from vik.rules.runner import evaluate_rule, evaluate_rules
+from vik.rules.runner import evaluate_rule, evaluate_rules, night_gate
 
 __all__ = [
     "AGGREGATIONS",
@@ -59,7 +60,9 @@ __all__ = [
     "load_context",
     "load_rule",
     "load_rules",
+    "night_gate",
     "rule_kind",
+    "rule_warnings",
     "run_fixtures",
     "run_gate",
 ]

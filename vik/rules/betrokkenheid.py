@@ -37,8 +37,8 @@ class Betrokkenheid(RuleKind):
             raise ValueError(
                 "een betrokkenheidsregel noemt ten minste twee afdelingen onder matters"
             )
-        if rule.measures or rule.condition:
-            raise ValueError("een betrokkenheidsregel heeft geen measures of condition")
+        if rule.measures or rule.condition or rule.derived:
+            raise ValueError("een betrokkenheidsregel heeft geen measures, derived of condition")
 
     def entities(self, rule: Rule, linked: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(e for e in rule.entity_types if e in linked)

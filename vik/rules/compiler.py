@@ -98,6 +98,7 @@ class CompiledRule:
     projection: dict[str, dict[str, str]]  # per source read: declared field -> expression kind
     links: dict[str, tuple[str, ...]]  # per source read: the entity types it is read for
     measures: dict[str, CompiledMeasure]
+    derived: dict[str, tuple[pl.Expr, str]]  # name -> (expression over measures, kind)
     condition: pl.Expr | None
     condition_names: frozenset[str]  # the measures and params the condition uses
     matters: dict[str, CompiledMatter]
@@ -134,8 +135,9 @@ def fields_scope(rule: Rule, source: str, context: Context, where: str, peildatu
 
 
 def condition_scope(rule: Rule, kinds: Mapping[str, str], peildatum: date) -> Scope:
-    """The names the condition may use: the measures (with their kinds) and the params."""
-    names: dict[str, Typed] = {name: Typed(pl.col(name), kinds[name]) for name in rule.measures}
+    """The names the condition may use: the measures and derived values (with their kinds)
+    and the params."""
+    names: dict[str, Typed] = {name: Typed(pl.col(name), kind) for name, kind in kinds.items()}
     for name, value in rule.params.items():
         if name in names:
             raise RuleSchemaError(f"{rule.id}: '{name}' is zowel een measure als een param")
@@ -281,16 +283,33 @@ def compile_rule(rule: Rule, context: Context, peildatum: date) -> CompiledRule:
     _check_inputs(rule, context)
     compilation = _Compilation(rule, context, peildatum)
     measures = {name: compilation.measure(name) for name in rule.measures}
+    kinds = {n: m.kind for n, m in measures.items()}
+    derived: dict[str, tuple[pl.Expr, str]] = {}
+    for name, text in rule.derived.items():
+        if name in kinds or name in rule.params:
+            raise RuleSchemaError(
+                f"{rule.id}: derived.{name} heeft dezelfde naam als een measure of param"
+            )
+        typed = compile_expression(
+            text, condition_scope(rule, kinds, peildatum), f"{rule.id}: derived.{name}"
+        )
+        if typed.kind not in ("number", "text", "date", "bool"):
+            raise RuleSchemaError(
+                f"{rule.id}: derived.{name} is {typed.kind}; een berekende waarde is een getal, "
+                "tekst, datum of ja/nee"
+            )
+        derived[name] = (as_expr(typed), typed.kind)
+        kinds[name] = typed.kind
     condition, condition_names = None, frozenset[str]()
     if rule.condition:
-        scope = condition_scope(rule, {n: m.kind for n, m in measures.items()}, peildatum)
+        scope = condition_scope(rule, kinds, peildatum)
         compiled = compile_expression(rule.condition, scope, f"{rule.id}: condition")
         if compiled.kind != "bool":
             raise RuleSchemaError(f"{rule.id}: condition is geen ja/nee-uitdrukking")
         condition, condition_names = as_expr(compiled), frozenset(scope.used)
     matters = {department: compilation.matter(department) for department in rule.matters}
     compilation.check_all_inputs_used()
-    explanation = compile_explanation(rule, compilation.kind.placeholders(rule), peildatum)
+    explanation = compile_explanation(rule, compilation.kind.placeholders(rule), peildatum, kinds)
     projection, links = compilation.projection()
     return CompiledRule(
         rule=rule,
@@ -300,6 +319,7 @@ def compile_rule(rule: Rule, context: Context, peildatum: date) -> CompiledRule:
         projection=projection,
         links=links,
         measures=measures,
+        derived=derived,
         condition=condition,
         condition_names=condition_names,
         matters=matters,

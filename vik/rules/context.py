@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from vik.connectors.schemas import SOURCES, Kind, SourceSchema
 from vik.resolve.links import entity_key
+from vik.rules.approvals import Approvals
+from vik.rules.governance import Governance
 
 __all__ = ["UNREADABLE", "Context", "entity_key", "linked_entities", "source_fields"]
 
@@ -58,3 +60,7 @@ class Context:
 
     schemas: Mapping[str, SourceSchema] = field(default_factory=lambda: dict(SOURCES))
     departments: Mapping[str, object] | None = None
+    # The approvals of rule versions (from the database); None: none known, so no
+    # rule may run (fixtures and dry-runs do not ask).
+    approvals: Approvals | None = None
+    governance: Governance = field(default_factory=Governance)

@@ -39,8 +39,79 @@ def placeholders(template: str) -> list[str]:
         raise RuleSchemaError(f"explanation: ongeldige {{...}} in de tekst ({error})") from None
 
 
-def _format(expr: pl.Expr, kind: str) -> pl.Expr:
-    """A value as a Dutch reader expects it: 82 or 82,5; 01-11-2026; a, b, c; onbekend."""
+# Formats after a colon in a placeholder: {woz:euro}, {oppervlakte:getal}, and
+# {aanvragen:aanvraag/aanvragen} for singular/plural ("1 aanvraag", "3 aanvragen").
+FORMATS = {
+    "euro": "bedrag in euro's met punten: € 180.000",
+    "getal": "getal met punten per duizendtal: 180.000 of 1.250,5",
+    "enkelvoud/meervoud": "aantal met het woord: 1 aanvraag, 3 aanvragen",
+}
+
+
+def check_format(spec: str, kind: str, where: str) -> None:
+    """Raise RuleSchemaError when a placeholder's format is unknown or does not fit its kind."""
+    if not spec:
+        return
+    if spec in ("euro", "getal") or "/" in spec:
+        if kind != "number":
+            raise RuleSchemaError(f"{where}: het formaat :{spec} is voor getallen")
+        if "/" in spec and not all(part.strip() for part in spec.split("/", 1)):
+            raise RuleSchemaError(f"{where}: schrijf :enkelvoud/meervoud, bv. :aanvraag/aanvragen")
+        return
+    raise RuleSchemaError(
+        f"{where}: onbekend formaat ':{spec}'; formaten: "
+        + "; ".join(f"{name} ({what})" for name, what in FORMATS.items())
+    )
+
+
+def _thousands(whole: pl.Expr) -> pl.Expr:
+    """A whole number with a dot per thousand: 1234567 -> 1.234.567 (up to 10^15)."""
+    a = whole.abs()
+    groups = [(a // 10**exp) % 1000 for exp in (12, 9, 6, 3, 0)]
+    text = pl.lit("")
+    started = pl.lit(False)
+    for index, group in enumerate(groups):
+        last = index == len(groups) - 1
+        lead = (a >= 10 ** (3 * (len(groups) - 1 - index))) if not last else pl.lit(True)
+        piece = (
+            pl.when(started)
+            .then(pl.lit(".") + group.cast(pl.String).str.zfill(3))
+            .when(lead)
+            .then(group.cast(pl.String))
+            .otherwise(pl.lit(""))
+        )
+        text = text + piece
+        started = started | lead
+    return pl.when(whole < 0).then(pl.lit("-") + text).otherwise(text)
+
+
+def _formatted(expr: pl.Expr, spec: str) -> pl.Expr:
+    as_float = expr.cast(pl.Float64)
+    whole = as_float.round(0).cast(pl.Int64)
+    if spec == "euro":
+        return (pl.lit("€ ") + _thousands(whole)).fill_null("onbekend")
+    decimal = ((as_float.abs() * 10).round(0).cast(pl.Int64) % 10).cast(pl.String)
+    number = (
+        pl.when(as_float == as_float.round(0))
+        .then(_thousands(whole))
+        .otherwise(_thousands(as_float.cast(pl.Int64)) + pl.lit(",") + decimal)
+    )
+    if spec == "getal":
+        return number.fill_null("onbekend")
+    singular, plural = (part.strip() for part in spec.split("/", 1))
+    return (
+        pl.when(as_float == 1)
+        .then(pl.lit(f"1 {singular}"))
+        .otherwise(number + pl.lit(f" {plural}"))
+        .fill_null("onbekend")
+    )
+
+
+def _format(expr: pl.Expr, kind: str, spec: str = "") -> pl.Expr:
+    """A value as a Dutch reader expects it: 82 or 82,5; 01-11-2026; a, b, c; onbekend;
+    with a format (FORMATS): € 180.000, 1.250, 1 aanvraag."""
+    if spec:
+        return _formatted(expr, spec)
     if kind == "number":
         as_float = expr.cast(pl.Float64)
         text = (
@@ -64,12 +135,12 @@ def _format(expr: pl.Expr, kind: str) -> pl.Expr:
 def render(template: str, values: Mapping[str, Value]) -> pl.Expr:
     """The template with every {name} replaced by its formatted value."""
     parts: list[pl.Expr] = []
-    for literal, name, _, _ in string.Formatter().parse(template):
+    for literal, name, spec, _ in string.Formatter().parse(template):
         if literal:
             parts.append(pl.lit(literal))
         if name is not None:
             expr, kind = values[name]
-            parts.append(_format(expr, kind))
+            parts.append(_format(expr, kind, spec or ""))
     return pl.concat_str(parts) if parts else pl.lit("")
 
 
@@ -85,14 +156,23 @@ class Explanation:
         return render(self.template, {**values, **self.constants})
 
 
-def compile_explanation(rule: Rule, filled: tuple[str, ...], peildatum: date) -> Explanation:
-    """Check that the explanation names only params, peildatum and what the kind fills."""
+def compile_explanation(
+    rule: Rule, filled: tuple[str, ...], peildatum: date, kinds: Mapping[str, str] | None = None
+) -> Explanation:
+    """Check that the explanation names only params, peildatum and what the kind fills, each
+    with a format that fits it."""
     allowed = set(rule.params) | {"peildatum"} | set(filled)
+    kinds = {**(kinds or {}), **{n: constant(v).kind for n, v in rule.params.items()}}
     for name in placeholders(rule.explanation):
         if name not in allowed:
             raise RuleSchemaError(
-                f"{rule.id}: explanation noemt {{{name}}}, maar dat is geen measure of param; "
-                f"beschikbaar: {', '.join(sorted(allowed))}"
+                f"{rule.id}: explanation noemt {{{name}}}, maar dat is geen measure, derived of "
+                f"param; beschikbaar: {', '.join(sorted(allowed))}"
+            )
+    for _, name, spec, _ in string.Formatter().parse(rule.explanation):
+        if name is not None and spec:
+            check_format(
+                spec, kinds.get(name, "number"), f"{rule.id}: explanation {{{name}:{spec}}}"
             )
     constants: dict[str, Value] = {}
     for name, value in rule.params.items():

@@ -353,7 +353,46 @@ def _as_date(value: Typed) -> pl.Expr:
 
 @function("days_between", "date", "date")
 def _days_between(scope: Scope, first: Typed, second: Typed) -> Typed:
+    """Days from the first date to the second: positive when the second is later."""
     return Typed((_as_date(second) - _as_date(first)).dt.total_days(), "number")
+
+
+@function("months_between", "date", "date")
+def _months_between(scope: Scope, first: Typed, second: Typed) -> Typed:
+    """Whole months from the first date to the second (positive when the second is later):
+    2026-01-15 to 2026-02-14 is 0, to 2026-02-15 is 1; 2026-01-31 to 2026-02-28 is 1 (the
+    last day of a shorter month completes the month)."""
+    a, b = _as_date(first), _as_date(second)
+    months = (b.dt.year() - a.dt.year()) * 12 + (b.dt.month() - a.dt.month())
+    # A month counts once its day is reached (a later day-of-month in a shorter month too).
+    short = b.dt.day() < a.dt.day()
+    end_of_month = b.dt.month_end().dt.day() == b.dt.day()
+    whole = (
+        pl.when(months > 0)
+        .then(months - (short & ~end_of_month).cast(pl.Int64))
+        .when(months < 0)
+        .then(months + (b.dt.day() > a.dt.day()).cast(pl.Int64))
+        .otherwise(0)
+    )
+    return Typed(whole.cast(pl.Int64), "number")
+
+
+@function("percentile_in", "number", "text|number")
+def _percentile_in(scope: Scope, value: Typed, group: Typed) -> Typed:
+    """The share (0-100) of the entities in the same group (for example the same wijk) whose
+    value is at or below this entity's: percentile_in(woz, wijk) <= 20 is the lowest fifth of
+    its wijk. Entities without a value or group count in no group."""
+    v, g = as_expr(value), as_expr(group)
+    known = v.is_not_null() & g.is_not_null()
+    rank = v.rank("max").over(g)
+    size = v.count().over(g)
+    return Typed(pl.when(known).then(rank / size * 100), "number")
+
+
+@function("wijk", "text")
+def _wijk(scope: Scope, postcode: Typed) -> Typed:
+    """The wijk of a postcode: its four digits (as the register's spread per wijk)."""
+    return Typed(as_expr(postcode).str.slice(0, 4), "text")
 
 
 @function("year", "date")

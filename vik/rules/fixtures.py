@@ -118,3 +118,17 @@ def run_fixture(loaded: LoadedRule, fixture: Fixture, context: Context) -> Fixtu
 
 def run_fixtures(loaded: LoadedRule, context: Context) -> list[FixtureResult]:
     return [run_fixture(loaded, fixture, context) for fixture in loaded.rule.tests]
+
+
+def fixture_reasons(loaded: LoadedRule, context: Context) -> list[str]:
+    """Why the rule's own fixtures keep it from running (empty: they all pass)."""
+    if not loaded.rule.tests:
+        return ["geen tests: een regel draait pas als zijn eigen tests (tests:) slagen"]
+    failed = [r for r in run_fixtures(loaded, context) if not r.passed]
+    if not failed:
+        return []
+    return [
+        "eigen tests mislukken: "
+        + "; ".join(f"'{r.name}': {', '.join(r.problems)}" for r in failed)
+        + " (`vik rules test` toont alles)"
+    ]

@@ -101,7 +101,7 @@ class RuleKind:
 
     def placeholders(self, rule: Rule) -> tuple[str, ...]:
         """Names this kind fills in the explanation, besides params and peildatum."""
-        return tuple(rule.measures)
+        return (*rule.measures, *rule.derived)
 
     def evaluate(self, compiled: CompiledRule, frames: Mapping[str, pl.DataFrame]) -> Verdicts:
         """Evaluate the compiled rule on its projection (only its declared inputs)."""
@@ -136,21 +136,25 @@ def evidence(source: str, entity: str) -> pl.Expr:
 def measure_values(
     compiled: CompiledRule, frames: Mapping[str, pl.DataFrame], entity: str
 ) -> pl.LazyFrame:
-    """Per entity of this type that any measure has records for: its key and one column per
-    measure (an entity without records gets the aggregation's ``no_records`` value)."""
+    """Per entity of this type that any measure has records for: its key, one column per
+    measure (an entity without records gets the aggregation's ``no_records`` value) and one
+    per derived value."""
     key = compiled.keys[entity]
     pieces = [
         measure.records(frames, key).group_by(key).agg(measure.value().alias(name))
         for name, measure in compiled.measures.items()
     ]
     joined = reduce(lambda left, right: left.join(right, on=key, how="full", coalesce=True), pieces)
-    return joined.with_columns(
+    joined = joined.with_columns(
         *[
             pl.col(name).fill_null(measure.aggregation.no_records)
             for name, measure in compiled.measures.items()
             if measure.aggregation.no_records is not None
         ]
     )
+    for name, (expr, _) in compiled.derived.items():  # in order: one may use another
+        joined = joined.with_columns(expr.alias(name))
+    return joined
 
 
 # The built-in kinds register themselves on import, in the order the schema lists them.

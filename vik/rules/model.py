@@ -12,7 +12,6 @@ in the one file a compliance officer reads; docs/rules.md explains each key.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -40,6 +39,8 @@ from vik.rules.kinds import RULE_KINDS
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 FieldRef = Annotated[str, StringConstraints(pattern=r"^[a-z]+\.[a-z_0-9]+$")]
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+# A VIK account's username (vik/web/users.py USERNAME).
+Username = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{1,63}$")]
 ParamValue = int | float | bool | str | list[str] | list[int] | list[float]
 
 # ISO 8601 durations as bewaartermijn: P1Y, P6M, P90D, P1Y6M, P2W.
@@ -68,14 +69,6 @@ class Status(StrEnum):
     PROEF = "proef"  # runs, for the pilot departments only; every flag needs an outcome
     ACTIEF = "actief"
     INGETROKKEN = "ingetrokken"
-
-
-class Approval(Strict):
-    by: Text = Field(description="Wie deze versie goedkeurde (naam en functie); niet de auteur.")
-    date: dt.date = Field(description="Datum van goedkeuring.")
-    decision: str | None = Field(
-        default=None, description="Kenmerk van het besluit of het verslag waarin is goedgekeurd."
-    )
 
 
 class Promotie(Strict):
@@ -152,8 +145,19 @@ class Doelbinding(Strict):
     )
     proportionaliteit: Text | None = None
     subsidiariteit: Text | None = None
-    dpia: Text | None = Field(default=None, description="Kenmerk van de DPIA.")
-    fg_advies: Text | None = Field(default=None, description="Kenmerk van het advies van de FG.")
+    dpia: Text | None = Field(
+        default=None, description="Kenmerk van de DPIA (bv. DPIA-VIK-2026-01) of een https-link."
+    )
+    dpia_link: Text | None = Field(
+        default=None, description="Openbare https-link naar de DPIA, voor het Algoritmeregister."
+    )
+    fg_advies: Text | None = Field(
+        default=None,
+        description="Kenmerk van het advies van de FG (bv. FG-ADV-2026-007) of een https-link.",
+    )
+    fg_advies_link: Text | None = Field(
+        default=None, description="Openbare https-link naar het advies van de FG."
+    )
     eigenaar: Text | None = None
     herbeoordeling: date | None = Field(
         default=None,
@@ -184,11 +188,17 @@ class Doelbinding(Strict):
 
 
 class ProfilingException(Strict):
-    """An explicit, justified exception to the ban on profiling inputs."""
+    """An explicit, justified exception to the ban on profiling inputs. It lets the rule run
+    only once the guarding role (the FG, role compliance) approved this version's exception
+    through VIK (`vik rules approve --profilering`); until then, and after, it is a warning
+    in `vik rules check`, the register and the Algoritmeregister document."""
 
-    velden: list[FieldRef] = Field(min_length=1)
-    onderbouwing: Annotated[str, StringConstraints(strip_whitespace=True, min_length=40)]
-    besluit: Text
+    velden: list[FieldRef] = Field(
+        min_length=1, description="De velden (bron.veld) waarvoor de uitzondering geldt."
+    )
+    onderbouwing: Annotated[str, StringConstraints(strip_whitespace=True, min_length=40)] = Field(
+        description="Waarom de regel dit gegeven nodig heeft (minstens 40 tekens)."
+    )
 
 
 class Measure(Strict):
@@ -352,20 +362,43 @@ class Rule(Strict):
     measures: dict[Identifier, Annotated[Measure, _RegisteredMeasure()]] = Field(
         default_factory=dict
     )
+    derived: dict[Identifier, str] = Field(
+        default_factory=dict,
+        description="Waarden berekend uit measures en params, per entiteit (bv. leeftijd_dagen: "
+        "days_between(opgericht, aangevraagd)); te gebruiken in condition en explanation.",
+    )
     condition: str | None = None
     matters: dict[Identifier, Matter] = Field(
         default_factory=dict, description="Betrokkenheid: open zaken per afdeling."
     )
     explanation: Text
-    author: Text
+    author: Username = Field(
+        description="Gebruikersnaam van het VIK-account van de auteur. Goedkeuren doet een "
+        "ander account met `vik rules approve` of in het register, niet dit bestand."
+    )
     status: Status
-    approval: Approval | None = None
     proef: Proef | None = Field(
         default=None, description="Alleen bij status proef: pilotafdelingen en promotiecriterium."
+    )
+    einddatum: date | None = Field(
+        default=None,
+        description="Datum waarop de regel is ingetrokken (bij status ingetrokken); het "
+        "Algoritmeregister publiceert die als einddatum.",
     )
     doelbinding: Doelbinding
     profilering_uitzondering: ProfilingException | None = None
     tests: list[Fixture] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_approval_in_the_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "approval" in data:
+            raise ValueError(
+                "approval: een regel wordt niet in het bestand goedgekeurd. Haal approval weg; "
+                "een ander account dan de auteur keurt deze inhoud goed met `vik rules approve "
+                "BESTAND` of in het regelregister (rol eigenaar)"
+            )
+        return data
 
     @model_validator(mode="after")
     def _shape_per_kind(self) -> Rule:

@@ -20,7 +20,15 @@ from vik.rules.context import Context
 from vik.rules.engine import Evaluation, RuleOutcome, evaluate_compiled
 from vik.rules.loader import LoadedRule, RuleSet, run_gate
 
-__all__ = ["evaluate_rule", "evaluate_rules"]
+__all__ = ["evaluate_rule", "evaluate_rules", "night_gate"]
+
+
+def night_gate(loaded: LoadedRule, context: Context, peildatum: date) -> list[str]:
+    """Why this rule may not run tonight: the loader's gate (status, approval of this exact
+    content, doelbinding, herbeoordeling) and the rule's own fixtures, which must pass."""
+    from vik.rules.fixtures import fixture_reasons  # fixtures evaluate through this module
+
+    return run_gate(loaded, context, peildatum) + fixture_reasons(loaded, context)
 
 
 def evaluate_rule(
@@ -31,10 +39,10 @@ def evaluate_rule(
     *,
     gate: bool = True,
 ) -> RuleOutcome:
-    """Evaluate one rule; with gate=False (fixtures, dry-run) status and doelbinding are not asked."""
+    """Evaluate one rule; with gate=False (fixtures, dry-run) the night gate is not asked."""
     rule = loaded.rule
     if gate:
-        reasons = run_gate(loaded, context, peildatum)
+        reasons = night_gate(loaded, context, peildatum)
         if reasons:
             return RuleOutcome(
                 rule.id, rule.version, loaded.content_hash, ran=False, reasons=reasons

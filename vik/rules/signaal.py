@@ -66,6 +66,7 @@ class Signaal(RuleKind):
         decided = pl.collect_all(plans)
 
         values = {name: (pl.col(name), measure.kind) for name, measure in measures.items()}
+        values.update({name: (pl.col(name), kind) for name, (_, kind) in compiled.derived.items()})
         hits, undecided = [], []
         for entity, frame in zip(rule.entity_types, decided, strict=True):
             key = compiled.keys[entity]
@@ -98,7 +99,13 @@ class Signaal(RuleKind):
                     pl.lit(entity).alias("entity_type"),
                     pl.col(key).alias("entity_key"),
                     pl.lit(None, dtype=pl.String).alias("department"),
-                    pl.struct([*measures, *[pl.lit(v).alias(p) for p, v in rule.params.items()]])
+                    pl.struct(
+                        [
+                            *measures,
+                            *compiled.derived,
+                            *[pl.lit(v).alias(p) for p, v in rule.params.items()],
+                        ]
+                    )
                     .struct.json_encode()
                     .alias("values"),
                     compiled.explanation.render(values).alias("explanation"),

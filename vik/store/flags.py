@@ -22,15 +22,63 @@ from sqlmodel import Session, select
 
 from vik.rules import Evaluation, RuleSet
 from vik.rules.loader import LoadedRule
+from vik.rules.model import Status
+from vik.store.audit import record
 from vik.store.bulk import write_frame
-from vik.store.models import Flag, FlagEvidence, RuleEvaluation, RuleVersion, Run
+from vik.store.models import Flag, FlagEvidence, RuleApproval, RuleEvaluation, RuleVersion, Run
 
 IDENTITY = ["rule_id", "entity_type", "entity_key", "department"]
+# Why the open flags of a withdrawn or expired rule were closed (Flag.closed_reason).
+RULE_ENDED = "regel beëindigd"
+
+
+def ended_rules(rules: RuleSet, peildatum: date) -> dict[str, str]:
+    """Rules that ended: withdrawn (status ingetrokken) or past their herbeoordeling, why."""
+    ended = {}
+    for loaded in rules.valid:
+        rule = loaded.rule
+        review = rule.doelbinding.herbeoordeling
+        if rule.status is Status.INGETROKKEN:
+            ended[rule.id] = "ingetrokken"
+        elif review is not None and review < peildatum:
+            ended[rule.id] = f"herbeoordeling verlopen ({review.isoformat()})"
+    return ended
+
+
+def close_flags_of_ended_rules(
+    session: Session, rules: RuleSet, peildatum: date, actor: str
+) -> dict[str, int]:
+    """Close the open flags of ended rules as "regel beëindigd" (their retention runs from
+    tonight, vik.store.retention); decided flags keep their reviews. Counts per rule."""
+    ended = ended_rules(rules, peildatum)
+    if not ended:
+        return {}
+    flags = session.exec(
+        select(Flag).where(Flag.status == "open", Flag.rule_id.in_(list(ended)))  # type: ignore[attr-defined]
+    ).all()
+    counts: dict[str, int] = {}
+    for flag in flags:
+        flag.status, flag.vervallen_on, flag.closed_reason = "vervallen", peildatum, RULE_ENDED
+        session.add(flag)
+        counts[flag.rule_id] = counts.get(flag.rule_id, 0) + 1
+    if counts:
+        record(
+            session,
+            actor=actor,
+            action="signalen_regel_beeindigd",
+            object_type="flag",
+            details={"per_regel": counts, "reden": {r: ended[r] for r in counts}},
+        )
+    return counts
 
 
 def record_rules(session: Session, run: Run, rules: RuleSet, evaluation: Evaluation) -> None:
     """Every loaded rule version (with its exact text) and what each rule did this run."""
     ran = {o.rule_id for o in evaluation.outcomes if o.ran}
+    approvals = {
+        (a.rule_id, a.content_hash): a
+        for a in session.exec(select(RuleApproval).where(RuleApproval.scope == "regel")).all()
+    }
     for loaded in rules.valid:
         rule = loaded.rule
         version = session.exec(
@@ -46,11 +94,12 @@ def record_rules(session: Session, run: Run, rules: RuleSet, evaluation: Evaluat
                 title=rule.title,
                 status=rule.status.value,
                 author=rule.author,
-                approved_by=rule.approval.by if rule.approval else None,
-                approved_on=rule.approval.date if rule.approval else None,
                 text=loaded.text,
-                first_seen_run=run.id,
             )
+        version.first_seen_run = version.first_seen_run or run.id
+        approval = approvals.get((rule.id, loaded.content_hash))
+        if approval is not None:
+            version.approved_by, version.approved_on = approval.approver_name, approval.approved_on
         version.last_seen_run = run.id
         if rule.id in ran:
             version.first_active_run = version.first_active_run or run.id
@@ -159,6 +208,7 @@ def persist_evaluation(
             "id": row["id"],
             "status": "open",
             "vervallen_on": None,
+            "closed_reason": None,
             "values": json.loads(row["values"]),
             "explanation": row["explanation"],
             "last_seen_run": run.id,
@@ -182,6 +232,9 @@ def persist_evaluation(
             .values(status="vervallen", vervallen_on=peildatum)
         )
     counts["vervallen"] = stale.height
+    ended = close_flags_of_ended_rules(session, rules, peildatum, actor="nachtelijke run")
+    if ended:
+        counts["regel_beeindigd"] = sum(ended.values())
 
     # Evidence is rewritten for every flag seen tonight: it is tonight's evidence.
     ids = pl.DataFrame(

@@ -78,6 +78,31 @@ class RuleVersion(SQLModel, table=True):
     last_active_run: int | None = None
 
 
+class RuleApproval(SQLModel, table=True):
+    """An approval of one rule version, bound to its content hash and to an account.
+
+    scope ``regel`` lets the version run; ``profilering`` is the guarding role's approval
+    of its profiling exception. origin: ``account`` (made through VIK) or ``meegeleverd``
+    (imported from config/approvals.yaml by a setup command)."""
+
+    __tablename__ = "rule_approval"
+    __table_args__ = (UniqueConstraint("rule_id", "content_hash", "scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_id: str = Field(index=True)
+    version: int | None = None
+    content_hash: str
+    scope: str = "regel"
+    approver: str  # username, or the name in the manifest for a shipped approval
+    approver_name: str
+    approver_role: str | None = None
+    author: str
+    approved_on: date
+    besluit: str = Field(sa_column=Column(Text, nullable=False))
+    origin: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class RuleEvaluation(SQLModel, table=True):
     """Per run and rule: version and hash, columns read, rows in, hits out, or why it did not run."""
 
@@ -126,6 +151,8 @@ class Flag(SQLModel, table=True):
     first_seen_on: date
     last_seen_on: date
     vervallen_on: date | None = None
+    # Why a flag stopped being open when that was not the night's verdict: "regel beëindigd".
+    closed_reason: str | None = None
     # The latest decision of any department: it starts a bewaartermijn that runs from the
     # decision. Never shown; each department's own decision is in flag_decision.
     decided_on: date | None = None

@@ -79,6 +79,9 @@ def expiry(flag: Flag) -> date | None:
     start = flag.last_seen_on
     if flag.bewaartermijn_aanvang == "besluit" and flag.decided_on is not None:
         start = flag.decided_on
+    if flag.closed_reason and flag.vervallen_on is not None:
+        # Closed because its rule ended (withdrawn or expired): the term runs from then.
+        start = max(start, flag.vervallen_on)
     return add_duration(start, flag.bewaartermijn)
 
 

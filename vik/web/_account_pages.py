@@ -43,9 +43,14 @@ from vik.web.users import LoginError, authenticate
 
 router = APIRouter()
 
-HOME = {"analist": "/signalen", "compliance": "/register", "beheer": "/beheer"}
+HOME = {
+    "analist": "/signalen",
+    "compliance": "/register",
+    "eigenaar": "/register",
+    "beheer": "/beheer",
+}
 MAX_USERNAME = 64
-anyone = require_role("analist", "compliance", "beheer")
+anyone = require_role("analist", "compliance", "eigenaar", "beheer")
 
 
 def _state(request: Request) -> Any:

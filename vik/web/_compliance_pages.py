@@ -7,13 +7,15 @@ import zipfile
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from vik.errors import FilterError
-from vik.rules import load_rules
+from vik.errors import ApprovalError, FilterError, RuleError
+from vik.rules import load_rule, load_rules
+from vik.rules.approvals import Scope
+from vik.store.approvals import approve
 from vik.store.audit import record
 from vik.store.followup_retention import followup_retention_status
 from vik.store.models import WebUser
@@ -21,11 +23,15 @@ from vik.web import outcome_register as outcomes
 from vik.web._oversight import ACTIONS, access_log, purge_history, retention_status
 from vik.web._queue import parse_day
 from vik.web._register import rule_detail, rule_register
-from vik.web._security import NotFound, Viewer, compliance, db_session
+from vik.web._security import NotFound, Viewer, compliance, db_session, redirect, require_role
 from vik.web._templates import render
 from vik.web.algoritmeregister import dumps, register_documents
 
 router = APIRouter()
+
+# The register is read by the compliance officer and by rule owners (eigenaar), who approve
+# rule versions there; the compliance officer (the FG) approves profiling exceptions.
+register_readers = require_role("compliance", "eigenaar")
 
 # A rule id as the rule files have them; anything else is not found (and not echoed).
 RuleId = Annotated[str, PathParam(max_length=64, pattern=r"^[a-z][a-z0-9-]*$")]
@@ -37,7 +43,7 @@ def _state(request: Request) -> Any:
 
 @router.get("/register")
 def register_page(
-    request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
+    request: Request, viewer: Viewer = Depends(register_readers), db: Session = Depends(db_session)
 ) -> Response:
     state = _state(request)
     entries = rule_register(db, state.config_dir, state.context, state.today())
@@ -46,7 +52,9 @@ def register_page(
     )
 
 
-def _documents(request: Request) -> dict[str, dict]:
+def _documents(request: Request, db: Session) -> dict[str, dict]:
+    from vik.store.approvals import load_approvals
+
     state = _state(request)
     rules = load_rules(state.config_dir / "rules", state.context)
     return register_documents(
@@ -54,6 +62,9 @@ def _documents(request: Request) -> dict[str, dict]:
         state.departments,
         organisation=state.settings.organisation,
         contact=state.settings.register_contact,
+        governance=state.context.governance,
+        approvals=load_approvals(db),
+        today=state.today(),
     )
 
 
@@ -81,11 +92,11 @@ def _download(db: Session, viewer: Viewer, what: str) -> None:
 
 @router.get("/register/algoritmeregister.zip")
 def register_zip(
-    request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
+    request: Request, viewer: Viewer = Depends(register_readers), db: Session = Depends(db_session)
 ) -> Response:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, document in _documents(request).items():
+        for name, document in _documents(request, db).items():
             archive.writestr(name, dumps(document))
         register = _outcomes(request, db)
         archive.writestr("uitkomstenregister.json", outcomes.register_json(register))
@@ -128,10 +139,10 @@ def outcomes_csv(
 def register_json(
     rule_id: RuleId,
     request: Request,
-    viewer: Viewer = Depends(compliance),
+    viewer: Viewer = Depends(register_readers),
     db: Session = Depends(db_session),
 ) -> Response:
-    document = _documents(request).get(f"{rule_id}.json")
+    document = _documents(request, db).get(f"{rule_id}.json")
     if document is None:
         raise NotFound("regel", rule_id)
     _download(db, viewer, rule_id)
@@ -146,14 +157,84 @@ def register_json(
 def rule_page(
     rule_id: RuleId,
     request: Request,
-    viewer: Viewer = Depends(compliance),
+    viewer: Viewer = Depends(register_readers),
     db: Session = Depends(db_session),
+) -> Response:
+    return _rule_response(request, db, rule_id)
+
+
+def _rule_response(
+    request: Request,
+    db: Session,
+    rule_id: str,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
     state = _state(request)
     detail = rule_detail(db, rule_id, state.config_dir, state.context, state.today())
     if detail is None:
         raise NotFound("regel", rule_id)
-    return render(request, "regel.html", {"detail": detail, "entry": detail.entry})
+    melding = (
+        "Goedgekeurd: deze versie draait vanaf de volgende nacht."
+        if request.query_params.get("goedgekeurd") == "regel"
+        else "Profileringsuitzondering goedgekeurd."
+        if request.query_params.get("goedgekeurd") == "profilering"
+        else None
+    )
+    return render(
+        request,
+        "regel.html",
+        {
+            "detail": detail,
+            "entry": detail.entry,
+            "approve_error": error,
+            "approve_form": form or {},
+            "melding": melding,
+        },
+        status=status,
+    )
+
+
+@router.post("/register/{rule_id}/goedkeuren")
+def approve_version(
+    rule_id: RuleId,
+    request: Request,
+    sha256: str = Form(""),
+    besluit: str = Form(""),
+    soort: str = Form("regel"),
+    viewer: Viewer = Depends(register_readers),
+    db: Session = Depends(db_session),
+) -> Response:
+    """Approve the version of the rule file shown on the page, as the signed-in account."""
+    state = _state(request)
+    path = state.config_dir / "rules" / f"{rule_id}.yaml"
+    if not path.is_file():
+        raise NotFound("regel", rule_id)
+    scope = Scope.PROFILERING if soort == "profilering" else Scope.REGEL
+    form = {"besluit": besluit[:500], "soort": scope.value}
+    try:
+        loaded = load_rule(path, state.context)
+        if loaded.content_hash != sha256:
+            raise ApprovalError(
+                "Het regelbestand is gewijzigd sinds u deze pagina opende; bekijk de nieuwe "
+                "inhoud en keur die goed."
+            )
+        approve(
+            db,
+            loaded,
+            viewer,
+            besluit=besluit[:500],
+            on=state.today(),
+            context=state.context,
+            scope=scope,
+        )
+        db.commit()
+    except (ApprovalError, RuleError) as problem:
+        db.rollback()
+        return _rule_response(request, db, rule_id, error=str(problem), form=form, status=400)
+    return redirect(request, f"/register/{rule_id}?goedgekeurd={scope.value}")
 
 
 @router.get("/bewaartermijnen")

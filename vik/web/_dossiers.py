@@ -67,9 +67,6 @@ class FlagView:
     outcomes: list[Outcome] = field(default_factory=list)
     snapshots: dict[int, DecisionSnapshot] = field(default_factory=dict)  # by review id
     involved: list[str] = field(default_factory=list)  # other departments acting on it
-    # "Wat het signaal zou doen verdwijnen": derived from the rule's condition (issue 14,
-    # point 8, built elsewhere); the page shows it when set.
-    counterfactual: str | None = None
 
     @property
     def decided(self) -> str | None:

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from vik.rules import Context, LoadedRule, load_rules, run_gate
+from vik.rules import Context, LoadedRule, load_rules, night_gate, rule_warnings
+from vik.rules.approvals import RecordedApproval, Scope
+from vik.store.approvals import load_approvals
 from vik.store.feedback import Promotion, RuleFeedback, Triage, promotion, rule_feedback, triage
 from vik.store.models import Dossier, Flag, RuleEvaluation, RuleVersion, Run
 from vik.store.runs import last_good_run
@@ -80,6 +82,12 @@ class RuleEntry:
     invalid: str | None = None
     from_file: bool = False
     gate: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    content_hash: str | None = None  # of today's file
+    approval: RecordedApproval | None = None  # of today's file's content
+    approved: RecordedApproval | None = None  # the latest approved version (any content)
+    profiling: RecordedApproval | None = None  # the FG's approval of today's exception
+    has_exception: bool = False
     versions: list[VersionRow] = field(default_factory=list)
     last_night: NightRow | None = None
     triage: Triage = field(default_factory=Triage)
@@ -102,6 +110,19 @@ class RuleEntry:
     @property
     def may_run(self) -> bool:
         return self.from_file and not self.gate and not self.invalid
+
+    @property
+    def pending(self) -> bool:
+        """Today's file has content nobody approved yet: a version waiting for approval."""
+        return self.from_file and self.approval is None
+
+    @property
+    def profiling_pending(self) -> bool:
+        return self.from_file and self.has_exception and self.profiling is None
+
+    @property
+    def author(self) -> str:
+        return str(self.rule.data.get("author", "")) if self.rule else ""
 
 
 @dataclass
@@ -176,8 +197,11 @@ def _nights(session: Session, rule_id: str | None = None, limit: int = 400) -> l
 def rule_register(
     session: Session, config_dir: Path, context: Context, today: date
 ) -> list[RuleEntry]:
+    approvals = load_approvals(session)
+    context = replace(context, approvals=approvals)
     rules = load_rules(config_dir / "rules", context)
     files: dict[str, LoadedRule] = {loaded.id: loaded for loaded in rules.valid}
+    besluiten = {(a.rule_id, a.content_hash): a.besluit for a in approvals.records}
     stored: dict[str, list[RuleVersion]] = defaultdict(list)
     for version in session.exec(
         select(RuleVersion).order_by(RuleVersion.rule_id, RuleVersion.version, RuleVersion.id)
@@ -217,15 +241,21 @@ def rule_register(
                 rule_id=rule_id,
                 rule=rule,
                 from_file=loaded is not None,
-                gate=run_gate(loaded, context, today) if loaded is not None else [],
+                gate=night_gate(loaded, context, today) if loaded is not None else [],
+                warnings=rule_warnings(loaded, context, today) if loaded is not None else [],
+                content_hash=loaded.content_hash if loaded is not None else None,
+                approval=approvals.of(rule_id, loaded.content_hash) if loaded else None,
+                approved=approvals.latest(rule_id),
+                profiling=(
+                    approvals.of(rule_id, loaded.content_hash, Scope.PROFILERING)
+                    if loaded
+                    else None
+                ),
+                has_exception=bool(loaded and loaded.rule.profilering_uitzondering),
                 versions=[
                     VersionRow(
                         version=v,
-                        decision=(
-                            parse_rule_text(
-                                rule_id, v.version, v.content_hash, v.text
-                            ).approval.get("decision")
-                        ),
+                        decision=besluiten.get((rule_id, v.content_hash)),
                         first_active=runs.get(v.first_active_run or -1),
                         last_active=runs.get(v.last_active_run or -1),
                         first_seen=runs.get(v.first_seen_run or -1),

@@ -154,6 +154,7 @@ NAVIGATION = {
         ("/bewaartermijnen", "Bewaartermijnen"),
         ("/toegangslog", "Toegangslog"),
     ],
+    "eigenaar": [("/register", "Regelregister")],
     "beheer": [("/beheer", "Runs en gebruikers")],
 }
 

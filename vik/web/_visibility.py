@@ -24,6 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from vik.connectors.schemas import ENTITIES
+from vik.rules.plain import counterfactual_of_rule_data
 from vik.store.models import Flag, RuleVersion
 
 
@@ -78,9 +79,9 @@ class RuleText:
         return tuple(self.data.get("inputs") or [])
 
     @property
-    def approval(self) -> dict[str, Any]:
-        value = self.data.get("approval")
-        return value if isinstance(value, dict) else {}
+    def counterfactual(self) -> str:
+        """What would make a flag of this version disappear (vik/rules/plain.py)."""
+        return counterfactual_of_rule_data(self.data)
 
     def reads_entity(self, source: str, entity_type: str) -> bool:
         """Does this rule read the link of `source` records to this kind of entity?"""

@@ -18,11 +18,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from vik.connectors.schemas import SOURCES
 from vik.rules import LoadedRule
+from vik.rules.approvals import Approvals, RecordedApproval
+from vik.rules.governance import Governance
 from vik.rules.model import Rule, Status
 
 STANDARD_VERSION = "1.0.0"
@@ -115,14 +120,57 @@ def _law_title(link: str) -> str:
     return f"{law}, artikel {article.group(1)}" if article else law
 
 
+# How a measure's aggregation reads in the technical description.
+AGGREGATION_WORDS = {
+    "count": "het aantal records",
+    "count_distinct": "het aantal verschillende waarden van",
+    "distinct": "de verschillende waarden van",
+    "min": "de vroegste of kleinste waarde van",
+    "max": "de laatste of grootste waarde van",
+    "sum": "de som van",
+    "value": "de waarde van",
+}
+
+
+def description_text(rule: Rule) -> str:
+    """The rule's description with its {param} placeholders filled in, as Dutch numbers."""
+    from vik.rules.plain import dutch_number
+
+    values = {
+        name: dutch_number(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else ", ".join(map(str, value))
+        if isinstance(value, list)
+        else str(value)
+        for name, value in rule.params.items()
+    }
+    return " ".join(rule.description.format(**values).split())
+
+
+def _https(link: str | None) -> str | None:
+    return link if link and link.startswith("https://") else None
+
+
+def _month(day: date) -> str:
+    return day.strftime("%Y-%m")
+
+
 def register_document(
     loaded: LoadedRule,
     departments: Mapping[str, Any],
     *,
     organisation: str,
     contact: str,
+    governance: Governance | None = None,
+    approval: RecordedApproval | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
-    """The Algoritmeregister 1.0.0 document for one rule file."""
+    """The Algoritmeregister 1.0.0 document for one rule file. Fields VIK cannot fill are
+    left out, never published empty; docs/algoritmeregister-1.0.0.schema.json validates it."""
+    from vik.rules.plain import plain_of_rule_data
+
+    governance = governance or Governance()
+    today = today or date.today()
     rule: Rule = loaded.rule
     d = rule.doelbinding
     recipients = [getattr(departments.get(name), "name", name) for name in (d.ontvangers or [])]
@@ -202,12 +250,24 @@ def register_document(
             else None,
             f"Advies functionaris gegevensbescherming: {d.fg_advies}." if d.fg_advies else None,
             f"Eigenaar: {d.eigenaar}." if d.eigenaar else None,
+            (
+                "Uitzondering op het verbod op profilering: de regel leest "
+                + ", ".join(rule.profilering_uitzondering.velden)
+                + ". Onderbouwing: "
+                + " ".join(rule.profilering_uitzondering.onderbouwing.split())
+            )
+            if rule.profilering_uitzondering
+            else None,
         )
         if part
     )
     impact = []
-    if d.dpia:
-        impact.append({"title": "Data Protection Impact Assessment (DPIA)", "link": ""})
+    dpia_link = _https(d.dpia_link) or _https(d.dpia)
+    if dpia_link:
+        impact.append({"title": "Data Protection Impact Assessment (DPIA)", "link": dpia_link})
+    fg_link = _https(d.fg_advies_link) or _https(d.fg_advies)
+    if fg_link:
+        impact.append({"title": "Advies functionaris gegevensbescherming", "link": fg_link})
     impact_text = " ".join(
         part
         for part in (
@@ -220,27 +280,38 @@ def register_document(
     )
     categories = d.gegevenscategorieen or {}
     source_data = " ".join(f"{_source_name(source)}: {text}" for source, text in categories.items())
+    plain = plain_of_rule_data(yaml.safe_load(loaded.text))
     method = [
-        "Regelgebaseerd algoritme, niet zelflerend: een openbare regel (YAML) die elke nacht "
+        "Regelgebaseerd algoritme, niet zelflerend: een openbare regel die elke nacht "
         "op de gekoppelde registraties van de gemeente wordt toegepast.",
-        f"Beschrijving: {' '.join(rule.description.split())}",
-        f"Gelezen velden: {', '.join(rule.inputs)}.",
+        f"Beschrijving: {description_text(rule)}",
+        "Gebruikte gegevens: "
+        + "; ".join(
+            f"{_source_name(source)}: {', '.join(rule.fields_of(source))}"
+            for source in rule.input_sources
+        )
+        + ".",
     ]
     if rule.measures:
         method.append(
-            "Berekend per "
-            + "/".join(rule.entity_types)
-            + ": "
+            "Per "
+            + " of ".join(rule.entity_types)
+            + " telt of bepaalt de regel: "
             + "; ".join(
-                f"{name} = {m.aggregation} {m.target}" + (f" waar {m.where}" if m.where else "")
+                f"{name.replace('_', ' ')}: {AGGREGATION_WORDS.get(m.aggregation, m.aggregation)}"
+                + (
+                    f" in {_source_name(m.source)}"
+                    if m.aggregation == "count"
+                    else f" {m.target.split('.', 1)[1].replace('_', ' ')} in {_source_name(m.source)}"
+                )
                 for name, m in rule.measures.items()
             )
             + "."
         )
-    if rule.condition:
-        method.append(f"Signaal als: {' '.join(rule.condition.split())}.")
-    if rule.params:
-        method.append("Drempels: " + ", ".join(f"{k} = {v}" for k, v in rule.params.items()) + ".")
+    said = plain.condition()
+    if said:
+        method.append(f"Een signaal ontstaat bij {said}.")
+        method.append(f"Wat het signaal laat verdwijnen: {plain.counterfactual()}.")
     if rule.proef is not None:
         method.append(
             "Proef: de signalen gaan alleen naar "
@@ -261,24 +332,32 @@ def register_document(
     method.append(
         f"Versie {rule.version}, sha256 {loaded.content_hash[:12]}"
         + (
-            f", goedgekeurd door {rule.approval.by} op {rule.approval.date.isoformat()}"
-            + (f" ({rule.approval.decision})" if rule.approval.decision else "")
-            if rule.approval
+            f", goedgekeurd door {approval.approver_name} op {approval.approved_on.isoformat()}"
+            f" ({approval.besluit})"
+            if approval
             else ", nog niet goedgekeurd"
         )
         + "."
     )
+    review = d.herbeoordeling
+    expired = review is not None and review < today
+    end = rule.einddatum or (review if expired else None)
+    status = "Buiten gebruik" if expired else STATUS[rule.status]
     document: dict[str, Any] = {
         "name": _clip(rule.title, LIMITS["name"]),
         "organization": _clip(organisation, LIMITS["organization"]),
-        "description_short": _first_sentences(rule.description, LIMITS["description_short"]),
+        "description_short": _first_sentences(description_text(rule), LIMITS["description_short"]),
         "category": categories_of(rule.theme),
-        "status": STATUS[rule.status],
-        "begin_date": rule.approval.date.strftime("%Y-%m")
-        if rule.approval and rule.status in (Status.ACTIEF, Status.PROEF)
-        else "",
-        "end_date": "",
+        "status": status,
+        "begin_date": _month(approval.approved_on) if approval else None,
+        "end_date": _month(end) if end and status == "Buiten gebruik" else None,
         "contact_email": _clip(contact, LIMITS["contact_email"]),
+        "website": governance.website,
+        "url": f"{governance.bron_url}/algoritmeregister/{rule.id}.json"
+        if governance.bron_url
+        else None,
+        "process_index_url": governance.process_index_url,
+        "publiccode": f"{governance.bron_url}/{rule.id}.yaml" if governance.bron_url else None,
         "publication_category": "Impactvolle algoritmes",
         "goal": _clip(goal, LIMITS["goal"]),
         "proportionality": _clip(proportionality, LIMITS["proportionality"]),
@@ -288,12 +367,15 @@ def register_document(
         "lawful_basis_grouping": [
             {"title": _law_title(link), "link": link}
             for link in (grondslag.links if grondslag else [])
+            if _https(link)
         ],
         "impacttoetsen": _clip(impact_text, LIMITS["impacttoetsen"]),
         "impacttoetsen_grouping": impact,
         "source_data": _clip(source_data, LIMITS["source_data"]),
         "source_data_grouping": [
-            {"title": _source_name(source), "link": _source_link(source)} for source in categories
+            {"title": _source_name(source), "link": _source_link(source)}
+            for source in categories
+            if _https(_source_link(source))
         ],
         "methods_and_models": _clip(" ".join(method), LIMITS["methods_and_models"]),
         "provider": "Intern ontwikkeld (VIK, open source)",
@@ -302,7 +384,8 @@ def register_document(
         "source_id": _clip(f"vik:{rule.id}:v{rule.version}", LIMITS["source_id"]),
         "tags": ", ".join(["VIK", "ondermijning", rule.theme, rule.id]),
     }
-    return document
+    # No empty fields or links: what VIK cannot know is left out.
+    return {key: value for key, value in document.items() if value not in (None, "", [])}
 
 
 def register_documents(
@@ -311,11 +394,21 @@ def register_documents(
     *,
     organisation: str,
     contact: str,
+    governance: Governance | None = None,
+    approvals: Approvals | None = None,
+    today: date | None = None,
 ) -> dict[str, dict[str, Any]]:
     """File name → document, for every valid rule file."""
+    approvals = approvals or Approvals()
     return {
         f"{loaded.id}.json": register_document(
-            loaded, departments, organisation=organisation, contact=contact
+            loaded,
+            departments,
+            organisation=organisation,
+            contact=contact,
+            governance=governance,
+            approval=approvals.of(loaded.id, loaded.content_hash),
+            today=today,
         )
         for loaded in sorted(rules, key=lambda r: r.id)
     }

@@ -6,9 +6,11 @@
     ...     authenticate(session, "analist.handhaving", "een lang wachtwoord").role
     'analist'
 
-Three roles: an ``analist`` of one department reviews that department's flags;
-``compliance`` (the privacy officer) reads the rule register, retention status and
-access log; ``beheer`` (functioneel beheer) sees runs and accounts. Every change to
+Four roles: an ``analist`` of one department reviews that department's flags;
+``compliance`` (the privacy officer, the FG) reads the rule register, retention status
+and access log and approves profiling exceptions; ``eigenaar`` (rule owner) reads the
+register and approves rule versions that another account wrote; ``beheer``
+(functioneel beheer) sees runs and accounts. Every change to
 an account is written to the audit log. The command line (`vik users`) and the demo
 (`vik demo run`) use these functions; the web app only authenticates.
 """
@@ -40,6 +42,7 @@ from vik.web.inputs import MAX_PASSWORD, check_password
 ROLES = {
     "analist": "Analist",
     "compliance": "Compliance (functionaris gegevensbescherming)",
+    "eigenaar": "Regeleigenaar (keurt regelversies goed)",
     "beheer": "Functioneel beheer",
 }
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
