@@ -141,7 +141,13 @@ def test_ending_a_rule_closes_its_open_flags_and_keeps_decided_history(
     with session_scope(engine) as session:
         (flag,) = session.exec(select(Flag)).all()
         session.add(
-            Review(flag_id=flag.id, decision="in_behandeling", reason="loopt", reviewer="a")
+            Review(
+                flag_id=flag.id,
+                department="burgerzaken",
+                decision="in_behandeling",
+                reason="loopt",
+                reviewer="a",
+            )
         )
     data = yaml.safe_load((CONFIG / "rules" / "overbewoning.yaml").read_text(encoding="utf-8"))
     peil = date(2026, 11, 2)

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from tests.demo_data import DEMO_AS_OF
@@ -16,8 +17,11 @@ from vik.cli import app as cli
 from vik.cli.demo import DEMO_ACCOUNTS, demo_password
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.nightly import NightlyConfig, run_nightly
+from vik.rules import load_context, load_rule
+from vik.store.approvals import approve
 from vik.store.db import connect, session_scope
 from vik.store.demo import claim_for_demo
+from vik.store.models import WebUser
 from vik.web.users import ensure_user
 
 TRIAL = """status: proef
@@ -35,11 +39,29 @@ def trial(demo_extracts, tmp_path):  # type: ignore[no-untyped-def]
     config = tmp_path / "config"
     shutil.copytree(CONFIG, config)
     rule = config / "rules" / "overbewoning.yaml"
-    rule.write_text(rule.read_text(encoding="utf-8").replace("status: actief\n", TRIAL))
+    rule.write_text(
+        rule.read_text(encoding="utf-8")
+        .replace("status: actief\n", TRIAL)
+        .replace("author: s.yilmaz", "author: analist.ondermijning")
+    )
     url = f"sqlite:///{tmp_path / 'vik.db'}"
     engine = connect(url)
     claim_for_demo(engine, str(demo_extracts))  # the demo's accounts go only in its database
     engine.dispose()
+    with session_scope(connect(url)) as session:
+        for username, role, department, name in DEMO_ACCOUNTS:
+            ensure_user(session, username, demo_password(username), role, department, name)
+        # The trial is a new content: the rule owner approves it, as any other version.
+        context = load_context(config)
+        owner = session.exec(select(WebUser).where(WebUser.username == "eigenaar")).one()
+        approve(
+            session,
+            load_rule(rule, context),
+            owner,
+            besluit="Besluit college 2026-1101-07 (proef overbewoning)",
+            on=DEMO_AS_OF,
+            context=context,
+        )
     run_nightly(
         NightlyConfig(
             extracts_dir=demo_extracts,
@@ -50,9 +72,6 @@ def trial(demo_extracts, tmp_path):  # type: ignore[no-untyped-def]
             key=PseudonymKey(TEST_KEY),
         )
     )
-    with session_scope(connect(url)) as session:
-        for username, role, department, name in DEMO_ACCOUNTS:
-            ensure_user(session, username, demo_password(username), role, department, name)
     return config, url
 
 

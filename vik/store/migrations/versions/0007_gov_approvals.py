@@ -1,7 +1,7 @@
 """gov: approvals of rule versions bound to content and accounts; why a flag was closed
 
-Revision ID: 0006_gov
-Revises: 0005_ops
+Revision ID: 0007_gov
+Revises: 0006_case
 Create Date: 2026-12-10 10:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_gov"
-down_revision = "0005_ops"
+revision = "0007_gov"
+down_revision = "0006_case"
 branch_labels = None
 depends_on = None
 
