@@ -6,6 +6,7 @@ and `prefect worker` do, and read its API over HTTP.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,9 @@ from tests.processes import clean_env, command, free_port, started, wait_until
 # How often `vik serve`'s runner and a worker ask the server for work. Prefect's defaults
 # (10 s and 15 s) only make the tests wait; the nightly schedule does not depend on them.
 POLL_SECONDS = "2"
+
+
+RETRY_STATUS = {429, 502, 503}
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,19 @@ class PrefectServer:
         )
 
     def get(self, path: str) -> Any:
-        response = httpx.get(f"{self.api_url}{path}", timeout=30)
-        response.raise_for_status()
-        return response.json()
+        return self._request("GET", path)
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
-        response = httpx.post(f"{self.api_url}{path}", json=body, timeout=30)
+        return self._request("POST", path, body)
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        # A busy Prefect server (its SQLite database locked by the night it runs) answers
+        # 503 for a moment; Prefect's own client retries those, and so does this one.
+        for attempt in range(6):
+            response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=30)
+            if response.status_code not in RETRY_STATUS or attempt == 5:
+                break
+            time.sleep(2**attempt)
         response.raise_for_status()
         return response.json()
 
