@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
-from tests.web.conftest import csrf_of, make_app
+from tests.web.conftest import CONFIG, csrf_of, make_app
 from tests.web.test_lookup import client_for
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.inzage import SECTIONS
@@ -199,3 +199,130 @@ def test_the_inzage_report_lists_everything_on_the_person(web_db, web_data_dir, 
     assert [e.details.get("formaat") for e in logged[2:]] == ["json", "pdf"]
     assert all(e.subject == f"persoon:{person}" and e.actor == "compliance" for e in logged)
     assert all(e.purpose == "inzageverzoek (art. 15 AVG)" for e in logged)
+
+
+def test_the_inzage_report_lists_what_followed_a_flag(web_db, web_data_dir, demo_extracts):
+    """What the LOO did with the person's flag is data on the person too: the agenda item,
+    the agreement with its integrale controle, each department's outcome and the snapshot of
+    what the decider saw, each with the day it will be deleted."""
+    from vik.followup import load_followup
+    from vik.store.loo import (
+        add_agreement,
+        add_to_agenda,
+        close_agreement,
+        plan_meeting,
+        record_check,
+    )
+
+    _, person, _ = crafted_person(web_db, demo_extracts)
+    app = make_app(web_db, data_dir=web_data_dir)
+    departments = app.state.vik.departments
+    followup = load_followup(CONFIG, departments)
+    with session_scope(connect(web_db)) as session:
+        flag = session.exec(
+            select(Flag).where(Flag.entity_key == person, Flag.rule_id == "veelverhuizer")
+        ).one()
+        record_review(
+            session,
+            flag,
+            department="burgerzaken",
+            decision="doorzetten",
+            target="LOO",
+            reason="Bespreken in het LOO: vier verhuizingen in een jaar (inzagetest).",
+            reviewer="analist.burgerzaken",
+            targets=("LOO",),
+            today=DEMO_AS_OF,
+        )
+        meeting = plan_meeting(
+            session,
+            held_on=DEMO_AS_OF,
+            chair="M. Jansen, burgemeester",
+            departments=["burgerzaken", "ondermijning"],
+            by="analist.ondermijning",
+            known=departments,
+            today=DEMO_AS_OF,
+        )
+        item = add_to_agenda(session, meeting, "persoon", person, by="analist.ondermijning")
+        agreement = add_agreement(
+            session,
+            item,
+            action="integrale_controle",
+            owner="burgerzaken",
+            deadline=DEMO_AS_OF + timedelta(days=14),
+            description=None,
+            by="analist.ondermijning",
+            followup=followup,
+            known=departments,
+            today=DEMO_AS_OF,
+        )
+        record_check(
+            session,
+            agreement,
+            check_on=DEMO_AS_OF + timedelta(days=3),
+            departments=["burgerzaken", "ondermijning"],
+            findings="Twee bewoners ingeschreven die er niet wonen (inzagetest).",
+            by="analist.burgerzaken",
+            known=departments,
+            today=DEMO_AS_OF + timedelta(days=3),
+        )
+        close_agreement(
+            session,
+            agreement,
+            item,
+            department="burgerzaken",
+            result="bevestigd",
+            category=followup.uitkomstcategorieen[next(iter(followup.uitkomstcategorieen))][0],
+            decided_on=DEMO_AS_OF + timedelta(days=4),
+            reason="Inschrijvingen gecorrigeerd na adresonderzoek (inzagetest).",
+            by="analist.burgerzaken",
+            followup=followup,
+            today=DEMO_AS_OF + timedelta(days=4),
+        )
+
+    officer = client_for(app, "compliance")
+    form = officer.get("/inzage")
+    response = officer.post(
+        "/inzage",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "bsn": crafted_bsn(web_db, demo_extracts, person),
+            "ontvangen": DEMO_AS_OF.isoformat(),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    report = officer.get(response.headers["location"] + "/rapport.json").json()
+    (veelverhuizer,) = [f for f in report["signalen"] if f["regel"] == "veelverhuizer"]
+    (outcome,) = veelverhuizer["uitkomsten"]
+    assert (outcome["afdeling"], outcome["uitkomst"]) == (
+        "Burgerzaken (BRP en adresonderzoek)",
+        "Bevestigd",
+    )
+    assert outcome["verwijderd"] and "inzagetest" in outcome["reden"]
+    assert len(veelverhuizer["momentopnamen"]) == 2  # one per decision
+    assert all(m["verwijderd"] for m in veelverhuizer["momentopnamen"])
+    (loo,) = report["lokaal_ondermijningsoverleg"]
+    assert loo["overleg_op"] == DEMO_AS_OF.isoformat() and loo["verwijderd"]
+    (afspraak,) = loo["afspraken"]
+    assert afspraak["status"] == "afgerond"
+    assert "niet wonen" in afspraak["integrale_controle"]["bevindingen"]
+
+    pdf = officer.get(response.headers["location"] + "/rapport.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = " ".join(text.split())
+    for expected in (
+        "lokaal ondermijningsoverleg",
+        "Bevestigd",
+        "integrale",
+        "wat de beslisser zag",
+    ):
+        assert expected.lower() in text.lower(), expected
+
+
+def crafted_bsn(database_url: str, demo_extracts, person: str) -> str:  # type: ignore[no-untyped-def]
+    brp = pl.read_csv(demo_extracts / "brp.csv", infer_schema=False)
+    return next(
+        b
+        for b in brp["bsn"].unique().to_list()
+        if person_of_bsn(b, PseudonymKey(TEST_KEY)) == person
+    )

@@ -38,6 +38,7 @@ SECTIONS = (
     "Signalen over u",
     "Signalen waarin uw gegevens meetellen",
     "Dossier",
+    "Besproken in het lokaal ondermijningsoverleg (LOO)",
     "Verwijderde signalen",
     "Wie uw gegevens heeft bekeken of opgezocht",
     "Uw rechten",
@@ -191,6 +192,31 @@ def _flags(w: _Writer, flags: list[FlagItem], empty: str) -> None:
             )
         else:
             w.p("De gemeente heeft niet vastgelegd dat u over dit signaal bent geïnformeerd.")
+        if f.uitkomsten:
+            w.table(
+                ["Uitkomst van afdeling", "uitkomst", "reden", "op; wordt verwijderd"],
+                [
+                    [
+                        u["afdeling"],
+                        u["uitkomst"] + (f" ({u['categorie']})" if u["categorie"] else ""),
+                        u["reden"] or "",
+                        f"{_day(u['op'])}; {_day(u['verwijderd'])}",
+                    ]
+                    for u in f.uitkomsten
+                ],
+                [38 * mm, 40 * mm, 60 * mm, 32 * mm],
+            )
+        if f.momentopnamen:
+            w.p(
+                "Bij elk besluit legde VIK vast wat de beslisser zag (de regelversie, de waarden, "
+                "de uitleg en het bewijs): "
+                + "; ".join(
+                    f"{m['afdeling']} op {_day(m['vastgelegd_op'])}, wordt verwijderd op "
+                    f"{_day(m['verwijderd'])}"
+                    for m in f.momentopnamen
+                )
+                + "."
+            )
 
 
 def render_pdf(report: InzageReport, *, organisation: str, contact: str) -> bytes:
@@ -282,6 +308,43 @@ def render_pdf(report: InzageReport, *, organisation: str, contact: str) -> byte
     else:
         w.p("Er is geen dossier over u.")
     w.h(SECTIONS[6])
+    if report.loo:
+        for item in report.loo:
+            w.p(
+                f"Overleg van {_day(item['overleg_op'])}, agendapunt {item['agendapunt']}: "
+                f"{', '.join(item['signalen'])}; doorgezet door "
+                f"{', '.join(item['doorgezet_door']) or 'het LOO'}."
+                + (f" Besproken: {item['bespreking']}" if item["bespreking"] else "")
+                + (
+                    f" Wordt verwijderd op {_day(item['verwijderd'])}."
+                    if item["verwijderd"]
+                    else ""
+                )
+            )
+            if item["afspraken"]:
+                w.table(
+                    ["Afspraak", "eigenaar", "uiterlijk", "status; integrale controle"],
+                    [
+                        [
+                            a["actie"],
+                            a["eigenaar"],
+                            _day(a["uiterlijk"]),
+                            a["status"]
+                            + (
+                                f"; controle op {_day(a['integrale_controle']['op'])} door "
+                                f"{', '.join(a['integrale_controle']['afdelingen'])}: "
+                                f"{a['integrale_controle']['bevindingen'] or ''}"
+                                if a["integrale_controle"]
+                                else ""
+                            ),
+                        ]
+                        for a in item["afspraken"]
+                    ],
+                    [45 * mm, 35 * mm, 25 * mm, 65 * mm],
+                )
+    else:
+        w.p("Uw gegevens of signalen zijn niet in een lokaal ondermijningsoverleg besproken.")
+    w.h(SECTIONS[7])
     if report.purged:
         w.table(
             ["Regel", "Verwijderd op", "Aantal", "Deze telling bewaard tot"],
@@ -301,7 +364,7 @@ def render_pdf(report: InzageReport, *, organisation: str, contact: str) -> byte
         )
     else:
         w.p("Er zijn geen signalen over u verwijderd (of de telling daarvan is zelf al verlopen).")
-    w.h(SECTIONS[7])
+    w.h(SECTIONS[8])
     if report.accesses:
         w.table(
             ["Wanneer", "Wie", "Afdeling", "Wat", "Doel"],
@@ -314,7 +377,7 @@ def render_pdf(report: InzageReport, *, organisation: str, contact: str) -> byte
         w.p(f"Deze regels uit het toegangslog: {KEPT_BY_LOG}.", w.small)
     else:
         w.p("Niemand heeft uw gegevens in VIK bekeken of opgezocht.")
-    w.h(SECTIONS[8])
+    w.h(SECTIONS[9])
     w.p(
         "U kunt de gemeente vragen onjuiste gegevens te verbeteren (art. 16 AVG) of te wissen "
         "(art. 17 AVG), en bezwaar maken tegen het gebruik ervan (art. 21 AVG). U kunt ook een "

@@ -12,6 +12,9 @@ What it holds, each item with the date it will be deleted:
 * the flags on the person and the flags whose evidence includes one of those records,
   with their evidence references, every department's decisions and reasons, and
   whether the person was informed (informatieplicht);
+* what followed each flag: every department's outcome (bevestigd, niet bevestigd, niet
+  vast te stellen), the frozen snapshot of what a decider saw, and the LOO meetings that
+  discussed the flag or the person's dossier with their agreements;
 * the dossier, and how many flags on the person were already deleted after their term;
 * every view and lookup of the person: who, when, for which purpose.
 
@@ -32,25 +35,32 @@ from sqlmodel import Session, col, select
 
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.errors import InzageError
+from vik.followup import RESULTS, AgreementStatus, Terms
 from vik.lookup.bevraging import flag_recipients
 from vik.lookup.projection import Projection
 from vik.lookup.settings import InzageSettings
 from vik.lookup.subjects import Found, query_reference
 from vik.resolve.links import ENTITY_TYPES
 from vik.store.audit import record, subject_ref
+from vik.store.followup_retention import meeting_ends
 from vik.store.models import (
     AuditLog,
+    DecisionSnapshot,
     Dossier,
     Flag,
     FlagEvidence,
     InzageRequest,
     Link,
+    LooAgendaItem,
+    LooAgreement,
+    LooMeeting,
     PurgedFlag,
     RuleVersion,
     WebUser,
     utcnow,
 )
 from vik.store.notices import CHANNELS, notices_of
+from vik.store.outcomes import outcomes_of
 from vik.store.retention import add_duration, expiry
 from vik.store.reviews import DECISIONS, FORUMS, decisions_per_department
 
@@ -195,6 +205,8 @@ class FlagItem:
     besluiten: list[DecisionItem]
     geinformeerd: list[dict[str, Any]]
     verwijderd_op: date | None
+    uitkomsten: list[dict[str, Any]] = field(default_factory=list)
+    momentopnamen: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -217,6 +229,7 @@ class InzageReport:
     evidence_flags: list[FlagItem] = field(default_factory=list)
     dossier: dict[str, Any] | None = None
     purged: list[dict[str, Any]] = field(default_factory=list)
+    loo: list[dict[str, Any]] = field(default_factory=list)
     accesses: list[AccessItem] = field(default_factory=list)
     next_night: date | None = None
     purged_kept_until: str = ""
@@ -250,6 +263,8 @@ class InzageReport:
                     for d in item.besluiten
                 ],
                 "geinformeerd": item.geinformeerd,
+                "uitkomsten": item.uitkomsten,
+                "momentopnamen": item.momentopnamen,
                 "verwijderd_op": item.verwijderd_op.isoformat() if item.verwijderd_op else None,
             }
 
@@ -270,6 +285,7 @@ class InzageReport:
             "signalen_met_uw_gegevens_als_bewijs": [flag(f) for f in self.evidence_flags],
             "dossier": self.dossier,
             "verwijderde_signalen": self.purged,
+            "lokaal_ondermijningsoverleg": self.loo,
             "inzage_en_bevragingen": [
                 {
                     "op": a.op.isoformat(),
@@ -288,11 +304,127 @@ def _department_names(departments: Mapping[str, Any], keys: set[str]) -> list[st
     return sorted(getattr(departments.get(k), "name", k) for k in keys)
 
 
+def _name(departments: Mapping[str, Any], key: str | None) -> str:
+    return getattr(departments.get(key or ""), "name", None) or (key or "onbekende afdeling")
+
+
+def _deleted_after(start: date, term: str) -> str:
+    """The day the nightly purge deletes something kept for `term` from `start`."""
+    return (add_duration(start, term) + timedelta(days=1)).isoformat()
+
+
+def _followup(
+    session: Session, ids: list[int], departments: Mapping[str, Any], terms: Terms
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    """Per flag: the outcomes of each department, and the snapshots of what deciders saw."""
+    outcomes = {
+        flag_id: [
+            {
+                "afdeling": _name(departments, o.department),
+                "uitkomst": RESULTS.get(o.result, o.result),  # type: ignore[call-overload]
+                "categorie": o.category,
+                "op": o.decided_on.isoformat(),
+                "reden": o.reason,
+                "door": o.by,
+                # The reason goes with the flag; the count stays for the feedback per rule.
+                "verwijderd": _deleted_after(o.decided_on, terms.uitkomst),
+            }
+            for o in rows
+        ]
+        for flag_id, rows in outcomes_of(session, ids).items()
+    }
+    snapshots: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for snapshot in session.exec(
+        select(DecisionSnapshot)
+        .where(col(DecisionSnapshot.flag_id).in_(ids))
+        .order_by(col(DecisionSnapshot.taken_on), col(DecisionSnapshot.id))
+    ).all():
+        snapshots[snapshot.flag_id].append(
+            {
+                "afdeling": _name(departments, snapshot.department),
+                "vastgelegd_op": snapshot.taken_on.isoformat(),
+                "inhoud": "wat de beslisser zag: de regelversie, de waarden, de uitleg en het "
+                "bewijs met extractdata",
+                "verwijderd": _deleted_after(snapshot.taken_on, terms.momentopname),
+            }
+        )
+    return outcomes, snapshots
+
+
+def _loo(
+    session: Session,
+    entity: tuple[str, str],
+    flag_ids: set[int],
+    departments: Mapping[str, Any],
+    actions: Mapping[str, str],
+    terms: Terms,
+) -> list[dict[str, Any]]:
+    """The LOO agenda items on the person's dossier or on one of the report's flags, with
+    their agreements (the minutes keep the signals as they were when put on the agenda)."""
+    items = [
+        item
+        for item in session.exec(select(LooAgendaItem).order_by(col(LooAgendaItem.id))).all()
+        if (item.entity_type, item.entity_key) == entity
+        or any(signal.get("flag_id") in flag_ids for signal in item.signals or [])
+    ]
+    if not items:
+        return []
+    meetings = {
+        m.id: m
+        for m in session.exec(
+            select(LooMeeting).where(col(LooMeeting.id).in_({i.meeting_id for i in items}))
+        ).all()
+    }
+    ends = meeting_ends(session, terms.loo_overleg)
+    agreements: dict[int, list[LooAgreement]] = defaultdict(list)
+    for agreement in session.exec(
+        select(LooAgreement).where(col(LooAgreement.item_id).in_([i.id for i in items]))
+    ).all():
+        agreements[agreement.item_id].append(agreement)
+    result = []
+    for item in items:
+        meeting = meetings[item.meeting_id]
+        result.append(
+            {
+                "overleg_op": meeting.held_on.isoformat(),
+                "agendapunt": item.label,
+                "signalen": [s.get("title") or s.get("rule_id") for s in item.signals or []],
+                "doorgezet_door": [_name(departments, d) for d in item.referred_by or []],
+                "bespreking": item.discussion,
+                "afspraken": [
+                    {
+                        "actie": actions.get(a.action, a.action),
+                        "eigenaar": _name(departments, a.owner),
+                        "uiterlijk": a.deadline.isoformat(),
+                        "status": "afgerond"
+                        if a.status == AgreementStatus.AFGEROND
+                        else "loopt nog",
+                        "integrale_controle": {
+                            "op": a.check_on.isoformat(),
+                            "afdelingen": [
+                                _name(departments, d) for d in a.check_departments or []
+                            ],
+                            "bevindingen": a.check_findings,
+                        }
+                        if a.check_on
+                        else None,
+                    }
+                    for a in agreements[item.id or 0]
+                ],
+                "verwijderd": (ends[meeting.id] + timedelta(days=1)).isoformat()
+                if meeting.id in ends
+                else None,
+            }
+        )
+    return result
+
+
 def _flag_items(
     session: Session,
     flags: list[Flag],
     departments: Mapping[str, Any],
     over: Mapping[tuple[str, str], str],
+    terms: Terms,
 ) -> list[FlagItem]:
     if not flags:
         return []
@@ -307,6 +439,7 @@ def _flag_items(
         evidence[row.flag_id].append(row)
     decisions = decisions_per_department(session, ids)
     notices = notices_of(session, ids)
+    outcomes, snapshots = _followup(session, ids, departments, terms)
     titles = _rule_titles(session, flags)
     items = []
     for f in sorted(flags, key=lambda f: (f.status != "open", f.first_seen_on, f.id or 0)):
@@ -359,6 +492,8 @@ def _flag_items(
                     for n in notices.get(f.id, [])
                 ],
                 verwijderd_op=_deleted_on(f),
+                uitkomsten=outcomes.get(f.id, []),
+                momentopnamen=snapshots.get(f.id, []),
             )
         )
     return items
@@ -436,8 +571,13 @@ def build_report(
     today: date,
     settings: InzageSettings,
     pseudonym_key: PseudonymKey | None = None,
+    followup_terms: Terms | None = None,
+    actions: Mapping[str, str] | None = None,
 ) -> InzageReport:
-    """Everything VIK holds on the person of this request (see the module docstring)."""
+    """Everything VIK holds on the person of this request (see the module docstring).
+
+    `followup_terms` and `actions` come from config/opvolging.yaml (vik.followup)."""
+    terms = followup_terms or Terms()
     entity_type, _, key = request.subject.partition(":")
     is_person = entity_type == "persoon"
     report = InzageReport(
@@ -495,7 +635,7 @@ def build_report(
             select(Flag).where(Flag.entity_type == "persoon", Flag.entity_key == key)
         ).all()
     )
-    report.flags = _flag_items(session, own, departments, {("persoon", key): "u"})
+    report.flags = _flag_items(session, own, departments, {("persoon", key): "u"}, terms)
     # Flags on an address or company whose evidence includes one of this person's records.
     record_keys = {(link.source, link.record_key) for link in links if link.status == "zeker"}
     evidence_flags: list[Flag] = []
@@ -527,7 +667,15 @@ def build_report(
             )
         ).all()
     }
-    report.evidence_flags = _flag_items(session, evidence_flags, departments, labels)
+    report.evidence_flags = _flag_items(session, evidence_flags, departments, labels, terms)
+    report.loo = _loo(
+        session,
+        ("persoon", key),
+        {f.id for f in [*own, *evidence_flags] if f.id is not None},
+        departments,
+        actions or {},
+        terms,
+    )
     dossier = session.exec(
         select(Dossier).where(Dossier.entity_type == "persoon", Dossier.entity_key == key)
     ).first()

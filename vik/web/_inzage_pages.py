@@ -152,6 +152,8 @@ def _report(request: Request, db: Session, request_id: int) -> tuple[InzageReque
         today=state.today(),
         settings=state.lookups.settings.inzage,
         pseudonym_key=key,
+        followup_terms=state.followup.bewaartermijnen,
+        actions=state.followup.acties,
     )
     return inzage, report
 
