@@ -60,6 +60,11 @@ def main() -> None:
         peildatum=PEILDATUM,
         key=PseudonymKey(KEY),
     )
+    # The database is created on purpose (`vik db upgrade`); older checkouts migrated in
+    # run_nightly itself, for which this is a no-op.
+    from vik.store.db import connect, migrate
+
+    migrate(connect(f"sqlite:///{database}"))
     result = run_nightly(config)
     with sqlite3.connect(database) as connection:
         links = connection.execute(
