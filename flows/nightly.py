@@ -78,7 +78,9 @@ class PrefectSteps(Steps):
         future = self._task(name, function).submit(*args)
         return future.result()
 
-    def map(self, name: str, function: Callable[..., Any], items: list, *args: Any) -> list:
+    def map(
+        self, name: str, function: Callable[..., Any], items: list[Any], *args: Any
+    ) -> list[Any]:
         prefect_task = self._task(name, function)
         futures = [prefect_task.submit(item, *args) for item in items]
         return [f.result() for f in futures]
@@ -135,7 +137,7 @@ def nightly_flow(
     extracts_dir: str | None = None,
     peildatum: date | None = None,
     accept_shrink: list[str] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Extract, resolve, evaluate, persist, report, purge: one night.
 
     The database comes from VIK_DATABASE_URL, never from a parameter: Prefect stores

@@ -130,7 +130,7 @@ class RunResult:
     status: str
     report_path: Path | None
     flag_counts: dict[str, int] = field(default_factory=dict)
-    source_counts: dict[str, dict] = field(default_factory=dict)
+    source_counts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Steps:
@@ -139,7 +139,9 @@ class Steps:
     def run(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
         return function(*args)
 
-    def map(self, name: str, function: Callable[..., Any], items: list, *args: Any) -> list:
+    def map(
+        self, name: str, function: Callable[..., Any], items: list[Any], *args: Any
+    ) -> list[Any]:
         return [function(item, *args) for item in items]
 
 
@@ -219,7 +221,7 @@ def purge_step(
     resolved: Resolved,
     followup: FollowUp,
     lookup: LookupSettings | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Flags past their term per rule, then what only served them (ended snoozes,
     judgements on records no longer delivered), past their own terms the counts of
     deleted flags and the inzage requests, and LOO meetings, outcomes and decision

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import typer
@@ -38,7 +39,7 @@ def record_export(
     action: str,
     purpose: str,
     gebruiker: str | None,
-    details: dict,
+    details: dict[str, Any],
 ) -> None:
     """An export of personal data leaves an audit entry with user and purpose."""
     from vik.cli.lookup import operating_system_user

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -126,7 +127,7 @@ def _show_trials(trials: list, db: str | None) -> None:  # type: ignore[type-arg
             typer.echo(f"  {found.without_outcome} signalen hebben nog geen uitkomst.")
 
 
-def _read_feedback(db: str | None) -> tuple[dict | None, str]:
+def _read_feedback(db: str | None) -> tuple[dict[str, Any] | None, str]:
     """The feedback per rule from the database, without changing it (no migration here)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
@@ -323,7 +324,7 @@ def schema(
         typer.echo(text, nl=False)
 
 
-def rule_json_schema() -> dict:
+def rule_json_schema() -> dict[str, Any]:
     data = Rule.model_json_schema()
     data["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     data["$id"] = "https://vik.example/rule.schema.json"

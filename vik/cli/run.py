@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -114,7 +114,7 @@ def execute_run(
     as_of: date | None,
     accept_shrink: list[str],
     settings: Settings | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Run the nightly Prefect flow once, on a temporary Prefect server that dies with
     this process (flows/ephemeral.py); no Prefect server needed.
 
@@ -165,7 +165,7 @@ def execute_run(
         raise fail(failure_message(failure)) from None
 
 
-def print_result(result: dict, settings: Settings, db: str | None) -> None:
+def print_result(result: dict[str, Any], settings: Settings, db: str | None) -> None:
     flags = result["flags"]
     typer.echo(f"\nRun {result['run_id']}: {result['status']}")
     typer.echo(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from typing import Any
 
 import typer
 
@@ -40,7 +41,7 @@ def _actor() -> str:
     return f"vik users ({who})"
 
 
-def _departments() -> dict:
+def _departments() -> dict[str, Any]:
     from vik.departments import load_departments
 
     return dict(load_departments(Settings().config_dir).root)

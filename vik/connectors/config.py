@@ -24,7 +24,7 @@ sources are those of the registry (vik.connectors.schemas.SOURCES).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
@@ -156,7 +156,7 @@ def load_sources_config(config_dir: Path | None) -> SourcesConfig:
     return load_model(SourcesConfig, path)
 
 
-def sources_config_from_dict(data: dict, where: str = CONFIG_FILE) -> SourcesConfig:
+def sources_config_from_dict(data: dict[str, Any], where: str = CONFIG_FILE) -> SourcesConfig:
     return parse_model(SourcesConfig, data, where)
 
 

@@ -20,6 +20,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -185,7 +186,7 @@ def _read_jsonl(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
         raise
     except Exception:  # polars could not take the file whole; find the bad lines
         pass
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     numbers = []
     rejects = []
     nested: dict[str, str] = {}

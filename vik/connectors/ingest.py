@@ -61,7 +61,7 @@ class SourceSummary:
     ignored_columns: list[str] = field(default_factory=list)
     error: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         data = self.__dict__.copy()
         data["extract_date"] = self.extract_date.isoformat() if self.extract_date else None
         return data

@@ -14,6 +14,8 @@ an address of the oov class.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -80,7 +82,7 @@ OPEN_CASE, CLOSED_CASE = "lopend", "afgesloten"
 MELDING_RECENT_DAYS = 190  # background meldingen this recent concern oov-class addresses only
 
 
-def _choose(rng: np.random.Generator, table: tuple, n: int) -> np.ndarray:
+def _choose(rng: np.random.Generator, table: tuple[Any, ...], n: int) -> np.ndarray:
     weights = np.array([row[1] for row in table], dtype=float)
     return rng.choice(len(table), size=n, p=weights / weights.sum())
 

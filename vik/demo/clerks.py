@@ -20,6 +20,8 @@ number without the letter where BAG has only lettered variants).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
 
@@ -48,7 +50,7 @@ _ABBREVIATIONS = (
 )
 
 
-def _random_columns(rng: np.random.Generator, n: int, names: tuple[str, ...]) -> dict:
+def _random_columns(rng: np.random.Generator, n: int, names: tuple[str, ...]) -> dict[str, Any]:
     draws = rng.random((n, len(names)))
     return {name: draws[:, i] for i, name in enumerate(names)}
 

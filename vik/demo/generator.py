@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -75,7 +76,7 @@ class DemoManifest:
     def truth_dir(self) -> Path:
         return self.out_dir / "truth"
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("out_dir")
         data.pop("files")
@@ -101,7 +102,9 @@ def _planted_counts(cases: list[Case]) -> dict[str, dict[str, int]]:
     }
 
 
-def build_town(addresses: int, seed: int, as_of: date) -> tuple[Municipality, list[Case], dict]:
+def build_town(
+    addresses: int, seed: int, as_of: date
+) -> tuple[Municipality, list[Case], dict[str, Any]]:
     """The whole municipality in memory: internal frames, planted cases, random streams."""
     streams = np.random.SeedSequence(seed).spawn(len(_STAGES))
     rng = {name: np.random.default_rng(s) for name, s in zip(_STAGES, streams, strict=True)}

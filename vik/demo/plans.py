@@ -12,6 +12,7 @@ of truth/planted.csv.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -69,7 +70,7 @@ class Plan:
     kind: str
     variant: str
     needs: list[Need] = field(default_factory=list)
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     addresses: list[int] = field(default_factory=list)
 
 

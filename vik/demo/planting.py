@@ -12,6 +12,7 @@ frame per planted person or company would dominate the run. Every row gets a
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -44,19 +45,19 @@ class Planting:
         self.ids = ids
         self.today = town.today
         self.cases: list[Case] = []
-        self.records: dict[str, list[dict]] = {
+        self.records: dict[str, list[dict[str, Any]]] = {
             "vergunningen": [],
             "handhaving": [],
             "meldingen": [],
         }
-        self.assessments: list[dict] = []
+        self.assessments: list[dict[str, Any]] = []
         # New rows wait here as plain values and become frames once, at the end:
         # a frame per planted person or company would dominate the run.
         self._new_persons: list[tuple[np.ndarray, ...]] = []
-        self._likes: dict[int, dict] = {}
+        self._likes: dict[int, dict[str, Any]] = {}
         self._periods: list[tuple[int, int, int, int, int | None, str]] = []
-        self._companies: list[dict] = []
-        self._vestigingen: list[dict] = []
+        self._companies: list[dict[str, Any]] = []
+        self._vestigingen: list[dict[str, Any]] = []
         self._first_p = self._next_p = town.next_p
         self._next_c = town.next_c
         self._adults = self._adult_candidates()
@@ -150,7 +151,7 @@ class Planting:
         ages: tuple[float, float] = (20, 55),
         birth: np.ndarray | None = None,
         surname: np.ndarray | None = None,
-        like: dict | None = None,
+        like: dict[str, Any] | None = None,
     ) -> np.ndarray:
         """k new persons (reserved); ``like`` copies names and sex from a BRP row (a namesake)."""
         rng = self.rng

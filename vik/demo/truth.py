@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -121,7 +122,7 @@ def write_truth(
     town: Municipality,
     cases: list[Case],
     invalid: pl.DataFrame,
-    manifest: dict,
+    manifest: dict[str, Any],
 ) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     _addresses(frames, town).write_csv(directory / "addresses.csv")

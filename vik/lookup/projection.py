@@ -23,6 +23,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -197,7 +198,7 @@ class Projection:
             .collect()
         )
 
-    def person(self, persoon_id: str) -> dict | None:
+    def person(self, persoon_id: str) -> dict[str, Any] | None:
         found = (
             pl.scan_parquet(self.directory / PERSONS)
             .filter(pl.col("persoon_id") == persoon_id)

@@ -26,6 +26,7 @@ BAG can tell. A word of letters only after a space is not read as an addition
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import polars as pl
 
@@ -99,7 +100,7 @@ class ParsedAddress:
     alternative: str | None
     reason: str | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

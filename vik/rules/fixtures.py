@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import polars as pl
 
@@ -60,7 +61,7 @@ def fixture_frames(
     for source in rule.input_sources:
         kinds = source_fields(context.schemas[source])
         declared = rule.fields_of(source)
-        expanded: list[dict] = []
+        expanded: list[dict[str, Any]] = []
         for row in fixture.given.get(source, []):
             unknown = [k for k in row if k not in declared and k not in _SPECIAL]
             if unknown:
@@ -68,7 +69,7 @@ def fixture_frames(
                     f"{rule.id}: test '{fixture.name}': {source}.{unknown[0]} staat niet onder inputs"
                 )
             expanded.extend([row] * int(row.get("repeat", 1)))
-        data: dict[str, list] = {
+        data: dict[str, list[Any]] = {
             name: [_value(row.get(name), kinds[name]) for row in expanded] for name in declared
         }
         data["record_key"] = [

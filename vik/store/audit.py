@@ -9,6 +9,8 @@ so that the inzage report of a person finds every view and lookup of that person
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from vik.store.models import AuditLog
@@ -27,7 +29,7 @@ def record(
     object_type: str | None = None,
     object_id: str | int | None = None,
     purpose: str | None = None,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
     subject: str | None = None,
 ) -> AuditLog:
     entry = AuditLog(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 import polars as pl
 from sqlalchemy import delete, func, update
@@ -124,7 +125,7 @@ def record_rules(session: Session, run: Run, rules: RuleSet, evaluation: Evaluat
         )
 
 
-def _rule_meta(loaded: LoadedRule) -> dict:
+def _rule_meta(loaded: LoadedRule) -> dict[str, Any]:
     rule = loaded.rule
     return {
         "rule_version": rule.version,
@@ -141,7 +142,7 @@ def _rule_meta(loaded: LoadedRule) -> dict:
     }
 
 
-def _recipients(hit: dict, rule_meta: dict) -> list[str]:
+def _recipients(hit: dict[str, Any], rule_meta: dict[str, Any]) -> list[str]:
     """A betrokkenheid flag goes to its one department; any other to the rule's ontvangers."""
     return [hit["department"]] if hit["department"] else rule_meta["recipients"]
 

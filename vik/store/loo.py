@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -399,7 +400,7 @@ def close_agreement(
     return outcomes
 
 
-def categories_of(signals: list[dict], followup: FollowUp) -> list[str]:
+def categories_of(signals: list[dict[str, Any]], followup: FollowUp) -> list[str]:
     """The outcome categories of the themes of these signals, in order, without repeats."""
     themes = dict.fromkeys(s["theme"] for s in signals)
     return list(dict.fromkeys(c for theme in themes for c in followup.categories(theme)))

@@ -46,13 +46,13 @@ class Run(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     peildatum: date
     extracts_dir: str
-    source_counts: dict | None = _json()
-    rule_outcomes: list | None = _json()
-    step_seconds: dict | None = _json()
-    flag_counts: dict | None = _json()
-    purged: dict | None = _json()
+    source_counts: dict[str, Any] | None = _json()
+    rule_outcomes: list[Any] | None = _json()
+    step_seconds: dict[str, Any] | None = _json()
+    flag_counts: dict[str, Any] | None = _json()
+    purged: dict[str, Any] | None = _json()
     # Dwellings (BAG woonfunctie) per wijk, to compare where a rule's hits fall.
-    wijk_counts: dict | None = _json()
+    wijk_counts: dict[str, Any] | None = _json()
     report_path: str | None = None
 
 
@@ -114,12 +114,12 @@ class RuleEvaluation(SQLModel, table=True):
     version: int | None = None
     content_hash: str | None = None
     ran: bool
-    reasons: list | None = _json()
-    columns_read: list | None = _json()
-    rows_in: dict | None = _json()
+    reasons: list[Any] | None = _json()
+    columns_read: list[Any] | None = _json()
+    rows_in: dict[str, Any] | None = _json()
     hits: int = 0
     undecided: int = 0
-    unlinked: dict | None = _json()
+    unlinked: dict[str, Any] | None = _json()
     seconds: float = 0.0
 
 
@@ -143,9 +143,9 @@ class Flag(SQLModel, table=True):
     rule_hash: str
     severity: str
     theme: str
-    values: dict | None = _json()
+    values: dict[str, Any] | None = _json()
     explanation: str = Field(sa_column=Column(Text, nullable=False))
-    recipients: list | None = _json()
+    recipients: list[Any] | None = _json()
     first_seen_run: int
     last_seen_run: int
     first_seen_on: date
@@ -186,13 +186,13 @@ class Dossier(SQLModel, table=True):
     entity_type: str
     entity_key: str
     priority: float = Field(index=True)
-    breakdown: list | None = _json()
-    rule_ids: list | None = _json()
-    themes: list | None = _json()
+    breakdown: list[Any] | None = _json()
+    rule_ids: list[Any] | None = _json()
+    themes: list[Any] | None = _json()
     reports: int = 0
     label: str  # shown in lists: an address, a company name, or "Persoon <kort id>"
     wijk: str | None = None
-    details: dict | None = _json()  # person-level details: opened with a purpose only
+    details: dict[str, Any] | None = _json()  # person-level details: opened with a purpose only
     updated_run: int
 
 
@@ -263,7 +263,7 @@ class DecisionSnapshot(SQLModel, table=True):
     flag_id: int = Field(index=True)
     department: str
     taken_on: date
-    content: dict = Field(sa_column=Column(JSON, nullable=False))
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     content_hash: str
 
 
@@ -275,7 +275,7 @@ class LooMeeting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     held_on: date = Field(index=True)
     chair: str
-    departments: list = Field(sa_column=Column(JSON, nullable=False))
+    departments: list[Any] = Field(sa_column=Column(JSON, nullable=False))
     status: str = "gepland"  # vik.followup.MeetingStatus
     notes: str | None = Field(default=None, sa_column=Column(Text))
     created_by: str
@@ -296,8 +296,8 @@ class LooAgendaItem(SQLModel, table=True):
     entity_key: str
     label: str
     wijk: str | None = None
-    signals: list = Field(sa_column=Column(JSON, nullable=False))  # flag id, rule, text, by
-    referred_by: list = Field(sa_column=Column(JSON, nullable=False))  # department ids
+    signals: list[Any] = Field(sa_column=Column(JSON, nullable=False))  # flag id, rule, text, by
+    referred_by: list[Any] = Field(sa_column=Column(JSON, nullable=False))  # department ids
     discussion: str | None = Field(default=None, sa_column=Column(Text))
     added_by: str
     added_at: datetime = Field(default_factory=utcnow)
@@ -318,11 +318,11 @@ class LooAgreement(SQLModel, table=True):
     owner: str = Field(index=True)  # department id
     deadline: date
     status: str = Field(default="open", index=True)  # vik.followup.AgreementStatus
-    flag_ids: list = Field(sa_column=Column(JSON, nullable=False))
+    flag_ids: list[Any] = Field(sa_column=Column(JSON, nullable=False))
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)
     check_on: date | None = None
-    check_departments: list | None = _json()
+    check_departments: list[Any] | None = _json()
     check_findings: str | None = Field(default=None, sa_column=Column(Text))
     closed_on: date | None = None
     closed_by: str | None = None
@@ -405,7 +405,7 @@ class AuditLog(SQLModel, table=True):
     object_type: str | None = None
     object_id: str | None = None
     purpose: str | None = Field(default=None, sa_column=Column(Text))
-    details: dict | None = _json()
+    details: dict[str, Any] | None = _json()
     # Whom it was about, as a reference and never a name or BSN: "persoon:P…", "adres:<BAG
     # id>", "bedrijf:B…", or "zoekvraag:<keyed hash>" for a search that found no one. The
     # inzage report finds every view and lookup of a person by it.
@@ -460,7 +460,7 @@ class InzageRequest(SQLModel, table=True):
     registered_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
     delivered_by: str | None = None
-    delivered_formats: list | None = _json()
+    delivered_formats: list[Any] | None = _json()
 
 
 class RunLock(SQLModel, table=True):

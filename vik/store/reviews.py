@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -187,7 +188,7 @@ def active_departments(session: Session, flag_ids: Iterable[int | None]) -> dict
     return result
 
 
-def _of(model: type, department: str | None) -> list:
+def _of(model: type, department: str | None) -> list[Any]:
     """The WHERE clause for rows of one department, or none for all departments."""
     return [] if department is None else [model.department == department]  # type: ignore[attr-defined]
 

@@ -12,6 +12,7 @@ A run whose process stopped without finishing (killed, machine down) stays
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -106,7 +107,7 @@ def require_last_good_run(session: Session) -> Run:
     return run
 
 
-def last_good_source_counts(session: Session) -> dict[str, dict]:
+def last_good_source_counts(session: Session) -> dict[str, dict[str, Any]]:
     """Per source, what the last good run took in (rows read, accepted, quarantined):
     the baseline of the ingest guards (vik.connectors.guards)."""
     run = last_good_run(session)

@@ -35,7 +35,9 @@ router = APIRouter()
 AgreementId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _action_or_404(request: Request, db: Session, viewer: Viewer, agreement_id: int) -> tuple:
+def _action_or_404(
+    request: Request, db: Session, viewer: Viewer, agreement_id: int
+) -> tuple[Any, ...]:
     found = agreement_with_context(db, agreement_id)
     if found is None:
         raise NotFound("loo_afspraak", agreement_id)

@@ -130,7 +130,7 @@ def _dossier_response(
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
     return render(

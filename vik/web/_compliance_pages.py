@@ -52,7 +52,7 @@ def register_page(
     )
 
 
-def _documents(request: Request, db: Session) -> dict[str, dict]:
+def _documents(request: Request, db: Session) -> dict[str, dict[str, Any]]:
     from vik.store.approvals import load_approvals
 
     state = _state(request)
@@ -68,7 +68,7 @@ def _documents(request: Request, db: Session) -> dict[str, dict]:
     )
 
 
-def _outcomes(request: Request, db: Session) -> dict:
+def _outcomes(request: Request, db: Session) -> dict[str, Any]:
     state = _state(request)
     return outcomes.outcome_register(
         db,

@@ -74,7 +74,7 @@ def loo_agenda(
     if not found:
         return []
     flag_ids = list({r.flag.id or 0 for r in found})
-    evidence: dict[int, Counter] = defaultdict(Counter)
+    evidence: dict[int, Counter[str]] = defaultdict(Counter)
     dates: dict[tuple[int, str], date | None] = {}
     for row in session.exec(
         select(FlagEvidence).where(col(FlagEvidence.flag_id).in_(flag_ids))

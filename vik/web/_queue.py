@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
@@ -131,7 +132,7 @@ class Queue:
 
 
 def visible_priority(
-    breakdown: list | None,
+    breakdown: list[Any] | None,
     visible_themes: Mapping[str, str],
     weights: PriorityWeights,
 ) -> tuple[float, list[PriorityLine]]:

@@ -166,7 +166,7 @@ def _run_dates(session: Session) -> dict[int, date]:
     return {r.id: r.peildatum for r in session.exec(select(Run)).all()}
 
 
-def _hits_per_wijk(session: Session) -> dict[str, Counter]:
+def _hits_per_wijk(session: Session) -> dict[str, Counter[str]]:
     rows = session.exec(
         select(Flag.rule_id, Flag.entity_type, Flag.entity_key, Dossier.wijk)
         .join(
@@ -177,7 +177,7 @@ def _hits_per_wijk(session: Session) -> dict[str, Counter]:
         .where(Flag.status == "open")
         .distinct()
     ).all()
-    result: dict[str, Counter] = defaultdict(Counter)
+    result: dict[str, Counter[str]] = defaultdict(Counter)
     for rule_id, _, _, wijk in rows:
         result[rule_id][wijk] += 1
     return result

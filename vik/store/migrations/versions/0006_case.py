@@ -13,6 +13,8 @@ Create Date: 2026-12-05 09:00:00.000000
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -190,7 +192,7 @@ def _carry_over_decisions(table: sa.Table) -> None:
             "ORDER BY at, id"
         )
     ).all()
-    latest: dict[tuple[int, str], sa.Row] = {}
+    latest: dict[tuple[int, str], sa.Row[Any]] = {}
     for row in reviews:
         latest[(row.flag_id, row.department)] = row
     rows = [
