@@ -16,15 +16,17 @@ import polars as pl
 
 from vik.flags.priority import PriorityWeights
 
-DOSSIER_SCHEMA = {
-    "entity_type": pl.String,
-    "entity_key": pl.String,
-    "priority": pl.Float64,
-    "breakdown": pl.String,  # JSON list of {signaal, aantal, gewicht, punten}
-    "rule_ids": pl.List(pl.String),
-    "themes": pl.List(pl.String),
-    "reports": pl.Int64,
-}
+DOSSIER_SCHEMA = pl.Schema(
+    {
+        "entity_type": pl.String(),
+        "entity_key": pl.String(),
+        "priority": pl.Float64(),
+        "breakdown": pl.String(),  # JSON list of {signaal, aantal, gewicht, punten}
+        "rule_ids": pl.List(pl.String),
+        "themes": pl.List(pl.String),
+        "reports": pl.Int64(),
+    }
+)
 
 
 def build_dossiers(

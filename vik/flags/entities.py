@@ -15,14 +15,18 @@ from datetime import date, timedelta
 
 import polars as pl
 
-DETAILS_SCHEMA = {
-    "entity_type": pl.String,
-    "entity_key": pl.String,
-    "label": pl.String,
-    "wijk": pl.String,
-    "details": pl.String,
-}
-REPORTS_SCHEMA = {"entity_type": pl.String, "entity_key": pl.String, "record_key": pl.String}
+DETAILS_SCHEMA = pl.Schema(
+    {
+        "entity_type": pl.String,
+        "entity_key": pl.String,
+        "label": pl.String,
+        "wijk": pl.String,
+        "details": pl.String,
+    }
+)
+REPORTS_SCHEMA = pl.Schema(
+    {"entity_type": pl.String, "entity_key": pl.String, "record_key": pl.String}
+)
 
 
 def address_label(prefix: str = "") -> pl.Expr:

@@ -58,18 +58,20 @@ _GREEDY = rf"(?i)^(.*[a-z'.)].*)\s+([0-9]{{1,5}})({_TAIL}){_PLACE}\s*,?\s*$"
 _LAZY = rf"(?i)^(.*?[a-z'.)].*?)\s+([0-9]{{1,5}})({_TAIL}){_PLACE}\s*,?\s*$"
 _TEGENOVER = r"(?i)^\s*(?:t/o|t\.o\.|tegenover)\s+"
 
-PARSED_SCHEMA = {
-    "straatnaam": pl.String,
-    "huisnummer": pl.Int64,
-    "suffix": pl.String,
-    "postcode": pl.String,
-    "woonplaats": pl.String,
-    "alternative_straatnaam": pl.String,
-    "alternative_huisnummer": pl.Int64,
-    "alternative_suffix": pl.String,
-    "tegenover": pl.Boolean,
-    "reason": pl.String,
-}
+PARSED_SCHEMA = pl.Schema(
+    {
+        "straatnaam": pl.String,
+        "huisnummer": pl.Int64,
+        "suffix": pl.String,
+        "postcode": pl.String,
+        "woonplaats": pl.String,
+        "alternative_straatnaam": pl.String,
+        "alternative_huisnummer": pl.Int64,
+        "alternative_suffix": pl.String,
+        "tegenover": pl.Boolean,
+        "reason": pl.String,
+    }
+)
 
 
 # The parts of a parsed address with the Dutch label `vik address parse` shows.

@@ -22,15 +22,17 @@ from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
 from vik.resolve.names import company_key
 
-RESULT_SCHEMA = {
-    "source": pl.String,
-    "record_key": pl.String,
-    "bedrijf_id": pl.String,
-    "confidence": pl.Float64,
-    "method": pl.String,
-    "status": pl.String,
-    "reason": pl.String,
-}
+RESULT_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "record_key": pl.String,
+        "bedrijf_id": pl.String,
+        "confidence": pl.Float64,
+        "method": pl.String,
+        "status": pl.String,
+        "reason": pl.String,
+    }
+)
 
 
 class CompanyMatchSettings(BaseModel):

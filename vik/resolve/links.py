@@ -22,16 +22,18 @@ ENTITY_TYPES = {str(e.type): e.link_name for e in ENTITIES.values()}
 # Link status: only `zeker` links fill the entity key columns rules read.
 CERTAIN, POSSIBLE, NONE = "zeker", "mogelijk", "geen"
 
-LINKS_SCHEMA = {
-    "source": pl.String,
-    "record_key": pl.String,
-    "entity_type": pl.String,  # address | person | company
-    "entity_id": pl.String,
-    "confidence": pl.Float64,
-    "method": pl.String,
-    "status": pl.String,  # zeker | mogelijk | geen
-    "reason": pl.String,
-}
+LINKS_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "record_key": pl.String,
+        "entity_type": pl.String,  # address | person | company
+        "entity_id": pl.String,
+        "confidence": pl.Float64,
+        "method": pl.String,
+        "status": pl.String,  # zeker | mogelijk | geen
+        "reason": pl.String,
+    }
+)
 
 
 def entity_key(entity: str) -> str:

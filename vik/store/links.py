@@ -15,13 +15,15 @@ from vik.store.bulk import delete_ids, read_frame, write_frame
 
 KEY = ["source", "record_key", "entity_type"]
 VALUE = ["entity_id", "confidence", "method", "status", "reason"]
-JUDGEMENTS_SCHEMA = {
-    "source": pl.String,
-    "record_key": pl.String,
-    "entity_type": pl.String,
-    "entity_id": pl.String,
-    "verdict": pl.String,
-}
+JUDGEMENTS_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "record_key": pl.String,
+        "entity_type": pl.String,
+        "entity_id": pl.String,
+        "verdict": pl.String,
+    }
+)
 
 
 def load_links(session: Session) -> pl.DataFrame:
@@ -40,7 +42,7 @@ def sync_links(session: Session, links: pl.DataFrame, run_id: int) -> dict[str, 
     Millions of rows a night: the two sides are joined on their keys alone, as row
     numbers, and the values compared column by column through those row numbers,
     so no frame as wide as both sides together is ever built."""
-    schema = {"id": pl.Int64, **LINKS_SCHEMA}
+    schema = pl.Schema({"id": pl.Int64(), **LINKS_SCHEMA})
     previous = read_frame(session, f"SELECT {', '.join(schema)} FROM link", schema)
     new = links.select(list(LINKS_SCHEMA))
     pairs = (

@@ -9,21 +9,25 @@ from sqlmodel import Session
 from vik.rules.engine import EVIDENCE_TYPE
 from vik.store.bulk import read_frame
 
-_FLAGS = {
-    "id": pl.Int64,
-    "rule_id": pl.String,
-    "entity_type": pl.String,
-    "entity_key": pl.String,
-    "department": pl.String,
-    "explanation": pl.String,
-}
-_EVIDENCE = {
-    "flag_id": pl.Int64,
-    "source": pl.String,
-    "record_key": pl.String,
-    "link_confidence": pl.Float64,
-    "link_method": pl.String,
-}
+_FLAGS = pl.Schema(
+    {
+        "id": pl.Int64,
+        "rule_id": pl.String,
+        "entity_type": pl.String,
+        "entity_key": pl.String,
+        "department": pl.String,
+        "explanation": pl.String,
+    }
+)
+_EVIDENCE = pl.Schema(
+    {
+        "flag_id": pl.Int64,
+        "source": pl.String,
+        "record_key": pl.String,
+        "link_confidence": pl.Float64,
+        "link_method": pl.String,
+    }
+)
 
 
 def open_flags_with_evidence(session: Session) -> pl.DataFrame:

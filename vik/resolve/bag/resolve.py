@@ -23,17 +23,19 @@ from vik.resolve.bag.index import (
 )
 from vik.resolve.bag.reasons import reasons as open_reasons
 
-RESULT_SCHEMA = {
-    "key": pl.String,
-    "nummeraanduiding_id": pl.String,
-    "confidence": pl.Float64,
-    "method": pl.String,
-    "reason": pl.String,
-    # The BAG street (as street_key) the record names, also where the address stays
-    # open, when its typed street is exactly one BAG street: evidence for the person
-    # matcher ('Forbes treet 2' is Forbes Street 2 even with a contradicting postcode).
-    "straat": pl.String,
-}
+RESULT_SCHEMA = pl.Schema(
+    {
+        "key": pl.String,
+        "nummeraanduiding_id": pl.String,
+        "confidence": pl.Float64,
+        "method": pl.String,
+        "reason": pl.String,
+        # The BAG street (as street_key) the record names, also where the address stays
+        # open, when its typed street is exactly one BAG street: evidence for the person
+        # matcher ('Forbes treet 2' is Forbes Street 2 even with a contradicting postcode).
+        "straat": pl.String,
+    }
+)
 
 # --- readings ---------------------------------------------------------------------------
 

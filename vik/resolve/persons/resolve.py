@@ -20,15 +20,17 @@ from vik.resolve.persons.probability import record_probability
 from vik.resolve.persons.records import has_name, prepared, with_address_columns
 from vik.resolve.persons.settings import PersonMatchSettings
 
-RESULT_SCHEMA = {
-    "source": pl.String,
-    "record_key": pl.String,
-    "persoon_id": pl.String,
-    "confidence": pl.Float64,
-    "method": pl.String,
-    "status": pl.String,
-    "reason": pl.String,
-}
+RESULT_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "record_key": pl.String,
+        "persoon_id": pl.String,
+        "confidence": pl.Float64,
+        "method": pl.String,
+        "status": pl.String,
+        "reason": pl.String,
+    }
+)
 OUTSIDE_BRP_METHOD = "naam_geboortedatum_buiten_brp"
 JUDGED_LABEL = "deze persoon"
 
