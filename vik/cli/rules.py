@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from vik.cli.output import table, user_errors
+from vik.files import write_private_csv
 from vik.rules import load_context, load_rules, run_fixtures
 from vik.rules.model import Rule
 from vik.settings import Settings
@@ -442,5 +443,5 @@ def dry_run(
             text = row["uitleg_kandidaat"] or row["uitleg_actief"]
             typer.echo(f"  {kind:10} {row['entity_type']} {row['entity_key']}: {text}")
     if out:
-        diff.write_csv(out)
+        write_private_csv(diff, out)
         typer.echo(f"Alle verschillen: {out}")
