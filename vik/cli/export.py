@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import typer
 
-from vik.cli.output import user_errors
+from vik.cli.output import parse_date, user_errors
 from vik.errors import LookupRefusedError
 from vik.files import write_private_csv
 from vik.settings import Settings
@@ -210,7 +210,7 @@ def flags(
 ) -> None:
     """Eén rij per signaal: regel, entiteit, bewijs (bron:record_id;...) en uitleg."""
     purpose = check_purpose(doel)
-    peildatum = date.fromisoformat(as_of) if as_of else None
+    peildatum = parse_date(as_of)
     settings = Settings()
     frame = flags_frame(extracts, db, peildatum, settings)
     record_export(
