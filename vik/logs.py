@@ -47,7 +47,7 @@ class _WithoutTracebacks(logging.Formatter):
         exception = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else None
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         if exception:
-            record.exception = exception  # type: ignore[attr-defined]
+            record.exception = exception
         try:
             return self._format(record)
         finally:
@@ -106,7 +106,7 @@ class _Console(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__()
         self.addFilter(lambda record: not _root_prints())
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):  # type: ignore[no-untyped-def]
         return sys.stderr  # the current one (test runners swap it)
 

@@ -74,7 +74,7 @@ from vik.store.flags import count_open_flags, persist_evaluation, record_rules
 from vik.store.followup_retention import purge_followup
 from vik.store.links import load_judgements, sync_links
 from vik.store.lock import DEFAULT_MAX_AGE, RunLockHandle, run_lock
-from vik.store.models import Run, RunStatus, utcnow
+from vik.store.models import Run, RunStatus, stored_id, utcnow
 from vik.store.reopen import reopen_flags
 from vik.store.reports import write_metrics, write_report
 from vik.store.retention import purge, purge_leftovers, purge_outside_night
@@ -199,7 +199,7 @@ def persist_step(
     flag_counts = persist_evaluation(session, run, evaluation, rules, dates)
     # A "geen actie" that got worse tonight is back in that department's queue.
     flag_counts["opnieuw_te_beoordelen"] = reopen_flags(session, run, rules)
-    link_counts = sync_links(session, resolved.links, run.id)
+    link_counts = sync_links(session, resolved.links, stored_id(run))
     dossiers = _refresh_dossiers(session, run, weights, resolved)
     return {"flags": flag_counts, "links": link_counts, "dossiers": dossiers}
 

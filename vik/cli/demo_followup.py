@@ -134,7 +134,9 @@ def _triage(
     decided = 0
     for rule_id, (department, user) in REFERRERS.items():
         flags = session.exec(
-            select(Flag).where(Flag.rule_id == rule_id, Flag.status == "open").order_by(Flag.id)
+            select(Flag)
+            .where(Flag.rule_id == rule_id, Flag.status == "open")
+            .order_by(col(Flag.id))
         ).all()
         for flag, decision in zip(
             [f for f in flags if f.id not in skip][:2],

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from vik.connectors.pseudonyms import PseudonymKey
@@ -434,7 +434,7 @@ def _flag_items(
     for row in session.exec(
         select(FlagEvidence)
         .where(col(FlagEvidence.flag_id).in_(ids))
-        .order_by(FlagEvidence.source, FlagEvidence.record_key)  # type: ignore[arg-type]
+        .order_by(FlagEvidence.source, FlagEvidence.record_key)
     ).all():
         evidence[row.flag_id].append(row)
     decisions = decisions_per_department(session, ids)
@@ -529,18 +529,18 @@ def _accesses(
     dossier_ids: set[int],
     flag_ids: set[int],
 ) -> list[AccessItem]:
-    clauses = [col(AuditLog.subject).in_(subjects)]
+    clauses: list[ColumnElement[bool]] = [col(AuditLog.subject).in_(subjects)]
     if dossier_ids:
         clauses.append(
             and_(
-                AuditLog.object_type == "dossier",
+                col(AuditLog.object_type) == "dossier",
                 col(AuditLog.object_id).in_([str(i) for i in dossier_ids]),
             )
         )
     if flag_ids:
         clauses.append(
             and_(
-                AuditLog.object_type == "signaal",
+                col(AuditLog.object_type) == "signaal",
                 col(AuditLog.object_id).in_([str(i) for i in flag_ids]),
             )
         )
@@ -603,7 +603,7 @@ def build_report(
         select(Link)
         .where(Link.entity_type == ENTITY_TYPES["persoon"], Link.entity_id == key)
         .where(col(Link.status).in_(list(LINK_STATUS)))
-        .order_by(Link.source, Link.record_key)  # type: ignore[arg-type]
+        .order_by(Link.source, Link.record_key)
     ).all()
     by_source: dict[str, list[Link]] = defaultdict(list)
     for link in links:
@@ -658,11 +658,12 @@ def build_report(
                 or_(
                     *[
                         and_(
-                            Dossier.entity_type == f.entity_type, Dossier.entity_key == f.entity_key
+                            col(Dossier.entity_type) == f.entity_type,
+                            col(Dossier.entity_key) == f.entity_key,
                         )
                         for f in evidence_flags
                     ]
-                    or [Dossier.id == -1]
+                    or [col(Dossier.id) == -1]
                 )
             )
         ).all()

@@ -46,6 +46,7 @@ from vik.lookup.subjects import (
     find_person_by_name,
     subject_of_ref,
 )
+from vik.store.models import stored_id
 from vik.store.runs import require_last_good_run
 
 ADDRESS_COLUMNS = ("straatnaam", "huisnummer", "postcode", "woonplaats")
@@ -111,7 +112,7 @@ class Lookups:
         )
 
     def projection(self, session: Session) -> Projection:
-        return open_projection(self.data_dir, require_last_good_run(session).id)
+        return open_projection(self.data_dir, stored_id(require_last_good_run(session)))
 
     def check(self, session: Session, request: LookupRequest, entity_type: str) -> Purpose:
         """The purpose, or a logged refusal (committed, so a rollback cannot lose it)."""

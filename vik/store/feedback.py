@@ -131,7 +131,7 @@ def rule_feedback(session: Session) -> dict[str, RuleFeedback]:
     for row in session.exec(select(Outcome)).all():
         by_flag[row.flag_id].append(row)
     for flag_id, rule_id, version, first_seen in session.exec(
-        select(Flag.id, Flag.rule_id, Flag.rule_version, Flag.first_seen_on)
+        select(col(Flag.id), Flag.rule_id, Flag.rule_version, col(Flag.first_seen_on))
     ).all():
         feedback = of(rule_id)
         decisions = decided.get(flag_id, set())

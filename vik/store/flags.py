@@ -26,7 +26,15 @@ from vik.rules.loader import LoadedRule
 from vik.rules.model import Status
 from vik.store.audit import record
 from vik.store.bulk import write_frame
-from vik.store.models import Flag, FlagEvidence, RuleApproval, RuleEvaluation, RuleVersion, Run
+from vik.store.models import (
+    Flag,
+    FlagEvidence,
+    RuleApproval,
+    RuleEvaluation,
+    RuleVersion,
+    Run,
+    stored_id,
+)
 
 IDENTITY = ["rule_id", "entity_type", "entity_key", "department"]
 # Why the open flags of a withdrawn or expired rule were closed (Flag.closed_reason).
@@ -109,7 +117,7 @@ def record_rules(session: Session, run: Run, rules: RuleSet, evaluation: Evaluat
     for outcome in evaluation.outcomes:
         session.add(
             RuleEvaluation(
-                run_id=run.id,
+                run_id=stored_id(run),
                 rule_id=outcome.rule_id,
                 version=outcome.version,
                 content_hash=outcome.content_hash,
@@ -190,8 +198,8 @@ def persist_evaluation(
                 status="open",
                 values=json.loads(row["values"]),
                 explanation=row["explanation"],
-                first_seen_run=run.id,
-                last_seen_run=run.id,
+                first_seen_run=stored_id(run),
+                last_seen_run=stored_id(run),
                 first_seen_on=peildatum,
                 last_seen_on=peildatum,
                 **{**rule_meta, "recipients": recipients},

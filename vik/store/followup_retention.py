@@ -124,9 +124,9 @@ def followup_retention_status(
     for end in meeting_ends(session, terms.loo_overleg).values():
         meetings.add(end, today, soon)
     outcomes = FollowUpRetention(OUTCOMES, terms.uitkomst, "datum van de uitkomst")
-    for day in session.exec(select(Outcome.decided_on)).all():
+    for day in session.exec(select(col(Outcome.decided_on))).all():
         outcomes.add(add_duration(day, terms.uitkomst), today, soon)
     snapshots = FollowUpRetention(SNAPSHOTS, terms.momentopname, "besluit")
-    for day in session.exec(select(DecisionSnapshot.taken_on)).all():
+    for day in session.exec(select(col(DecisionSnapshot.taken_on))).all():
         snapshots.add(add_duration(day, terms.momentopname), today, soon)
     return [meetings, outcomes, snapshots]

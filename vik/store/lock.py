@@ -221,7 +221,7 @@ class RunLockHandle:
 
     def attach_run(self, run_id: int) -> None:
         with Session(self._engine) as session:
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 update(RunLock).where(col(RunLock.name) == LOCK_NAME).values(run_id=run_id)
             )
             session.commit()
@@ -229,7 +229,7 @@ class RunLockHandle:
     def _release_row(self) -> None:
         # Only our own row: `vik unlock` may have removed it and another run taken it.
         with Session(self._engine) as session:
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 delete(RunLock).where(
                     col(RunLock.name) == LOCK_NAME,
                     col(RunLock.host) == self._host,
@@ -260,7 +260,7 @@ def _take_over(session: Session, status: LockStatus) -> None:
         f", run {holder.run_id}" if holder.run_id else "",
         status.reason,
     )
-    session.exec(delete(RunLock).where(col(RunLock.name) == LOCK_NAME))  # type: ignore[call-overload]
+    session.exec(delete(RunLock).where(col(RunLock.name) == LOCK_NAME))
     session.commit()
 
 
@@ -363,6 +363,6 @@ def release_lock(engine: Engine) -> LockStatus:
                         "niet beëindigen. Stop het proces dat de run draait."
                     )
     with Session(engine) as session:
-        session.exec(delete(RunLock).where(col(RunLock.name) == LOCK_NAME))  # type: ignore[call-overload]
+        session.exec(delete(RunLock).where(col(RunLock.name) == LOCK_NAME))
         session.commit()
     return status

@@ -49,6 +49,7 @@ from vik.store.models import (
     Outcome,
     Review,
     RuleVersion,
+    stored_id,
 )
 from vik.store.outcomes import SignalRef, record_outcome
 from vik.store.reviews import check_reason
@@ -202,7 +203,7 @@ def add_to_agenda(
         + 1
     )
     item = LooAgendaItem(
-        meeting_id=meeting.id,
+        meeting_id=stored_id(meeting),
         number=number,
         entity_type=entity_type,
         entity_key=entity_key,
@@ -283,7 +284,7 @@ def add_agreement(
         raise ReviewError("Een afspraak gaat over de signalen van dit agendapunt.")
     text = (description or "").strip() or None
     agreement = LooAgreement(
-        item_id=item.id,
+        item_id=stored_id(item),
         action=action,
         description=text,
         owner=owner_department,

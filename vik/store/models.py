@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -24,6 +24,20 @@ def utcnow() -> datetime:
 
 def _json(**kwargs: Any) -> Any:
     return Field(default=None, sa_column=Column(JSON, **kwargs))
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def stored_id(row: _Stored) -> int:
+    """The primary key of a row read from the database or flushed to it.
+
+    The tables declare `id: int | None` because a new row has no id until its INSERT;
+    code that holds a stored row uses this to say so (and fails here, not as a NULL key)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: it was never flushed")
+    return row.id
 
 
 class RunStatus(StrEnum):

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from vik.errors import ReviewError
 from vik.store.audit import record, subject_ref
-from vik.store.models import Flag, FlagNotice
+from vik.store.models import Flag, FlagNotice, stored_id
 
 
 class Channel(StrEnum):
@@ -63,7 +63,7 @@ def record_notice(
     if reference and len(reference) > MAX_REFERENCE:
         raise ReviewError(f"Het kenmerk is te lang: ten hoogste {MAX_REFERENCE} tekens.")
     notice = FlagNotice(
-        flag_id=flag.id,
+        flag_id=stored_id(flag),
         informed_on=informed_on,
         channel=channel,
         reference=reference,

@@ -24,7 +24,7 @@ from vik.followup import Decision
 from vik.rules import RuleSet
 from vik.rules.directions import Direction, measure_directions, moved_past
 from vik.store.audit import record
-from vik.store.models import Flag, FlagDecision, FlagEvidence, Review, Run
+from vik.store.models import Flag, FlagDecision, FlagEvidence, Review, Run, stored_id
 from vik.store.snapshots import snapshots_of_reviews
 
 ACTOR = "nachtelijke run"
@@ -106,7 +106,7 @@ def reopen_flags(session: Session, run: Run, rules: RuleSet) -> int:
         if not reasons:
             continue
         review = Review(
-            flag_id=flag.id,
+            flag_id=stored_id(flag),
             department=decision.department,
             decision=Decision.HEROPEND,
             reason="Opnieuw te beoordelen: " + "; ".join(reasons) + ".",

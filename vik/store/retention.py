@@ -99,11 +99,11 @@ def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
         return {}
     ids = [f.id for f in expired]
     per_rule = Counter(f.rule_id for f in expired)
-    session.execute(delete(FlagEvidence).where(FlagEvidence.flag_id.in_(ids)))  # type: ignore[attr-defined]
-    session.execute(delete(Review).where(Review.flag_id.in_(ids)))  # type: ignore[attr-defined]
+    session.execute(delete(FlagEvidence).where(col(FlagEvidence.flag_id).in_(ids)))
+    session.execute(delete(Review).where(col(Review.flag_id).in_(ids)))
     session.execute(delete(FlagDecision).where(col(FlagDecision.flag_id).in_(ids)))
     session.execute(update(Outcome).where(col(Outcome.flag_id).in_(ids)).values(reason=None))
-    session.execute(delete(FlagNotice).where(FlagNotice.flag_id.in_(ids)))  # type: ignore[attr-defined]
+    session.execute(delete(FlagNotice).where(col(FlagNotice.flag_id).in_(ids)))
     # What stays: that a flag of this rule on this entity was deleted, for the inzage report.
     session.add_all(
         PurgedFlag(
@@ -115,7 +115,7 @@ def purge(session: Session, peildatum: date, actor: str) -> dict[str, int]:
         )
         for f in expired
     )
-    session.execute(delete(Flag).where(Flag.id.in_(ids)))  # type: ignore[union-attr]
+    session.execute(delete(Flag).where(col(Flag.id).in_(ids)))
     counts = dict(sorted(per_rule.items()))
     record(
         session,
@@ -159,27 +159,25 @@ def purge_leftovers(
         )
         .exists()
     )
-    ended = session.execute(
-        delete(Snooze).where(Snooze.until < peildatum, ~flag_exists)  # type: ignore[arg-type]
-    ).rowcount
+    ended = session.exec(delete(Snooze).where(col(Snooze.until) < peildatum, ~flag_exists)).rowcount
     link_exists = (
         select(Link.id)
         .where(Link.source == LinkJudgement.source, Link.record_key == LinkJudgement.record_key)
         .exists()
     )
-    orphans = session.execute(delete(LinkJudgement).where(~link_exists)).rowcount
+    orphans = session.exec(delete(LinkJudgement).where(~link_exists)).rowcount
     counts = {ENDED_SNOOZES: ended or 0, ORPHAN_JUDGEMENTS: orphans or 0}
     if purged_flag_term:
         # Kept until the day after purged_on + term, as flags are kept until expiry.
         latest = _minus_duration(peildatum, purged_flag_term)
         counts[PURGED_FLAG_COUNTS] = (
-            session.execute(delete(PurgedFlag).where(PurgedFlag.purged_on < latest)).rowcount or 0  # type: ignore[arg-type]
+            session.exec(delete(PurgedFlag).where(col(PurgedFlag.purged_on) < latest)).rowcount or 0
         )
     if inzage_request_term:
         latest = _minus_duration(peildatum, inzage_request_term)
         counts[INZAGE_REQUESTS] = (
-            session.execute(
-                delete(InzageRequest).where(InzageRequest.received_on < latest)  # type: ignore[arg-type]
+            session.exec(
+                delete(InzageRequest).where(col(InzageRequest.received_on) < latest)
             ).rowcount
             or 0
         )

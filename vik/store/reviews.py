@@ -38,6 +38,7 @@ from vik.store.models import (
     Outcome,
     Review,
     Snooze,
+    stored_id,
     utcnow,
 )
 from vik.store.snapshots import take_snapshot
@@ -109,7 +110,7 @@ def record_review(
     text = check_reason(reason)
     day = today or date.today()
     review = Review(
-        flag_id=flag.id,
+        flag_id=stored_id(flag),
         department=department,
         decision=decision,
         target=target,
@@ -120,7 +121,7 @@ def record_review(
     session.add(review)
     session.flush()
     current = decision_of(session, flag.id, department) or FlagDecision(
-        flag_id=flag.id, department=department
+        flag_id=stored_id(flag), department=department
     )
     current.decision, current.target = decision, target
     current.decided_on, current.decided_by, current.review_id = day, reviewer, review.id

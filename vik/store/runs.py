@@ -34,11 +34,9 @@ def abort_unfinished_runs(engine: Engine, reason: str) -> list[int]:
     """Mark every run still `bezig` as `afgebroken`: called by whoever now holds the
     run lock (or just released it), so none of them can still be running."""
     with session_scope(engine) as session:
-        ids = list(
-            session.exec(select(Run.id).where(Run.status == RunStatus.BEZIG)).all()  # type: ignore[arg-type]
-        )
+        ids = list(session.exec(select(Run.id).where(Run.status == RunStatus.BEZIG)).all())
         if ids:
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 update(Run)
                 .where(col(Run.id).in_(ids))
                 .values(status=RunStatus.AFGEBROKEN, error=reason, finished_at=utcnow())

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from vik.store.models import DecisionSnapshot, Flag, FlagEvidence, Review
+from vik.store.models import DecisionSnapshot, Flag, FlagEvidence, Review, stored_id
 
 FORMAT = 1  # the layout of `content`; a later layout gets a new number
 
@@ -78,8 +78,8 @@ def snapshot_content(session: Session, flag: Flag, review: Review) -> dict[str, 
 def take_snapshot(session: Session, flag: Flag, review: Review, today: date) -> DecisionSnapshot:
     content = snapshot_content(session, flag, review)
     snapshot = DecisionSnapshot(
-        review_id=review.id,
-        flag_id=flag.id,
+        review_id=stored_id(review),
+        flag_id=stored_id(flag),
         department=review.department,
         taken_on=today,
         content=content,

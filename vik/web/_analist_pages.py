@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from vik.store.audit import record, subject_ref
-from vik.store.models import DecisionSnapshot, Dossier, Flag, Link, WebUser
+from vik.store.models import DecisionSnapshot, Dossier, Flag, Link, WebUser, stored_id
 from vik.store.notices import record_notice
 from vik.store.outcomes import SignalRef, record_decision, record_outcome
 from vik.store.reviews import (
@@ -334,7 +334,7 @@ def _after_flag_post(
     errors = {f"{message}-{flag.id}": str(problem)}
     form = {f"{key}-{flag.id}": value for key, value in form.items()}
     if dossier is not None:
-        view = _load_dossier(request, db, viewer, dossier.id)
+        view = _load_dossier(request, db, viewer, stored_id(dossier))
         return _dossier_response(request, db, viewer, view, errors=errors, form=form, status=400)
     return _flag_response(request, db, viewer, flag, errors=errors, form=form, status=400)
 

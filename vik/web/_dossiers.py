@@ -34,6 +34,7 @@ from vik.store.models import (
     Outcome,
     Review,
     Snooze,
+    stored_id,
 )
 from vik.store.outcomes import outcomes_of
 from vik.store.reviews import active_departments, decisions_of
@@ -155,28 +156,34 @@ def flag_views(
         ).all():
             evidence[row.flag_id].append(row)
     if ids and department:
-        for row in session.exec(
+        for review in session.exec(
             select(Review)
             .where(col(Review.flag_id).in_(ids), Review.department == department)
-            .order_by(Review.at, Review.id)
+            .order_by(col(Review.at), col(Review.id))
         ).all():
-            reviews[row.flag_id].append(row)
+            reviews[review.flag_id].append(review)
     snoozes = active_snoozes(session, flags, today, department)
     decisions = decisions_of(session, ids, department)
     outcomes = outcomes_of(session, [i for i in ids if i is not None], department or "")
-    snapshots = snapshots_of_reviews(session, [r.id for rows in reviews.values() for r in rows])
+    snapshots = snapshots_of_reviews(
+        session, [stored_id(r) for rows in reviews.values() for r in rows]
+    )
     circles = involvement_circles(rules)
     acting = active_departments(session, ids)
     views = [
         FlagView(
             f,
             rule_of(f, rules),
-            evidence[f.id],
-            reviews[f.id],
-            snoozes.get(f.id),
+            evidence[stored_id(f)],
+            reviews[stored_id(f)],
+            snoozes.get(stored_id(f)),
             decisions.get(f.id or 0),
             outcomes.get(f.id or 0, []),
-            {r.id: snapshots[r.id] for r in reviews[f.id] if r.id in snapshots},
+            {
+                stored_id(r): snapshots[stored_id(r)]
+                for r in reviews[stored_id(f)]
+                if stored_id(r) in snapshots
+            },
             sorted(
                 other
                 for other in acting.get(f.id or 0, set())
@@ -270,7 +277,7 @@ def latest_judgements(
     rows = session.exec(
         select(LinkJudgement)
         .where(col(LinkJudgement.record_key).in_({k for _, k in records}))
-        .order_by(LinkJudgement.at, LinkJudgement.id)
+        .order_by(col(LinkJudgement.at), col(LinkJudgement.id))
     ).all()
     return {(j.source, j.record_key, j.entity_type, j.entity_id): j for j in rows}
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from vik.store.followup_retention import KINDS as FOLLOWUP_KINDS
-from vik.store.models import AuditLog, Flag, LinkJudgement, Outcome, Review, Run, Snooze
+from vik.store.models import AuditLog, Flag, LinkJudgement, Outcome, Review, Run, Snooze, stored_id
 from vik.store.retention import LEFTOVERS, expiry
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -155,7 +155,7 @@ def purge_history(session: Session, limit: int = 60) -> list[PurgeNight]:
     runs = session.exec(
         select(Run).where(Run.status == "geslaagd").order_by(col(Run.id).desc()).limit(limit)
     ).all()
-    return [PurgeNight(r.id, r.peildatum, dict(r.purged or {})) for r in runs]
+    return [PurgeNight(stored_id(r), r.peildatum, dict(r.purged or {})) for r in runs]
 
 
 @dataclass
@@ -177,13 +177,13 @@ def _reasons(session: Session, rows: list[AuditLog]) -> dict[int, str]:
     for row in rows:
         details = row.details or {}
         if row.action in ("besluit", "heropend") and "review" in details:
-            wanted[Review][int(details["review"])] = row.id
+            wanted[Review][int(details["review"])] = stored_id(row)
         elif row.action == "uitkomst" and "uitkomst_id" in details:
-            wanted[Outcome][int(details["uitkomst_id"])] = row.id
+            wanted[Outcome][int(details["uitkomst_id"])] = stored_id(row)
         elif row.action == "uitgesteld" and "uitstel" in details:
-            wanted[Snooze][int(details["uitstel"])] = row.id
+            wanted[Snooze][int(details["uitstel"])] = stored_id(row)
         elif row.action == "koppeling_beoordeeld" and row.object_id:
-            wanted[LinkJudgement][int(row.object_id)] = row.id
+            wanted[LinkJudgement][int(row.object_id)] = stored_id(row)
     found: dict[int, str] = {}
     for model, ids in wanted.items():
         if ids:
@@ -242,7 +242,7 @@ def access_log(
                 row,
                 local,
                 row.action in PEOPLE_LEVEL and (row.actor, local.date()) in flagged,
-                row.purpose or reasons.get(row.id),
+                row.purpose or reasons.get(stored_id(row)),
             )
         )
     return AccessLog(

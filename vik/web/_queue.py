@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from vik.errors import FilterError
 from vik.flags.priority import PriorityWeights
-from vik.store.models import Dossier, Flag, FlagDecision, Snooze
+from vik.store.models import Dossier, Flag, FlagDecision, Snooze, stored_id
 from vik.store.reviews import decisions_of
 from vik.web._visibility import RuleText, rule_of, visible_clause
 
@@ -227,7 +227,10 @@ def flag_queue(
         select(Flag, Dossier)
         .join(
             Dossier,
-            and_(Dossier.entity_type == Flag.entity_type, Dossier.entity_key == Flag.entity_key),
+            and_(
+                col(Dossier.entity_type) == Flag.entity_type,
+                col(Dossier.entity_key) == Flag.entity_key,
+            ),
             isouter=True,
         )
         .where(visible_clause(rules, department))
@@ -246,7 +249,7 @@ def flag_queue(
     themes = visible_themes_per_entity(session, rules, department)
     rows = []
     for flag, dossier in pairs:
-        snooze = snoozes.get(flag.id)
+        snooze = snoozes.get(stored_id(flag))
         decision = decisions.get(flag.id or 0)
         own = decision.decision if decision else None
         if not _matches_status(flag, own, filters.status, snooze is not None):

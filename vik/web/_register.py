@@ -30,7 +30,7 @@ from vik.rules import Context, LoadedRule, load_rules, night_gate, rule_warnings
 from vik.rules.approvals import RecordedApproval, Scope
 from vik.store.approvals import load_approvals
 from vik.store.feedback import Promotion, RuleFeedback, Triage, promotion, rule_feedback, triage
-from vik.store.models import Dossier, Flag, RuleEvaluation, RuleVersion, Run
+from vik.store.models import Dossier, Flag, RuleEvaluation, RuleVersion, Run, stored_id
 from vik.store.runs import last_good_run
 from vik.web._visibility import RuleText, parse_rule_text
 
@@ -163,7 +163,7 @@ def wijk_spread(
 
 
 def _run_dates(session: Session) -> dict[int, date]:
-    return {r.id: r.peildatum for r in session.exec(select(Run)).all()}
+    return {stored_id(r): r.peildatum for r in session.exec(select(Run)).all()}
 
 
 def _hits_per_wijk(session: Session) -> dict[str, Counter[str]]:
@@ -171,7 +171,10 @@ def _hits_per_wijk(session: Session) -> dict[str, Counter[str]]:
         select(Flag.rule_id, Flag.entity_type, Flag.entity_key, Dossier.wijk)
         .join(
             Dossier,
-            and_(Dossier.entity_type == Flag.entity_type, Dossier.entity_key == Flag.entity_key),
+            and_(
+                col(Dossier.entity_type) == Flag.entity_type,
+                col(Dossier.entity_key) == Flag.entity_key,
+            ),
             isouter=True,
         )
         .where(Flag.status == "open")
@@ -184,7 +187,7 @@ def _hits_per_wijk(session: Session) -> dict[str, Counter[str]]:
 
 
 def _nights(session: Session, rule_id: str | None = None, limit: int = 400) -> list[NightRow]:
-    query = select(RuleEvaluation, Run.peildatum).join(Run, Run.id == RuleEvaluation.run_id)
+    query = select(RuleEvaluation, col(Run.peildatum)).join(Run, Run.id == RuleEvaluation.run_id)
     if rule_id is not None:
         query = query.where(RuleEvaluation.rule_id == rule_id)
     rows = session.exec(query.order_by(col(RuleEvaluation.run_id).desc()).limit(limit)).all()
@@ -204,7 +207,9 @@ def rule_register(
     besluiten = {(a.rule_id, a.content_hash): a.besluit for a in approvals.records}
     stored: dict[str, list[RuleVersion]] = defaultdict(list)
     for version in session.exec(
-        select(RuleVersion).order_by(RuleVersion.rule_id, RuleVersion.version, RuleVersion.id)
+        select(RuleVersion).order_by(
+            col(RuleVersion.rule_id), col(RuleVersion.version), col(RuleVersion.id)
+        )
     ).all():
         stored[version.rule_id].append(version)
     runs = _run_dates(session)
@@ -219,7 +224,7 @@ def rule_register(
             select(RuleEvaluation).where(RuleEvaluation.run_id == good.id)
         ).all():
             last_nights[evaluation.rule_id] = NightRow(
-                good.id,
+                stored_id(good),
                 good.peildatum,
                 evaluation.version,
                 evaluation.ran,

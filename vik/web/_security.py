@@ -37,7 +37,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vik.store.db import session_scope
-from vik.store.models import WebSession, WebUser, utcnow
+from vik.store.models import WebSession, WebUser, stored_id, utcnow
 
 SESSION_COOKIE = "vik_sessie"
 LOGIN_COOKIE = "vik_aanmelden"  # double-submit CSRF token of the sign-in form
@@ -95,7 +95,9 @@ def start_session(session: Session, user: WebUser) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         WebSession(
-            token_hash=token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32)
+            token_hash=token_hash(token),
+            user_id=stored_id(user),
+            csrf_token=secrets.token_urlsafe(32),
         )
     )
     return token
@@ -130,7 +132,12 @@ def resolve_session(
         session.add(row)
         session.commit()
     return Viewer(
-        user.id, user.username, user.display_name, user.role, user.department, row.csrf_token
+        stored_id(user),
+        user.username,
+        user.display_name,
+        user.role,
+        user.department,
+        row.csrf_token,
     )
 
 

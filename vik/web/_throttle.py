@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
-from vik.store.models import LoginThrottle, WebDevice, WebUser
+from vik.store.models import LoginThrottle, WebDevice, WebUser, stored_id
 from vik.web.settings import WebSettings
 
 DEVICE_COOKIE = "vik_apparaat"
@@ -144,7 +144,7 @@ def device_failed(session: Session, device: WebDevice, limits: LoginLimits) -> N
 def remember_device(session: Session, user: WebUser, now: datetime) -> str:
     """A new device token for this browser and account; returns it for the cookie."""
     token = secrets.token_urlsafe(32)
-    session.add(WebDevice(token_hash=token_hash(token), user_id=user.id, created_at=now))
+    session.add(WebDevice(token_hash=token_hash(token), user_id=stored_id(user), created_at=now))
     return token
 
 

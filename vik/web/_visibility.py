@@ -160,7 +160,10 @@ def visible_clause(
     return and_(
         col(Flag.department).in_(["", department]),
         or_(
-            *[and_(Flag.rule_id == rule_id, Flag.rule_hash == digest) for rule_id, digest in pairs]
+            *[
+                and_(col(Flag.rule_id) == rule_id, col(Flag.rule_hash) == digest)
+                for rule_id, digest in pairs
+            ]
         ),
     )
 
