@@ -63,16 +63,15 @@ def retry_transient(task: Task[Any, Any], task_run: TaskRun, state: State[Any]) 
 class PrefectSteps(Steps):
     """Each step a Prefect task; futures are always resolved before returning."""
 
-    def _task(self, name: str, function: Callable[..., Any]):  # type: ignore[no-untyped-def]
+    def _task(self, name: str, function: Callable[..., Any]) -> Task[..., Any]:
         return task(
-            function,
             name=f"vik-{name}",
             retries=RETRIES.get(name, 0),
             retry_delay_seconds=RETRY_DELAY_SECONDS,
             retry_condition_fn=retry_transient,
             cache_policy=NO_CACHE,
             persist_result=False,
-        )
+        )(function)
 
     def run(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
         future = self._task(name, function).submit(*args)
@@ -170,8 +169,8 @@ def serve(extracts_dir: str | None = None) -> None:  # pragma: no cover - runs u
 
     The served runs load the flow from the installed package (flows.nightly), not from the
     folder `vik serve` was started in."""
-    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
+    from prefect.types.entrypoint import EntrypointType
 
     nightly_flow.serve(
         name=SERVE_DEPLOYMENT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import typer
@@ -13,6 +13,10 @@ from vik.cli.output import parse_date, user_errors
 from vik.errors import LookupRefusedError
 from vik.files import write_private_csv
 from vik.settings import Settings
+
+if TYPE_CHECKING:
+    from vik.connectors.ingest import Extracts
+    from vik.resolve import Resolved
 
 export_app = typer.Typer(
     help="Koppelingen en signalen exporteren als CSV; regels en hun uitkomsten publiceren.",
@@ -99,7 +103,7 @@ LINK_COLUMNS = [
 FLAG_COLUMNS = ["rule_id", "entity_type", "entity_key", "department", "evidence", "explanation"]
 
 
-def _from_extracts(extracts: Path, settings: Settings):  # type: ignore[no-untyped-def]
+def _from_extracts(extracts: Path, settings: Settings) -> tuple[Extracts, Resolved]:
     from vik.connectors.pseudonyms import load_key
     from vik.nightly import ingest_and_resolve
 

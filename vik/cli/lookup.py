@@ -220,7 +220,8 @@ def _cell(value: Any) -> str:
 def _bsn(value: str | None) -> str | None:
     """'-' asks the BSN without echo, so that it stays out of the shell history."""
     if value == "-":
-        return typer.prompt("BSN", hide_input=True)
+        bsn: str = typer.prompt("BSN", hide_input=True)
+        return bsn
     return value
 
 

@@ -18,8 +18,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A plain aligned text table (numbers right-aligned)."""
-    rows = [["" if v is None else str(v) for v in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str], numeric: Sequence[bool]) -> str:
         cells = [
@@ -29,11 +29,11 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
         return "  ".join(cells).rstrip()
 
     numeric = [
-        bool(rows) and all(r[i].replace(".", "").isdigit() or r[i] == "" for r in rows)
+        bool(cells) and all(r[i].replace(".", "").isdigit() or r[i] == "" for r in cells)
         for i in range(len(headers))
     ]
     out = [line(list(headers), [False] * len(headers)), line(["-" * w for w in widths], numeric)]
-    out.extend(line(r, numeric) for r in rows)
+    out.extend(line(r, numeric) for r in cells)
     return "\n".join(out)
 
 

@@ -53,7 +53,8 @@ def _password(confirm: bool = True) -> str:
     from_env = os.environ.get(PASSWORD_ENV)
     if from_env:
         return from_env
-    return typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt=confirm)
+    password: str = typer.prompt("Wachtwoord", hide_input=True, confirmation_prompt=confirm)
+    return password
 
 
 @users_app.command("add")

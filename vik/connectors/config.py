@@ -141,7 +141,8 @@ class SourcesConfig(RootModel[dict[str, SourceConfig]]):
     def source(self, name: str) -> SourceConfig:
         return self.root.get(name) or SourceConfig()
 
-    def schema(self, name: str) -> SourceSchema:
+    # Shadows pydantic's deprecated BaseModel.schema() (its JSON schema), which VIK never calls.
+    def schema(self, name: str) -> SourceSchema:  # type: ignore[override]
         """The source's schema including the extra columns configured for it."""
         return SOURCES[name].extended(self.source(name).extra_schema())
 

@@ -177,7 +177,7 @@ def _quick_starts(body: str, expected: int, delimiter: str) -> list[int] | None:
     """The line every row starts on, when every line is one row with every field;
     None for anything else (the careful ``_scan`` then decides)."""
     reader = csv.reader(io.StringIO(body), delimiter=delimiter)
-    starts = []
+    starts: list[int] = []
     try:
         for row in reader:
             if len(row) != expected or reader.line_num != len(starts) + 1:

@@ -189,7 +189,7 @@ def _read_jsonl(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
     records: list[dict[str, Any]] = []
     numbers = []
     rejects = []
-    nested: dict[str, str] = {}
+    nested = {}
     for number, line in lines:
         try:
             value = json.loads(line)
@@ -206,7 +206,7 @@ def _read_jsonl(path: Path, data: bytes, config: SourceConfig) -> RawExtract:
         if not isinstance(value, dict):
             rejects.append(StructuralReject(number, f"regel {number} is geen JSON-object", line))
             continue
-        record = {}
+        record: dict[str, Any] = {}
         for key, item in value.items():
             if isinstance(item, dict) or (
                 isinstance(item, list) and any(isinstance(v, dict | list) for v in item)

@@ -400,7 +400,8 @@ def ingest_source(
         summary.extract_date = raw.extract_date
         summary.rows_read = raw.rows_read
         if raw.frame.height == 0 and len(raw.frame.columns) <= 1:
-            accepted, quarantine, ignored = empty_frame(schema), pl.DataFrame(), []
+            accepted, quarantine = empty_frame(schema), pl.DataFrame()
+            ignored: list[str] = []
         else:
             accepted, quarantine, ignored = _ingest_frame(raw, schema, config, key)
     except ExtractError as error:

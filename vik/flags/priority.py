@@ -31,7 +31,9 @@ class ReportWeights(BaseModel):
 class PriorityWeights(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ernst: dict[str, float] = Field(default_factory=lambda: {"laag": 1, "middel": 2, "hoog": 3})
+    ernst: dict[str, float] = Field(
+        default_factory=lambda: {"laag": 1.0, "middel": 2.0, "hoog": 3.0}
+    )
     regels: dict[str, float] = Field(default_factory=dict)
     meldingen: ReportWeights = Field(default_factory=ReportWeights)
     themabonus: float = Field(default=2, ge=0)

@@ -70,7 +70,8 @@ def _moment(value: Any) -> str:
         return ""
     if value.tzinfo is not None:
         value = value.astimezone(LOCAL)
-    return value.strftime("%d-%m-%Y %H:%M")
+    text: str = value.strftime("%d-%m-%Y %H:%M")
+    return text
 
 
 def _value(value: Any) -> str:

@@ -98,7 +98,8 @@ def person_of_bsn(bsn: str, key: PseudonymKey) -> str:
             "niet getoond. Controleer het nummer en probeer het opnieuw."
         )
     pseudonym = pseudonymise_one(bsn, key)
-    return pl.select(person_id(pl.lit(pseudonym))).item()
+    persoon_id: str = pl.select(person_id(pl.lit(pseudonym))).item()
+    return persoon_id
 
 
 def check_birth_date(text: str) -> str:

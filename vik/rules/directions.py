@@ -69,7 +69,7 @@ def measure_directions(condition: str, measures: Collection[str]) -> dict[str, D
 
     visit(tree.body, False)
     return {
-        name: next(iter(directions))
+        name: next(d for d in directions if d is not None)
         for name, directions in seen.items()
         if len(directions) == 1 and None not in directions
     }

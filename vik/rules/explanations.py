@@ -169,10 +169,10 @@ def compile_explanation(
                 f"{rule.id}: explanation noemt {{{name}}}, maar dat is geen measure, derived of "
                 f"param; beschikbaar: {', '.join(sorted(allowed))}"
             )
-    for _, name, spec, _ in string.Formatter().parse(rule.explanation):
-        if name is not None and spec:
+    for _, field, spec, _ in string.Formatter().parse(rule.explanation):
+        if field is not None and spec:
             check_format(
-                spec, kinds.get(name, "number"), f"{rule.id}: explanation {{{name}:{spec}}}"
+                spec, kinds.get(field, "number"), f"{rule.id}: explanation {{{field}:{spec}}}"
             )
     constants: dict[str, Value] = {}
     for name, value in rule.params.items():

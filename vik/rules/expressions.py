@@ -102,7 +102,7 @@ class _Compiler:
         return self.node(tree.body)
 
     def node(self, node: ast.AST) -> Typed:
-        method = getattr(self, f"_{type(node).__name__}", None)
+        method: Callable[[ast.AST], Typed] | None = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             raise self.error(f"'{ast.unparse(node)}' is in regels niet toegestaan")
         return method(node)
@@ -162,7 +162,7 @@ class _Compiler:
         left, right = self.node(node.left), self.node(node.right)
         if left.kind != "number" or right.kind != "number":
             raise self.error(f"rekenen kan alleen met getallen: '{ast.unparse(node)}'")
-        operations = {
+        operations: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
             ast.Add: lambda a, b: a + b,
             ast.Sub: lambda a, b: a - b,
             ast.Mult: lambda a, b: a * b,
@@ -329,7 +329,8 @@ def _within_months(scope: Scope, value: Typed, months: Typed) -> Typed:
 def _constant_number(value: Typed, function: str) -> float:
     if not value.is_constant:
         raise RuleSchemaError(f"{function}: de termijn is een vast getal of een param")
-    return value.constant
+    number: float = value.constant
+    return number
 
 
 @function("is_current", "date", "date")

@@ -79,7 +79,7 @@ class Plain:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, int | float) and not isinstance(node.value, bool):
                 return dutch_number(node.value)
-            return f"'{node.value}'"
+            return f"'{node.value!s}'"
         if isinstance(node, ast.Name):
             if node.id == "peildatum":
                 return "de peildatum"

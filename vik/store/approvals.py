@@ -52,9 +52,13 @@ __all__ = [
 
 
 class Account(Protocol):
-    username: str
-    display_name: str
-    role: str
+    # Read-only: a web Viewer (frozen) is an account as much as a WebUser row is.
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
 
 
 def _recorded(row: RuleApproval) -> RecordedApproval:

@@ -26,7 +26,14 @@ from sqlmodel import Session, col, select
 
 from vik.followup import AgreementStatus, Terms
 from vik.store.audit import record
-from vik.store.models import DecisionSnapshot, LooAgendaItem, LooAgreement, LooMeeting, Outcome
+from vik.store.models import (
+    DecisionSnapshot,
+    LooAgendaItem,
+    LooAgreement,
+    LooMeeting,
+    Outcome,
+    stored_id,
+)
 from vik.store.retention import add_duration
 
 MEETINGS = "LOO-overleggen"
@@ -37,7 +44,7 @@ KINDS = (MEETINGS, OUTCOMES, SNAPSHOTS)
 
 def meeting_ends(session: Session, term: str) -> dict[int, date]:
     """meeting id → the day after which it (with agenda and agreements) must go."""
-    starts = {m.id: m.held_on for m in session.exec(select(LooMeeting)).all()}
+    starts = {stored_id(m): m.held_on for m in session.exec(select(LooMeeting)).all()}
     for meeting_id, agreement in session.exec(
         select(LooAgendaItem.meeting_id, LooAgreement).join(
             LooAgreement, col(LooAgreement.item_id) == col(LooAgendaItem.id)

@@ -91,7 +91,9 @@ def _outer_layers(settings: WebSettings) -> Callable[[ASGIApp], ASGIApp]:
         if not settings.trusted_proxies:
             return hardened
         # uvicorn's own middleware: X-Forwarded-For and -Proto, only from these addresses.
-        return ProxyHeadersMiddleware(hardened, trusted_hosts=settings.trusted_proxies)
+        # uvicorn types an ASGI app with its own scope TypedDicts, starlette with a plain
+        # mapping: the same protocol, two stubs that do not match.
+        return ProxyHeadersMiddleware(hardened, trusted_hosts=settings.trusted_proxies)  # type: ignore[arg-type, return-value]
 
     return wrap
 

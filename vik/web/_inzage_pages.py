@@ -39,7 +39,8 @@ def _state(request: Request) -> Any:
 
 def _projection(request: Request, db: Session) -> Projection | None:
     try:
-        return _state(request).lookups.projection(db)
+        projection: Projection = _state(request).lookups.projection(db)
+        return projection
     except NoRunError:
         return None
 

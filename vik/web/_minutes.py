@@ -30,7 +30,10 @@ def minutes_xlsx(
     today: date,
 ) -> bytes:
     meeting = view.meeting
-    name = lambda d: department_names.get(d, d)  # noqa: E731
+
+    def name(department: str) -> str:
+        return department_names.get(department, department)
+
     buffer = io.BytesIO()
     # Text stays text (spreadsheet formula injection): see vik.web._loo.agenda_xlsx.
     workbook = xlsxwriter.Workbook(
@@ -96,7 +99,8 @@ def minutes_xlsx(
         if not item_view.agreements:
             sheet.add([*common, "", "", "", None, "", "", "", None])
         for agreement in item_view.agreements:
-            outcome = (item_view.outcomes.get(agreement.id or 0) or [None])[0]
+            outcomes = item_view.outcomes.get(agreement.id or 0)
+            outcome = outcomes[0] if outcomes else None
             status = (
                 "te laat"
                 if is_overdue(agreement, today)

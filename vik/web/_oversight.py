@@ -13,8 +13,10 @@ highlighted: it may be legitimate (an LOO preparation), but the officer asks.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -173,7 +175,12 @@ REASON_GONE = "(reden verwijderd na bewaartermijn)"
 
 def _reasons(session: Session, rows: list[AuditLog]) -> dict[int, str]:
     """AuditLog id → the reason of the review, snooze or judgement it refers to, if kept."""
-    wanted: dict[type, dict[int, int]] = {Review: {}, Snooze: {}, LinkJudgement: {}, Outcome: {}}
+    wanted: dict[type[Review | Snooze | LinkJudgement | Outcome], dict[int, int]] = {
+        Review: {},
+        Snooze: {},
+        LinkJudgement: {},
+        Outcome: {},
+    }
     for row in rows:
         details = row.details or {}
         if row.action in ("besluit", "heropend") and "review" in details:
@@ -187,7 +194,10 @@ def _reasons(session: Session, rows: list[AuditLog]) -> dict[int, str]:
     found: dict[int, str] = {}
     for model, ids in wanted.items():
         if ids:
-            kept = session.exec(select(model).where(col(model.id).in_(list(ids)))).all()
+            # Four tables, each with an id and a reason.
+            kept: Sequence[Any] = session.exec(
+                select(model).where(col(model.id).in_(list(ids)))
+            ).all()
             found.update({ids[item.id]: item.reason for item in kept if item.reason})
     referring = {entry for ids in wanted.values() for entry in ids.values()}
     return {entry: found.get(entry, REASON_GONE) for entry in referring}

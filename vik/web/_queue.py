@@ -182,7 +182,7 @@ def active_snoozes(
     for flag in flags:
         candidates = by_key.get((flag.rule_id, flag.entity_type, flag.entity_key), [])
         if candidates:
-            result[flag.id] = max(candidates, key=lambda s: (s.until, s.id))
+            result[stored_id(flag)] = max(candidates, key=lambda s: (s.until, s.id))
     return result
 
 

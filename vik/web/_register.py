@@ -166,7 +166,7 @@ def _run_dates(session: Session) -> dict[int, date]:
     return {stored_id(r): r.peildatum for r in session.exec(select(Run)).all()}
 
 
-def _hits_per_wijk(session: Session) -> dict[str, Counter[str]]:
+def _hits_per_wijk(session: Session) -> dict[str, Counter[str | None]]:
     rows = session.exec(
         select(Flag.rule_id, Flag.entity_type, Flag.entity_key, Dossier.wijk)
         .join(
@@ -180,14 +180,16 @@ def _hits_per_wijk(session: Session) -> dict[str, Counter[str]]:
         .where(Flag.status == "open")
         .distinct()
     ).all()
-    result: dict[str, Counter[str]] = defaultdict(Counter)
+    result: dict[str, Counter[str | None]] = defaultdict(Counter)
     for rule_id, _, _, wijk in rows:
         result[rule_id][wijk] += 1
     return result
 
 
 def _nights(session: Session, rule_id: str | None = None, limit: int = 400) -> list[NightRow]:
-    query = select(RuleEvaluation, col(Run.peildatum)).join(Run, Run.id == RuleEvaluation.run_id)
+    query = select(RuleEvaluation, col(Run.peildatum)).join(
+        Run, col(Run.id) == RuleEvaluation.run_id
+    )
     if rule_id is not None:
         query = query.where(RuleEvaluation.rule_id == rule_id)
     rows = session.exec(query.order_by(col(RuleEvaluation.run_id).desc()).limit(limit)).all()

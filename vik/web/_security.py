@@ -27,6 +27,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, timedelta
+from typing import Literal, TypedDict
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -62,7 +63,10 @@ class NotFound(WebError):
     """Not there, or not this department's: one answer, but the audit log tells them apart."""
 
     def __init__(
-        self, object_type: str | None = None, object_id: int | None = None, exists: bool = False
+        self,
+        object_type: str | None = None,
+        object_id: str | int | None = None,
+        exists: bool = False,
     ) -> None:
         super().__init__(object_type or "")
         self.object_type = object_type
@@ -151,7 +155,14 @@ def redirect(request: Request, path: str) -> RedirectResponse:
     return RedirectResponse(root(request) + path, status_code=303)
 
 
-def cookie_flags(request: Request, path: str = "/") -> dict[str, object]:
+class CookieFlags(TypedDict):
+    httponly: bool
+    samesite: Literal["lax", "strict", "none"]
+    secure: bool
+    path: str
+
+
+def cookie_flags(request: Request, path: str = "/") -> CookieFlags:
     """HttpOnly, SameSite=Strict, the root path, and Secure behind HTTPS (configured, or
     a request a trusted proxy says came in over HTTPS)."""
     settings = request.app.state.vik.settings

@@ -51,10 +51,11 @@ def fmt_date(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = date.fromisoformat(value[:10])
+            value = date.fromisoformat(text[:10])
         except ValueError:
-            return value
+            return text
     if isinstance(value, datetime):
         value = value.astimezone(LOCAL).date() if value.tzinfo else value.date()
     return value.strftime("%d-%m-%Y")
