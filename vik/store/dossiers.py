@@ -14,11 +14,11 @@ import json
 
 import polars as pl
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from vik.flags.dossiers import build_dossiers
 from vik.flags.priority import PriorityWeights
-from vik.store.models import Dossier, Flag, Run
+from vik.store.models import Dossier, Flag, Run, stored_id
 
 DETAILS_SCHEMA = {
     "entity_type": pl.String,
@@ -31,9 +31,10 @@ DETAILS_SCHEMA = {
 
 def open_flags_frame(session: Session) -> pl.DataFrame:
     rows = session.exec(
-        select(Flag.rule_id, Flag.entity_type, Flag.entity_key, Flag.severity, Flag.theme).where(
-            Flag.status == "open"
-        )
+        # sqlmodel's select() is typed for at most four columns; SQLAlchemy takes any number.
+        select(  # type: ignore[call-overload]
+            Flag.rule_id, Flag.entity_type, Flag.entity_key, Flag.severity, Flag.theme
+        ).where(Flag.status == "open")
     ).all()
     return pl.DataFrame(
         [tuple(r) for r in rows],
@@ -81,11 +82,11 @@ def refresh_dossiers(
         if row["details"]:
             dossier.details = json.loads(row["details"])
         if run is not None:
-            dossier.updated_run = run.id  # type: ignore[assignment]
+            dossier.updated_run = stored_id(run)
         session.add(dossier)
     gone = [d.id for key, d in current.items() if key not in keep]
     if gone:
-        session.execute(delete(Dossier).where(Dossier.id.in_(gone)))  # type: ignore[union-attr]
+        session.execute(delete(Dossier).where(col(Dossier.id).in_(gone)))
     return len(keep)
 
 

@@ -121,18 +121,20 @@ def rule_feedback(session: Session) -> dict[str, RuleFeedback]:
         return result.setdefault(rule_id, RuleFeedback(rule_id))
 
     decided: dict[int, set[str]] = defaultdict(set)
-    for flag_id, decision in session.exec(
+    for decided_id, decision in session.exec(
         select(FlagDecision.flag_id, FlagDecision.decision).where(
             col(FlagDecision.decision).is_not(None)
         )
     ).all():
-        decided[flag_id].add(decision)
+        if decision is not None:  # filtered in SQL; this tells the type checker
+            decided[decided_id].add(decision)
     by_flag: dict[int, list[Outcome]] = defaultdict(list)
     for row in session.exec(select(Outcome)).all():
         by_flag[row.flag_id].append(row)
     for flag_id, rule_id, version, first_seen in session.exec(
         select(col(Flag.id), Flag.rule_id, Flag.rule_version, col(Flag.first_seen_on))
     ).all():
+        assert flag_id is not None  # a primary key read back
         feedback = of(rule_id)
         decisions = decided.get(flag_id, set())
         for counts in (
@@ -163,12 +165,13 @@ def rule_feedback(session: Session) -> dict[str, RuleFeedback]:
 def triage(session: Session) -> dict[str, Triage]:
     result: dict[str, Triage] = defaultdict(Triage)
     decisions: dict[int, list[str]] = defaultdict(list)
-    for flag_id, decision in session.exec(
+    for decided_id, decision in session.exec(
         select(FlagDecision.flag_id, FlagDecision.decision)
     ).all():
         if decision:
-            decisions[flag_id].append(decision)
-    for flag_id, rule_id in session.exec(select(Flag.id, Flag.rule_id)).all():
+            decisions[decided_id].append(decision)
+    for flag_id, rule_id in session.exec(select(col(Flag.id), Flag.rule_id)).all():
+        assert flag_id is not None  # a primary key read back
         counts = result[rule_id]
         own = decisions.get(flag_id, [])
         if not own:

@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from vik.rules import Evaluation, RuleSet
 from vik.rules.loader import LoadedRule
@@ -63,7 +63,7 @@ def close_flags_of_ended_rules(
     if not ended:
         return {}
     flags = session.exec(
-        select(Flag).where(Flag.status == "open", Flag.rule_id.in_(list(ended)))  # type: ignore[attr-defined]
+        select(Flag).where(Flag.status == "open", col(Flag.rule_id).in_(list(ended)))
     ).all()
     counts: dict[str, int] = {}
     for flag in flags:
@@ -167,14 +167,15 @@ def persist_evaluation(
     ran = [o.rule_id for o in evaluation.outcomes if o.ran]
     hits = evaluation.hits().with_columns(pl.col("department").fill_null(""))
     existing_rows = session.exec(
-        select(
+        # sqlmodel's select() is typed for at most four columns; SQLAlchemy takes any number.
+        select(  # type: ignore[call-overload]
             Flag.id,
             Flag.rule_id,
             Flag.entity_type,
             Flag.entity_key,
             Flag.department,
             Flag.status,
-        ).where(Flag.rule_id.in_(ran))  # type: ignore[attr-defined]
+        ).where(col(Flag.rule_id).in_(ran))
     ).all()
     existing = pl.DataFrame(
         [tuple(row) for row in existing_rows],
@@ -237,7 +238,7 @@ def persist_evaluation(
     if stale.height:
         session.execute(
             update(Flag)
-            .where(Flag.id.in_(stale["id"].to_list()))  # type: ignore[union-attr]
+            .where(col(Flag.id).in_(stale["id"].to_list()))
             .values(status="vervallen", vervallen_on=peildatum)
         )
     counts["vervallen"] = stale.height
@@ -256,9 +257,7 @@ def persist_evaluation(
     ids = pl.concat([ids, seen.select(*IDENTITY, pl.col("id").alias("flag_id"))])
     if seen.height:
         session.execute(
-            delete(FlagEvidence).where(
-                FlagEvidence.flag_id.in_(seen["id"].to_list())  # type: ignore[attr-defined]
-            )
+            delete(FlagEvidence).where(col(FlagEvidence.flag_id).in_(seen["id"].to_list()))
         )
     evidence = (
         hits.join(ids, on=IDENTITY)

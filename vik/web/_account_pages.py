@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from vik.errors import LoginError
 from vik.store.audit import record
 from vik.web._security import (
     LOGIN_COOKIE,
@@ -39,7 +40,7 @@ from vik.web._throttle import (
     remember_device,
     wait_text,
 )
-from vik.web.users import LoginError, authenticate
+from vik.web.users import authenticate
 
 router = APIRouter()
 

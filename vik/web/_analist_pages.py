@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
+from vik.errors import FilterError, ReviewError
 from vik.store.audit import record, subject_ref
 from vik.store.models import DecisionSnapshot, Dossier, Flag, Link, WebUser, stored_id
 from vik.store.notices import record_notice
@@ -17,7 +18,6 @@ from vik.store.outcomes import SignalRef, record_decision, record_outcome
 from vik.store.reviews import (
     DECISIONS,
     FORUMS,
-    ReviewError,
     check_reason,
     decision_of,
     judge_link,
@@ -32,7 +32,7 @@ from vik.web._dossiers import (
     load_dossier,
     load_flag,
 )
-from vik.web._queue import FilterError, QueueFilters, filter_options, flag_queue
+from vik.web._queue import QueueFilters, filter_options, flag_queue
 from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
 from vik.web._templates import render
 from vik.web._visibility import RuleText, rule_of
