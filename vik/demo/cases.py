@@ -106,7 +106,11 @@ def _sample(rng: np.random.Generator, pool: pl.DataFrame, k: int) -> pl.DataFram
     return pool[rng.integers(0, pool.height, k)]
 
 
-def _pools(town: Municipality) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+# Adults, vestigingen and addresses to draw the records' subjects from.
+_Pools = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+
+def _pools(town: Municipality) -> _Pools:
     """Adults at home, active vestigingen at business premises, and addresses; none reserved."""
     bag = town.bag
     adult_born = months_back(town.as_of, 18 * 12)
@@ -162,7 +166,9 @@ def _entities(
     a = np.full(n, -1)
     open_ok = np.ones(n, dtype=bool)
 
-    def pick(rows: np.ndarray, preferred: pl.DataFrame, fallback: pl.DataFrame):
+    def pick(
+        rows: np.ndarray, preferred: pl.DataFrame, fallback: pl.DataFrame
+    ) -> pl.DataFrame | None:
         picked = _sample(rng, preferred, rows.size)
         if picked.height < rows.size:
             open_ok[rows] = False
@@ -204,7 +210,9 @@ def _entities(
     )
 
 
-def _handhaving(rng: np.random.Generator, town: Municipality, n: int, pools) -> pl.DataFrame:
+def _handhaving(
+    rng: np.random.Generator, town: Municipality, n: int, pools: _Pools
+) -> pl.DataFrame:
     adults, vestigingen, addresses = pools
     today = town.today
     kind = _choose(rng, ZAAKTYPES, n)
@@ -240,7 +248,7 @@ def _handhaving(rng: np.random.Generator, town: Municipality, n: int, pools) -> 
 
 
 def _vergunningen(
-    rng: np.random.Generator, town: Municipality, n: int, pools, handhaving: pl.DataFrame
+    rng: np.random.Generator, town: Municipality, n: int, pools: _Pools, handhaving: pl.DataFrame
 ) -> pl.DataFrame:
     adults, vestigingen, addresses = pools
     today = town.today
@@ -294,7 +302,7 @@ def _vergunningen(
     )
 
 
-def _meldingen(rng: np.random.Generator, town: Municipality, n: int, pools) -> pl.DataFrame:
+def _meldingen(rng: np.random.Generator, town: Municipality, n: int, pools: _Pools) -> pl.DataFrame:
     _, _, addresses = pools
     today = town.today
     places = max(1, int(np.ceil(n / 1.5)))

@@ -11,6 +11,8 @@ background and planted cases, all drawn from the run's seed:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 
@@ -79,7 +81,7 @@ class Identifiers:
         self._used[kind] = np.sort(np.concatenate([used, taken]))
         return taken
 
-    def _take(self, kind: str, n: int, draw) -> np.ndarray:
+    def _take(self, kind: str, n: int, draw: Callable[[int], np.ndarray]) -> np.ndarray:
         buffer = self._buffer.get(kind, np.empty(0, dtype=np.int64))
         if buffer.size < n:
             more = n - buffer.size + self._CHUNK

@@ -149,11 +149,13 @@ class Municipality:
 
     @property
     def next_p(self) -> int:
-        return int(self.persons["p"].max()) + 1 if self.persons.height else 0
+        # Series.max() is typed for every dtype; of this Int64 column it is an int.
+        return int(self.persons["p"].max()) + 1 if self.persons.height else 0  # type: ignore[arg-type]
 
     @property
     def next_c(self) -> int:
-        return int(self.companies["c"].max()) + 1 if self.companies.height else 0
+        # Series.max() is typed for every dtype; of this Int64 column it is an int.
+        return int(self.companies["c"].max()) + 1 if self.companies.height else 0  # type: ignore[arg-type]
 
     def reserved_p_array(self) -> np.ndarray:
         return np.fromiter(self.reserved_p, np.int64) if self.reserved_p else np.zeros(0, np.int64)

@@ -11,6 +11,7 @@ of truth/planted.csv.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +82,7 @@ def _plans(rng: np.random.Generator, addresses: int) -> list[Plan]:
     n, c = planted_counts(addresses)
     plans: list[Plan] = []
 
-    def add(rule: str, kind: str, variant: str, needs=(), **params) -> None:
+    def add(rule: str, kind: str, variant: str, needs: Iterable[Need] = (), **params: Any) -> None:
         plans.append(Plan(rule, kind, variant, list(needs), params))
 
     for i in range(n):

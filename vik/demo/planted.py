@@ -22,8 +22,7 @@ import numpy as np
 import polars as pl
 
 from vik.demo.cases import BRONNEN, CLOSED_CASE, DAMOCLES, GRONDSLAGEN, OPEN_CASE
-from vik.demo.companies import HOME_CARE_TRADES
-from vik.demo.names import FANCY_BUSINESS, FANCY_HORECA, ORIGINS
+from vik.demo.names import FANCY_BUSINESS, FANCY_HORECA, HOME_CARE_TRADES, ORIGINS
 from vik.demo.plans import ADRES, BEDRIJF, CONTROL, PERSOON, PLANTED, Case, Plan
 from vik.demo.planting import Planting
 from vik.demo.population import YEAR, days, draw_origins, draw_surnames, months_back
@@ -81,7 +80,9 @@ class Planter(Planting):
                 self.town.add(source, pl.DataFrame(rows, infer_schema_length=None))
         return self.cases
 
-    def _occupants(self, a: int, w: int, *, b: int = 0, ended: int = 0, family: bool = False):
+    def _occupants(
+        self, a: int, w: int, *, b: int = 0, ended: int = 0, family: bool = False
+    ) -> list[tuple[str, int]]:
         """New people registered at a: w current W, b current B, `ended` W that ended last year."""
         rng = self.rng
         k = w + b + ended
@@ -141,7 +142,9 @@ class Planter(Planting):
         prefix = "Minder dan 12 m² per persoon" if plan.kind == PLANTED else "Controle"
         self.case("overbewoning-per-persoon", plan.kind, ADRES, a, records, f"{prefix}: {text}.")
 
-    def _care_company(self, a: int, *, ended: int | None = None, vestigingen: int = 1):
+    def _care_company(
+        self, a: int, *, ended: int | None = None, vestigingen: int = 1
+    ) -> tuple[int, list[int]]:
         rng = self.rng
         trade, sbi, _ = HOME_CARE_TRADES[int(rng.integers(0, len(HOME_CARE_TRADES)))]
         name = FANCY_BUSINESS[int(rng.integers(0, len(FANCY_BUSINESS)))]
@@ -229,7 +232,15 @@ class Planter(Planting):
         self.case("veelverhuizer", plan.kind, PERSOON, p, records, text)
 
     def _closed_case(
-        self, *, p=None, c=None, at: int, start: int, zaaktype=None, name_style=None, dob_style=None
+        self,
+        *,
+        p: int | None = None,
+        c: int | None = None,
+        at: int,
+        start: int,
+        zaaktype: str | None = None,
+        name_style: int | None = None,
+        dob_style: int | None = None,
     ) -> int:
         """A handhaving case that has ended (a Damocles case unless zaaktype says otherwise)."""
         rng = self.rng
@@ -254,14 +265,14 @@ class Planter(Planting):
     def _application(
         self,
         *,
-        p=None,
-        c=None,
+        p: int | None = None,
+        c: int | None = None,
         at: int,
         applied: int,
-        name_style=None,
-        dob_style=None,
-        status=None,
-        kind=None,
+        name_style: int | None = None,
+        dob_style: int | None = None,
+        status: str | None = None,
+        kind: str | None = None,
     ) -> int:
         """A vergunning application; decided unless status says it is open."""
         rng = self.rng
@@ -424,7 +435,7 @@ class Planter(Planting):
 
     # -- betrokkenheid: open matters in several departments ----------------------------------
 
-    def _open_case(self, *, at: int, p=None, c=None) -> int:
+    def _open_case(self, *, at: int, p: int | None = None, c: int | None = None) -> int:
         rng = self.rng
         zaaktype = ("last_onder_dwangsom", "apv_overtreding", "bestuursdwang")[
             int(rng.integers(0, 3))
@@ -442,7 +453,9 @@ class Planter(Planting):
             _with_dob=p is not None,
         )
 
-    def _open_application(self, *, at: int, p=None, c=None, kind=None) -> int:
+    def _open_application(
+        self, *, at: int, p: int | None = None, c: int | None = None, kind: str | None = None
+    ) -> int:
         status = ("aangevraagd", "in_behandeling")[int(self.rng.integers(0, 2))]
         return self._application(
             p=p,
@@ -453,7 +466,9 @@ class Planter(Planting):
             kind=kind or "omgevingsvergunning",
         )
 
-    def _open_assessment(self, *, at: int, p=None, c=None, status="bezwaar") -> int:
+    def _open_assessment(
+        self, *, at: int, p: int | None = None, c: int | None = None, status: str = "bezwaar"
+    ) -> int:
         heffing = "ozb_eigenaar" if p is not None else "ozb_gebruiker"
         return self.assessment(at, p=p, c=c, heffing=heffing, status=status)
 
@@ -470,11 +485,11 @@ class Planter(Planting):
     def _betrokkenheid(self, plan: Plan) -> None:
         rng = self.rng
         variant = plan.variant
-        first, *rest = plan.addresses
-        second = rest[0] if rest else None
+        first, *rest = plan.addresses  # a second address for persoon and bedrijf variants
         recent = int(rng.integers(95, 170))  # an open oov matter, yet no meldingen cluster
         matters: list[tuple[str, str, int]] = []  # (department, source, uid)
         if variant.startswith("persoon"):
+            second = rest[0]
             p, _ = self.adult()
             entity_type, entity = PERSOON, p
             if variant == "persoon_hh_vg":
@@ -514,6 +529,7 @@ class Planter(Planting):
                     ("vergunningen", "vergunningen", self._open_application(at=second, p=p))
                 ]
         elif variant.startswith("bedrijf"):
+            second = rest[0]
             trade, sbi = _BRIEFBUS_TRADES[int(rng.integers(0, len(_BRIEFBUS_TRADES)))]
             name = FANCY_BUSINESS[int(rng.integers(0, len(FANCY_BUSINESS)))]
             c, _ = self.company(

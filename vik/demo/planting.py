@@ -11,6 +11,7 @@ frame per planted person or company would dominate the run. Every row gets a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -110,7 +111,8 @@ class Planting:
                 & ~pl.Series(town.reserved_a)
             )
         )
-        return self.rng.permutation(frame["a"].to_numpy()).tolist()
+        addresses: list[int] = self.rng.permutation(frame["a"].to_numpy()).tolist()
+        return addresses
 
     def adult(self) -> tuple[int, int]:
         p, a = self._adults.pop()
@@ -170,7 +172,8 @@ class Planting:
         self.town.reserved_p.update(int(x) for x in p)
         return p
 
-    def periods(self, p, a, start, end=None, functie: str = "W") -> list[int]:
+    def periods(self, p: Any, a: Any, start: Any, end: Any = None, functie: str = "W") -> list[int]:
+        """Registration periods; p, a, start and end are numbers or arrays of them."""
         p = np.atleast_1d(np.asarray(p, dtype=np.int64))
         a = np.broadcast_to(np.asarray(a, dtype=np.int64), p.shape)
         start = np.broadcast_to(np.asarray(start, dtype=np.int64), p.shape)
@@ -286,15 +289,17 @@ class Planting:
                 ),
             )
 
-    def record(self, source: str, **fields) -> int:
+    def record(self, source: str, **fields: Any) -> int:
         uid = self._uid()
         for key, value in list(fields.items()):
             if key.startswith("datum") and isinstance(value, int | np.integer):
-                fields[key] = day(value)
+                fields[key] = day(int(value))
         self.records[source].append({"_uid": uid, "_planted": True, **fields})
         return uid
 
-    def assessment(self, a: int, *, p: int | None = None, c: int | None = None, **fields) -> int:
+    def assessment(
+        self, a: int, *, p: int | None = None, c: int | None = None, **fields: Any
+    ) -> int:
         uid = self._uid()
         surface = self.town.bag["oppervlakte"][a] or 90
         self.assessments.append(
@@ -312,7 +317,16 @@ class Planting:
         )
         return uid
 
-    def case(self, rule, kind, entity_type, entity, records, description, departments=()):
+    def case(
+        self,
+        rule: str,
+        kind: str,
+        entity_type: str,
+        entity: int,
+        records: list[tuple[str, int]],
+        description: str,
+        departments: Iterable[str] = (),
+    ) -> None:
         self.cases.append(
             Case(
                 rule,
