@@ -547,7 +547,7 @@ def _accesses(
     rows = session.exec(
         select(AuditLog)
         .where(or_(*clauses), col(AuditLog.action).in_(list(ACCESS_LABELS)))
-        .order_by(AuditLog.at, AuditLog.id)  # type: ignore[arg-type]
+        .order_by(col(AuditLog.at), col(AuditLog.id))
     ).all()
     departments = {u.username: u.department for u in session.exec(select(WebUser)).all()}
     return [

@@ -91,7 +91,7 @@ def notices_of(session: Session, flag_ids: Collection[int]) -> dict[int, list[Fl
     for notice in session.exec(
         select(FlagNotice)
         .where(col(FlagNotice.flag_id).in_(list(flag_ids)))
-        .order_by(FlagNotice.informed_on, FlagNotice.id)  # type: ignore[arg-type]
+        .order_by(col(FlagNotice.informed_on), col(FlagNotice.id))
     ).all():
         result.setdefault(notice.flag_id, []).append(notice)
     return result

@@ -382,7 +382,9 @@ def decisions_per_department(
     if not flag_ids:
         return {}
     rows = session.exec(
-        select(Review).where(col(Review.flag_id).in_(list(flag_ids))).order_by(Review.at, Review.id)  # type: ignore[arg-type]
+        select(Review)
+        .where(col(Review.flag_id).in_(list(flag_ids)))
+        .order_by(col(Review.at), col(Review.id))
     ).all()
     result: dict[int, list[DepartmentDecision]] = {}
     for review in rows:
