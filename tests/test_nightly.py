@@ -192,7 +192,7 @@ def test_the_purge_step_also_clears_what_only_served_deleted_flags(
             LinkJudgement(
                 source="vergunningen",
                 record_key="BESTAAT-NIET",
-                entity_type="person",
+                entity_type="persoon",
                 entity_id="P1",
                 verdict="is_niet",
                 reason="naamgenoot",

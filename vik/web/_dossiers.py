@@ -21,8 +21,8 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from vik.connectors.schemas import ENTITIES
 from vik.flags.priority import PriorityWeights
-from vik.resolve.links import ENTITY_TYPES
 from vik.store.models import (
     DecisionSnapshot,
     Dossier,
@@ -48,8 +48,6 @@ from vik.web._visibility import (
     visible_clause,
 )
 
-# Link entity types (address | person | company) back to flag entity types.
-FLAG_ENTITY = {v: k for k, v in ENTITY_TYPES.items()}
 ENTITY_NAMES = {"adres": "Adres", "persoon": "Persoon", "bedrijf": "Bedrijf"}
 
 
@@ -195,22 +193,22 @@ def dossier_links(
     """Links of the evidence records the rules read, and possible links to this entity;
     only of records from sources the department's own rules' doelbinding covers (a
     judgement steers the matcher for everyone, so no department judges another's data)."""
-    this_type = ENTITY_TYPES.get(dossier.entity_type)
-    wanted: dict[tuple[str, str], set[str]] = defaultdict(set)  # record → link entity types
-    readable: set[tuple[str, str]] = set()  # (source, link entity type) some rule reads
+    this_type = dossier.entity_type
+    wanted: dict[tuple[str, str], set[str]] = defaultdict(set)  # record → entity types
+    readable: set[tuple[str, str]] = set()  # (source, entity type) some rule reads
     for view in views:
         if view.rule is None:
             continue
         covered = view.rule.sources_for(department)
         for ref in view.rule.inputs:
             source = ref.split(".", 1)[0]
-            for flag_type, link_type in ENTITY_TYPES.items():
-                if source in covered and view.rule.reads_entity(source, flag_type):
-                    readable.add((source, link_type))
+            for entity_type in ENTITIES:
+                if source in covered and view.rule.reads_entity(source, entity_type):
+                    readable.add((source, entity_type))
         for item in view.evidence:
-            for flag_type, link_type in ENTITY_TYPES.items():
-                if item.source in covered and view.rule.reads_entity(item.source, flag_type):
-                    wanted[(item.source, item.record_key)].add(link_type)
+            for entity_type in ENTITIES:
+                if item.source in covered and view.rule.reads_entity(item.source, entity_type):
+                    wanted[(item.source, item.record_key)].add(entity_type)
     links: list[Link] = []
     keys = list(wanted)
     for start in range(0, len(keys), 500):
@@ -238,9 +236,7 @@ def dossier_links(
             entity_label=(
                 "dit dossier"
                 if link.entity_type == this_type and link.entity_id == dossier.entity_key
-                else entity_label(
-                    FLAG_ENTITY.get(link.entity_type, link.entity_type), link.entity_id
-                )
+                else entity_label(link.entity_type, link.entity_id)
             ),
             this_dossier=link.entity_type == this_type and link.entity_id == dossier.entity_key,
             judgement=judgements.get(
