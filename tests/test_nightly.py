@@ -16,8 +16,8 @@ import vik.nightly as nightly
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
-from vik.errors import RunLockedError
-from vik.nightly import STEPS, NightlyConfig, StepFailed, run_nightly
+from vik.errors import RunLockedError, StepFailed
+from vik.nightly import STEPS, NightlyConfig, run_nightly
 from vik.store.db import connect, session_scope
 from vik.store.lock import run_lock
 from vik.store.models import AuditLog, Dossier, Flag, FlagEvidence, Link, Run

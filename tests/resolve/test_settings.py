@@ -14,8 +14,8 @@ from sqlmodel import select
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
-from vik.errors import ConfigError
-from vik.nightly import NightlyConfig, StepFailed, ingest_and_resolve, run_nightly
+from vik.errors import ConfigError, StepFailed
+from vik.nightly import NightlyConfig, ingest_and_resolve, run_nightly
 from vik.resolve.render_settings import render_yaml, replace_generated, settings_items
 from vik.resolve.settings import ResolveSettings, load_resolve_settings
 from vik.store.db import connect, session_scope

@@ -641,7 +641,9 @@ def build_report(
     )
     report.flags = _flag_items(session, own, departments, {("persoon", key): "u"}, terms)
     # Flags on an address or company whose evidence includes one of this person's records.
-    record_keys = {(link.source, link.record_key) for link in links if link.status == "zeker"}
+    record_keys = {
+        (link.source, link.record_key) for link in links if link.status == LinkStatus.ZEKER
+    }
     evidence_flags: list[Flag] = []
     if record_keys:
         rows = session.exec(

@@ -21,8 +21,9 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from vik.connectors.schemas import ENTITIES
+from vik.connectors.schemas import ENTITIES, EntityType
 from vik.flags.priority import PriorityWeights
+from vik.resolve.links import LinkStatus
 from vik.store.models import (
     DecisionSnapshot,
     Dossier,
@@ -85,7 +86,7 @@ class LinkView:
 
     @property
     def judgeable(self) -> bool:
-        return self.link.status == "mogelijk" and bool(self.link.entity_id)
+        return self.link.status == LinkStatus.MOGELIJK and bool(self.link.entity_id)
 
 
 @dataclass
@@ -99,7 +100,7 @@ class DossierView:
 
     @property
     def is_person(self) -> bool:
-        return self.dossier.entity_type == "persoon"
+        return self.dossier.entity_type == EntityType.PERSOON
 
 
 def entity_label(flag_entity_type: str, entity_id: str | None) -> str:
@@ -224,7 +225,7 @@ def dossier_links(
         select(Link).where(
             Link.entity_type == this_type,
             Link.entity_id == dossier.entity_key,
-            Link.status == "mogelijk",
+            Link.status == LinkStatus.MOGELIJK,
         )
     ).all()
     seen = {link.id for link in links}
@@ -245,7 +246,7 @@ def dossier_links(
         )
         for link in links
     ]
-    order = {"mogelijk": 0, "zeker": 1, "geen": 2}
+    order = {LinkStatus.MOGELIJK: 0, LinkStatus.ZEKER: 1, LinkStatus.GEEN: 2}
     result.sort(
         key=lambda v: (
             order.get(v.link.status, 3),
@@ -260,7 +261,9 @@ def dossier_links(
 def latest_judgements(
     session: Session, links: list[Link]
 ) -> dict[tuple[str, str, str, str], LinkJudgement]:
-    records = {(link.source, link.record_key) for link in links if link.status == "mogelijk"}
+    records = {
+        (link.source, link.record_key) for link in links if link.status == LinkStatus.MOGELIJK
+    }
     if not records:
         return {}
     rows = session.exec(
