@@ -34,13 +34,14 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from vik.connectors.pseudonyms import PseudonymKey
+from vik.connectors.schemas import EntityType
 from vik.errors import InzageError
 from vik.followup import RESULTS, AgreementStatus, Terms
 from vik.lookup.bevraging import flag_recipients
 from vik.lookup.projection import Projection
 from vik.lookup.settings import InzageSettings
 from vik.lookup.subjects import Found, query_reference
-from vik.resolve.links import ENTITY_TYPES
+from vik.resolve.links import LinkStatus
 from vik.store.audit import record, subject_ref
 from vik.store.followup_retention import meeting_ends
 from vik.store.models import (
@@ -64,7 +65,10 @@ from vik.store.outcomes import outcomes_of
 from vik.store.retention import add_duration, expiry
 from vik.store.reviews import DECISIONS, FORUMS, decisions_per_department
 
-LINK_STATUS = {"zeker": "zeker", "mogelijk": "mogelijk (niet gebruikt voor signalen)"}
+LINK_STATUS = {
+    LinkStatus.ZEKER: "zeker",
+    LinkStatus.MOGELIJK: "mogelijk (niet gebruikt voor signalen)",
+}
 STATUS = {"open": "open", "vervallen": "vervallen (geldt niet meer, nog bewaard)"}
 KEPT_BY_LOG = "wordt niet verwijderd: het toegangslog is de verantwoording van VIK"
 # Audit actions that show, change or export something about a person.
@@ -321,7 +325,7 @@ def _followup(
         flag_id: [
             {
                 "afdeling": _name(departments, o.department),
-                "uitkomst": RESULTS.get(o.result, o.result),  # type: ignore[call-overload]
+                "uitkomst": RESULTS.get(o.result, o.result),
                 "categorie": o.category,
                 "op": o.decided_on.isoformat(),
                 "reden": o.reason,
@@ -601,7 +605,7 @@ def build_report(
         subjects.add(query_reference("persoon", question, pseudonym_key))
     links = session.exec(
         select(Link)
-        .where(Link.entity_type == ENTITY_TYPES["persoon"], Link.entity_id == key)
+        .where(Link.entity_type == EntityType.PERSOON, Link.entity_id == key)
         .where(col(Link.status).in_(list(LINK_STATUS)))
         .order_by(Link.source, Link.record_key)
     ).all()
@@ -637,7 +641,9 @@ def build_report(
     )
     report.flags = _flag_items(session, own, departments, {("persoon", key): "u"}, terms)
     # Flags on an address or company whose evidence includes one of this person's records.
-    record_keys = {(link.source, link.record_key) for link in links if link.status == "zeker"}
+    record_keys = {
+        (link.source, link.record_key) for link in links if link.status == LinkStatus.ZEKER
+    }
     evidence_flags: list[Flag] = []
     if record_keys:
         rows = session.exec(
@@ -651,7 +657,7 @@ def build_report(
             evidence_flags = list(
                 session.exec(select(Flag).where(col(Flag.id).in_(ids - own_ids))).all()
             )
-    labels = {
+    labels: dict[tuple[str, str], str] = {
         (d.entity_type, d.entity_key): d.label
         for d in session.exec(
             select(Dossier).where(

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from vik.errors import ApprovalError
+from vik.roles import Role
 from vik.rules.approvals import (
     APPROVING_ROLE,
     GUARDING_ROLE,
@@ -176,7 +177,7 @@ def approve(
         scope=scope.value,
         approver=account.username,
         approver_name=account.display_name,
-        approver_role=account.role,
+        approver_role=Role(account.role),
         author=rule.author,
         approved_on=on,
         besluit=" ".join(besluit.split()),

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from vik.connectors.schemas import EntityType
 from vik.errors import ReviewError
 from vik.followup import (
     INTEGRALE_CONTROLE,
@@ -205,7 +206,7 @@ def add_to_agenda(
     item = LooAgendaItem(
         meeting_id=stored_id(meeting),
         number=number,
-        entity_type=entity_type,
+        entity_type=EntityType(entity_type),
         entity_key=entity_key,
         label=dossier.label if dossier else entity_type,
         wijk=wijk,

@@ -126,7 +126,7 @@ def record_outcome(
         rule_hash=signal.rule_hash,
         wijk=signal.wijk,
         department=department,
-        result=outcome.value,
+        result=outcome,
         category=category,
         decided_on=day,
         reason=text,

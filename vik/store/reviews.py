@@ -28,6 +28,8 @@ from sqlmodel import Session, col, select
 
 from vik.errors import ReviewError
 from vik.followup import Decision
+from vik.resolve.judgements import Verdict
+from vik.resolve.links import LinkStatus
 from vik.store.audit import record
 from vik.store.models import (
     DecisionSnapshot,
@@ -51,7 +53,10 @@ DECISIONS = {
 }
 # Where a flag can be passed on to, besides another department (by its id).
 FORUMS = {"LOO": "LOO (lokaal ondermijningsoverleg)", "DTO/RIEC": "DTO/RIEC"}
-VERDICTS = {"is": "Bevestigd: dit record hoort bij deze entiteit", "is_niet": "Afgewezen"}
+VERDICTS = {
+    Verdict.IS: "Bevestigd: dit record hoort bij deze entiteit",
+    Verdict.IS_NIET: "Afgewezen",
+}
 MIN_REASON = 10
 MAX_REASON = 4000
 MAX_SNOOZE = timedelta(days=366)
@@ -97,8 +102,9 @@ def record_review(
         )
     if decision not in DECISIONS:
         raise ReviewError("Kies een besluit: in behandeling, doorzetten of geen actie.")
+    chosen = Decision(decision)
     target = (target or "").strip() or None
-    if decision == Decision.DOORZETTEN:
+    if chosen == Decision.DOORZETTEN:
         if target is None:
             raise ReviewError(
                 "Kies bij doorzetten waarheen: het LOO, het DTO/RIEC of een andere afdeling."
@@ -112,7 +118,7 @@ def record_review(
     review = Review(
         flag_id=stored_id(flag),
         department=department,
-        decision=decision,
+        decision=chosen,
         target=target,
         reason=text,
         reviewer=reviewer,
@@ -123,7 +129,7 @@ def record_review(
     current = decision_of(session, flag.id, department) or FlagDecision(
         flag_id=stored_id(flag), department=department
     )
-    current.decision, current.target = decision, target
+    current.decision, current.target = chosen, target
     current.decided_on, current.decided_by, current.review_id = day, reviewer, review.id
     current.reopened_on = None
     flag.decided_on = day
@@ -325,7 +331,7 @@ def judge_link(
     session: Session, link: Link, *, verdict: str, reason: str, by: str, dossier_id: int | None
 ) -> LinkJudgement:
     """Confirm (``is``) or reject (``is_niet``) a possible link; the matcher obeys it nightly."""
-    if link.status != "mogelijk" or not link.entity_id:
+    if link.status != LinkStatus.MOGELIJK or not link.entity_id:
         raise ReviewError(
             "Alleen een mogelijke koppeling kun je hier bevestigen of afwijzen; deze is al "
             "zeker of heeft geen kandidaat."
@@ -338,7 +344,7 @@ def judge_link(
         record_key=link.record_key,
         entity_type=link.entity_type,
         entity_id=link.entity_id,
-        verdict=verdict,
+        verdict=Verdict(verdict),
         reason=text,
         by=by,
     )

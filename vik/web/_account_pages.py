@@ -6,13 +6,13 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
 from vik.errors import LoginError
+from vik.roles import Role
 from vik.store.audit import record
 from vik.web._security import (
     LOGIN_COOKIE,
@@ -28,6 +28,7 @@ from vik.web._security import (
     resolve_session,
     start_session,
 )
+from vik.web._state import app_state
 from vik.web._templates import render
 from vik.web._throttle import (
     DEVICE_COOKIE,
@@ -44,18 +45,14 @@ from vik.web.users import authenticate
 
 router = APIRouter()
 
-HOME = {
-    "analist": "/signalen",
-    "compliance": "/register",
-    "eigenaar": "/register",
-    "beheer": "/beheer",
+HOME: dict[str, str] = {
+    Role.ANALIST: "/signalen",
+    Role.COMPLIANCE: "/register",
+    Role.EIGENAAR: "/register",
+    Role.BEHEER: "/beheer",
 }
 MAX_USERNAME = 64
-anyone = require_role("analist", "compliance", "eigenaar", "beheer")
-
-
-def _state(request: Request) -> Any:
-    return request.app.state.vik
+anyone = require_role(*Role)
 
 
 def _login_form(
@@ -79,7 +76,7 @@ def _login_form(
 
 @router.get("/aanmelden")
 def login_page(request: Request, db: Session = Depends(db_session)) -> Response:
-    state = _state(request)
+    state = app_state(request)
     viewer = resolve_session(
         db,
         request.cookies.get(SESSION_COOKIE),
@@ -110,7 +107,7 @@ def login(
     gebruikersnaam = gebruikersnaam[:MAX_USERNAME]
     if not gebruikersnaam.strip() or not wachtwoord:
         return _login_form(request, "Vul je gebruikersnaam en wachtwoord in.", gebruikersnaam, 400)
-    state = _state(request)
+    state = app_state(request)
     now = state.clock()
     limits = LoginLimits.of(state.settings)
     address = request.client.host if request.client else "onbekend"

@@ -23,6 +23,7 @@ from typing import Any
 import xlsxwriter
 from sqlmodel import Session, col, select
 
+from vik.connectors.schemas import EntityType
 from vik.flags.priority import PriorityWeights
 from vik.followup import MeetingStatus
 from vik.store.loo import Referral, may_see_meeting, referrals, scheduled
@@ -89,7 +90,7 @@ def loo_agenda(
             key = (referral.flag.entity_type, referral.flag.entity_key)
             themes[key][referral.flag.rule_id] = referral.flag.theme
     on_agenda = scheduled(session, flag_ids)
-    grouped: dict[tuple[str, str], list[Referral]] = defaultdict(list)
+    grouped: dict[tuple[EntityType, str], list[Referral]] = defaultdict(list)
     for referral in found:
         grouped[(referral.flag.entity_type, referral.flag.entity_key)].append(referral)
     items = []

@@ -116,7 +116,7 @@ def minutes_xlsx(
                     name(agreement.owner),
                     agreement.deadline,
                     status,
-                    RESULTS.get(outcome.result, outcome.result) if outcome else "",  # type: ignore[call-overload]
+                    RESULTS.get(outcome.result, outcome.result) if outcome else "",
                     outcome.category or "" if outcome else "",
                     outcome.decided_on if outcome else None,
                 ]
