@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from vik.connectors.schemas import ENTITIES, EntityType
+from vik.connectors.model import ENTITIES, EntityType
 
 # The entity types of the link export, as the link table names them.
 ENTITY_TYPES = {str(e.type): e.link_name for e in ENTITIES.values()}
