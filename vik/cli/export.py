@@ -127,7 +127,7 @@ def write_csv(frame: pl.DataFrame, out: Path) -> None:
 
 def _from_extracts(extracts: Path, settings: Settings):  # type: ignore[no-untyped-def]
     from vik.connectors.pseudonyms import load_key
-    from vik.nightly import ingest_and_resolve
+    from vik.pipeline import ingest_and_resolve
 
     return ingest_and_resolve(extracts, settings.config_dir, load_key(settings))
 
