@@ -1,7 +1,7 @@
 """The nightly run as plain functions: extract → resolve → evaluate → persist → report → purge.
 
 ``run_nightly`` is the whole run; the steps themselves are plain functions in
-vik.pipeline, and ``flows/nightly.py`` runs the same steps as Prefect tasks by passing
+vik.pipeline, and ``vik/flows/nightly.py`` runs the same steps as Prefect tasks by passing
 its own ``Steps``. This module is the run around them: its lock, its bookkeeping, and
 what a failure leaves behind. Atomic by construction: persist,
 report and purge share one database transaction that commits last, so a run
@@ -131,7 +131,7 @@ class RunResult:
 
 
 class Steps:
-    """How steps are executed: directly here, as Prefect tasks in flows/nightly.py."""
+    """How steps are executed: directly here, as Prefect tasks in vik/flows/nightly.py."""
 
     def run(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
         return function(*args)

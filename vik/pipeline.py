@@ -1,7 +1,7 @@
 """The night's steps as plain functions: resolve, evaluate, persist, purge.
 
 vik.nightly runs them in order inside one run (its lock, its transaction, what a failure
-leaves behind); flows/nightly.py runs the same functions as Prefect tasks. Each takes the
+leaves behind); vik/flows/nightly.py runs the same functions as Prefect tasks. Each takes the
 previous step's result and nothing of the run's bookkeeping, so a step is also usable
 outside a night: ``ingest_and_resolve`` extracts and resolves a folder for an export or
 a dry-run without storing anything.
