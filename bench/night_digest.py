@@ -9,6 +9,10 @@ database and hashes the link table (source, record, entity type, entity,
 confidence, method, status, reason) and the flags with their evidence, each
 sorted. Two checkouts that print the same digests generate the same files and
 produce the same links and flags: how a refactoring is shown to change nothing.
+
+Entity types are hashed in one vocabulary (adres, persoon, bedrijf): before issue 16
+the link table said address, person and company. ``--dump`` also writes the links,
+flags and evidence as Parquet files beside the digest, to find what differs.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ HERE = Path(__file__).resolve()
 CONFIG = HERE.parents[1] / "config"
 KEY = b"digest-key-" + b"0" * 32
 PEILDATUM = date(2026, 11, 1)
+ONE_VOCABULARY = {"address": "adres", "person": "persoon", "company": "bedrijf"}
 
 
 def _sha(rows: list[tuple]) -> str:
@@ -36,6 +41,7 @@ def main() -> None:
     parser.add_argument("--addresses", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--dump", action="store_true", help="write the rows as Parquet too")
     args = parser.parse_args()
 
     from vik.connectors.pseudonyms import PseudonymKey
@@ -71,6 +77,7 @@ def main() -> None:
             "select source, record_key, entity_type, entity_id, round(confidence, 9), method, "
             "status, reason from link order by 1, 2, 3"
         ).fetchall()
+        links = [(r[0], r[1], ONE_VOCABULARY.get(r[2], r[2]), *r[3:]) for r in links]
         flags = connection.execute(
             'select rule_id, entity_type, entity_key, department, status, severity, "values", '
             "explanation from flag order by 1, 2, 3, 4"
@@ -80,6 +87,13 @@ def main() -> None:
             "e.link_confidence, e.link_method from flag_evidence e join flag f on f.id = "
             "e.flag_id order by 1, 2, 3, 4, 5"
         ).fetchall()
+    if args.dump:
+        import polars as pl
+
+        for name, rows in (("links", links), ("flags", flags), ("evidence", evidence)):
+            pl.DataFrame(rows, orient="row", infer_schema_length=None).write_parquet(
+                args.out / f"{name}.parquet"
+            )
     digest = {
         "addresses": args.addresses,
         "seed": args.seed,

@@ -9,6 +9,7 @@ that libraries create on their own (Prefect's database, SQLite's WAL and SHM).
     >>> private_dir(Path("var/runs/12/quarantaine"))
     >>> write_private_text(Path("var/runs/12/rapport.md"), "# Run 12")
     >>> with open(path, "w", opener=private_opener) as handle: ...
+    >>> write_private_csv(frame, Path("var/export/signalen.csv"))
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+
+import polars as pl
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
@@ -63,6 +66,36 @@ def write_private_text(path: Path, text: str) -> Path:
     with open(path, "w", encoding="utf-8", opener=private_opener) as handle:
         handle.write(text)
     _tighten(path, PRIVATE_FILE)
+    return path
+
+
+# A spreadsheet opening a CSV reads a cell that starts with one of these as a formula
+# (=HYPERLINK(...) sending a dossier's address elsewhere, or a DDE command). Values come
+# from extracts, so such a cell gets a leading apostrophe: the spreadsheet shows it as
+# text, and a reader can still see what the source said (OWASP "CSV injection").
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell that a spreadsheet would run as a formula, made plain text.
+
+    >>> spreadsheet_safe(pl.DataFrame({"a": ["=1+1", "Kerkstraat 1", "-5"]}))["a"].to_list()
+    ["'=1+1", 'Kerkstraat 1', "'-5"]
+    """
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    )
+
+
+def write_private_csv(frame: pl.DataFrame, path: Path) -> Path:
+    """Every CSV VIK writes (exports, quarantine, dry-run differences) goes through here:
+    readable by this user only, and text stays text when a spreadsheet opens it."""
+    spreadsheet_safe(frame).write_csv(private_file(path))
     return path
 
 

@@ -146,3 +146,39 @@ def test_dry_run_of_a_file_edited_in_place_compares_with_the_version_that_ran(
     assert "identiek" not in result.output
     new = next(line for line in result.output.splitlines() if line.startswith("nieuw:"))
     assert int(new.split()[1]) > 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["rules", "check", "--as-of", "1-12-2026"],
+        ["rules", "dry-run", "config/rules/briefbusfirma.yaml", "--as-of", "2026-13-01"],
+        [
+            "export",
+            "flags",
+            "--out",
+            "x.csv",
+            "--doel",
+            "controle van de export",
+            "--as-of",
+            "morgen",
+        ],
+    ],
+)
+def test_a_bad_date_option_gets_a_message_not_a_traceback(config, command):
+    if command[1] == "dry-run":
+        command[2] = str(config / "rules" / "briefbusfirma.yaml")
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1
+    assert "Ongeldige peildatum bij --as-of" in result.output
+    assert "Schrijf jjjj-mm-dd" in result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, ValueError)
+
+
+def test_a_rule_file_that_does_not_exist_is_named_not_a_traceback(config, tmp_path):
+    missing = tmp_path / "woonfraude.yaml"
+    approve = ["rules", "approve", str(missing), "--gebruiker", "x", "--besluit", "B-1"]
+    for command in (["rules", "dry-run", str(missing)], approve):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 1, result.output
+        assert f"Het regelbestand {missing} bestaat niet" in result.output

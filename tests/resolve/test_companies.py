@@ -43,12 +43,15 @@ def resolve(*rows: dict, judgements: pl.DataFrame | None = None) -> list[dict]:
 def test_the_kvk_number_decides():
     (row,) = resolve({"kvk_nummer": "44444444", "naam": "Iets Heel Anders"})
     assert (row["bedrijf_id"], row["method"], row["status"]) == ("B44444444", "kvk_nummer", CERTAIN)
+    assert row["reason"] is None  # not "geen bedrijf met deze naam…" on a certain link
 
 
 def test_a_trade_name_typed_differently_links_at_the_same_address():
     typed = ["BAKKERIJ DE VRIES", "Bakkerij de Vries BV", "Bakkery de Vries"]
     rows = resolve(*[{"naam": n, "nummeraanduiding_id": "A1"} for n in typed])
-    assert [(r["bedrijf_id"], r["status"]) for r in rows] == [("B11111111", CERTAIN)] * 3
+    assert [(r["bedrijf_id"], r["status"], r["reason"]) for r in rows] == [
+        ("B11111111", CERTAIN, None)
+    ] * 3
 
 
 def test_a_trade_name_elsewhere_in_the_municipality_is_not_enough():

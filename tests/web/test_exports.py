@@ -147,7 +147,7 @@ def _formula_cells(path: Path) -> list[str]:
 
 
 def test_spreadsheet_safe_touches_only_text_that_would_run():
-    from vik.cli.export import spreadsheet_safe
+    from vik.files import spreadsheet_safe
 
     frame = pl.DataFrame(
         {

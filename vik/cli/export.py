@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import typer
 
-from vik.cli.output import user_errors
+from vik.cli.output import parse_date, user_errors
 from vik.errors import LookupRefusedError
-from vik.files import private_file
+from vik.files import write_private_csv
 from vik.settings import Settings
 
 export_app = typer.Typer(
@@ -96,33 +96,6 @@ LINK_COLUMNS = [
     "reason",
 ]
 FLAG_COLUMNS = ["rule_id", "entity_type", "entity_key", "department", "evidence", "explanation"]
-
-# A spreadsheet opening a CSV reads a cell that starts with one of these as a formula
-# (=HYPERLINK(...) sending a dossier's address elsewhere, or a DDE command). Values come
-# from extracts, so such a cell gets a leading apostrophe: the spreadsheet shows it as
-# text, and a reader can still see what the source said (OWASP "CSV injection").
-FORMULA_START = r"^[=+\-@\t\r]"
-
-
-def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
-    """Every text cell that a spreadsheet would run as a formula, made plain text.
-
-    >>> spreadsheet_safe(pl.DataFrame({"a": ["=1+1", "Kerkstraat 1", "-5"]}))["a"].to_list()
-    ["'=1+1", 'Kerkstraat 1', "'-5"]
-    """
-    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    return frame.with_columns(
-        pl.when(pl.col(name).str.contains(FORMULA_START))
-        .then(pl.lit("'") + pl.col(name))
-        .otherwise(pl.col(name))
-        .alias(name)
-        for name in text
-    )
-
-
-def write_csv(frame: pl.DataFrame, out: Path) -> None:
-    # personal data: readable by this user only; text stays text in a spreadsheet
-    spreadsheet_safe(frame).write_csv(private_file(out))
 
 
 def _from_extracts(extracts: Path, settings: Settings):  # type: ignore[no-untyped-def]
@@ -215,7 +188,7 @@ def links(
         gebruiker=gebruiker,
         details={"rijen": frame.height, "bron": "extracten" if extracts else "laatste run"},
     )
-    write_csv(frame, out)
+    write_private_csv(frame, out)
     typer.echo(f"{frame.height} koppelingen geschreven naar {out}")
 
 
@@ -237,7 +210,7 @@ def flags(
 ) -> None:
     """Eén rij per signaal: regel, entiteit, bewijs (bron:record_id;...) en uitleg."""
     purpose = check_purpose(doel)
-    peildatum = date.fromisoformat(as_of) if as_of else None
+    peildatum = parse_date(as_of)
     settings = Settings()
     frame = flags_frame(extracts, db, peildatum, settings)
     record_export(
@@ -248,7 +221,7 @@ def flags(
         gebruiker=gebruiker,
         details={"rijen": frame.height, "bron": "extracten" if extracts else "laatste run"},
     )
-    write_csv(frame, out)
+    write_private_csv(frame, out)
     typer.echo(f"{frame.height} signalen geschreven naar {out}")
 
 

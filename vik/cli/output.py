@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -39,6 +40,19 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.secho(message, fg=typer.colors.RED, err=True)
     return typer.Exit(code)
+
+
+def parse_date(value: str | None, option: str = "--as-of", what: str = "peildatum") -> date | None:
+    """A date option as jjjj-mm-dd; anything else is a Dutch message, not a traceback."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(
+            f"Ongeldige {what} bij {option}: {value!r}. Schrijf jjjj-mm-dd, bijvoorbeeld "
+            f"{date.today().isoformat()}."
+        ) from None
 
 
 def user_errors(function: F) -> F:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from vik.cli.output import table, user_errors
+from vik.cli.output import parse_date, table, user_errors
+from vik.files import write_private_csv
 from vik.rules import load_context, load_rules, run_fixtures
 from vik.rules.model import Rule
 from vik.settings import Settings
@@ -55,7 +56,7 @@ def check(
         db or settings.resolved_database_url(), config_dir, actor="vik rules check"
     )
     rules = load_rules(directory, context)
-    peildatum = date.fromisoformat(as_of) if as_of else date.today()
+    peildatum = parse_date(as_of) or date.today()
     rows, problems = [], False
     verdicts = {loaded.id: night_gate(loaded, context, peildatum) for loaded in rules.valid}
     for loaded in rules.valid:
@@ -199,7 +200,7 @@ def approve(
             loaded,
             user,
             besluit=besluit,
-            on=date.fromisoformat(on) if on else date.today(),
+            on=parse_date(on, "--datum", "datum") or date.today(),
             context=context,
             scope=Scope.PROFILERING if profilering else Scope.REGEL,
         )
@@ -400,6 +401,7 @@ def dry_run(
     from vik.rules.dryrun import compare_hits
     from vik.rules.engine import HITS_SCHEMA
 
+    peildatum = parse_date(as_of) or date.today()  # a typo is told before any work starts
     settings = Settings()
     context = load_context(settings.config_dir)
     candidate = load_rule(file.resolve(), context)
@@ -411,7 +413,6 @@ def dry_run(
         engine = open_current(db or settings.resolved_database_url())
         with session_scope(engine) as session:
             extracts = Path(require_last_good_run(session).extracts_dir)
-    peildatum = date.fromisoformat(as_of) if as_of else date.today()
     _, resolved = ingest_and_resolve(extracts, settings.config_dir, load_key(settings))
     new = evaluate_rule(candidate, resolved.frames, peildatum, context, gate=False)
     if base is not None and base.content_hash != candidate.content_hash:
@@ -442,5 +443,5 @@ def dry_run(
             text = row["uitleg_kandidaat"] or row["uitleg_actief"]
             typer.echo(f"  {kind:10} {row['entity_type']} {row['entity_key']}: {text}")
     if out:
-        diff.write_csv(out)
+        write_private_csv(diff, out)
         typer.echo(f"Alle verschillen: {out}")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from vik.cli.output import console_without_tracebacks, fail, table, user_errors
+from vik.cli.output import console_without_tracebacks, fail, parse_date, table, user_errors
 from vik.errors import DataDirError, VikError
 from vik.logs import configure_logging
 from vik.settings import Settings
@@ -180,18 +180,6 @@ def print_result(result: dict, settings: Settings, db: str | None) -> None:
     )
 
 
-def parse_as_of(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise fail(
-            f"Ongeldige peildatum bij --as-of: {value!r}. Schrijf jjjj-mm-dd, bijvoorbeeld "
-            f"{date.today().isoformat()}."
-        ) from None
-
-
 @user_errors
 def run(
     extracts: Path = typer.Option(
@@ -209,7 +197,7 @@ def run(
     ),
 ) -> None:
     """Draai de nachtelijke run één keer: inlezen, koppelen, regels, signalen, rapport, opschonen."""
-    peildatum = parse_as_of(as_of)
+    peildatum = parse_date(as_of)
     settings = Settings()
     folder = extracts.absolute() if extracts else None
     result = execute_run(folder, db, peildatum, accept_shrink, settings)

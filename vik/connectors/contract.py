@@ -53,6 +53,13 @@ def _allowed(column: Column) -> str:
     return finite.removeprefix(", ")
 
 
+def _category(column: Column) -> str:
+    """The data category; a forbidden one (profiling ban, docs/rules.md) says so."""
+    if column.category is None:
+        return ""
+    return f"{column.category} (forbidden)" if column.forbidden else str(column.category)
+
+
 def render_contract() -> str:
     lines = []
     for schema in SOURCES.values():
@@ -102,15 +109,16 @@ def render_contract() -> str:
             ]
         lines += [
             "",
-            "| column | kind | required | may be empty | allowed | meaning |",
-            "|---|---|---|---|---|---|",
+            "| column | kind | category | required | may be empty | allowed | meaning |",
+            "|---|---|---|---|---|---|---|",
         ]
         for column in schema.columns:
             kind = _KIND_TEXT[column.kind]
             if column.choices:
                 kind += " " + ", ".join(f"`{c}`" for c in column.choices)
             lines.append(
-                f"| `{column.name}` | {kind} | {'yes' if column.required else 'no'} | "
+                f"| `{column.name}` | {kind} | {_category(column)} | "
+                f"{'yes' if column.required else 'no'} | "
                 f"{'yes' if column.nullable else 'no'} | {_allowed(column)} | "
                 f"{column.description} |"
             )

@@ -37,7 +37,7 @@ from vik.connectors.raw import ROW_NUMBER, RawExtract, column_key
 from vik.connectors.schemas import SOURCES
 from vik.connectors.values import check, raw_text_suspects
 from vik.errors import ExtractError, FileFormatError, MissingColumnError
-from vik.files import private_dir, private_opener
+from vik.files import write_private_csv
 
 RECORD_KEY = "record_key"
 QUARANTINE_META = ("rij", "sleutel", "kolommen", "redenen")
@@ -529,9 +529,6 @@ def write_quarantine(extracts: Extracts, directory: Path) -> dict[str, Path]:
     for name, source in extracts.items():
         if source.quarantine.height == 0:
             continue
-        private_dir(directory)  # quarantined rows are personal data: VIK's eyes only
-        path = directory / f"{name}.csv"
-        with open(path, "wb", opener=private_opener) as handle:
-            source.quarantine.write_csv(handle)
-        written[name] = path
+        # quarantined rows are personal data (VIK's eyes only) read in a spreadsheet
+        written[name] = write_private_csv(source.quarantine, directory / f"{name}.csv")
     return written

@@ -186,9 +186,11 @@ def resolve_companies(
             pl.col("status").fill_null(NONE),
             pl.col("confidence").fill_null(0.0),
             pl.col("method").fill_null("geen"),
-            pl.col("reason").fill_null(
-                "geen bedrijf met deze naam op dit adres of in deze postcode"
-            ),
+            # Only a record nothing was decided for lacks a reason; a certain link has none.
+            pl.when(pl.col("status").is_null())
+            .then(pl.lit("geen bedrijf met deze naam op dit adres of in deze postcode"))
+            .otherwise(pl.col("reason"))
+            .alias("reason"),
         )
         .sort("rec")
         .select(list(RESULT_SCHEMA))

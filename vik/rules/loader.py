@@ -127,7 +127,17 @@ def check_rule(rule: Rule, context: Context, peildatum: date | None = None) -> C
 
 def load_rule(path: Path, context: Context | None = None) -> LoadedRule:
     """Read, validate and check one rule file."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RuleSchemaError(
+            f"Het regelbestand {path} bestaat niet; controleer de naam."
+        ) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
+        raise RuleSchemaError(
+            f"Het regelbestand {path} is niet te lezen ({type(error).__name__}); geef een "
+            "YAML-bestand in UTF-8 op."
+        ) from None
     loaded = rule_from_text(text, path, context)
     if path.stem != loaded.id:
         raise RuleSchemaError(f"{path}: id '{loaded.id}' hoort in een bestand {loaded.id}.yaml")
