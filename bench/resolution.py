@@ -249,7 +249,7 @@ def _demo_worker(extracts: str, work: str) -> dict:
     process = ["belastingen", "vergunningen", "handhaving", "meldingen"]
     addresses = (
         pl.read_csv(truth / "addresses.csv", infer_schema=False)
-        .join(links.filter(pl.col("entity_type") == "address"), on=["source", "record_key"])
+        .join(links.filter(pl.col("entity_type") == "adres"), on=["source", "record_key"])
         .filter(pl.col("source").is_in(process))
     )
     resolvable = addresses.filter(pl.col("resolvable") == "true")

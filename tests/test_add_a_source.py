@@ -210,7 +210,7 @@ def test_a_source_added_in_the_registry_is_generated_ingested_resolved_and_flagg
     assert frame["persoon_id"].null_count() == 0
     assert "bedrijf_id" not in frame.columns  # the schema links no companies
     links = resolved.links.filter(pl.col("source") == "vakantieverhuur")
-    assert sorted(links["entity_type"].unique()) == ["address", "person"]
+    assert sorted(links["entity_type"].unique()) == ["adres", "persoon"]
     brp = resolved.frames["brp"].select("nummeraanduiding_id", "persoon_id")
     assert frame.join(brp, on=["nummeraanduiding_id", "persoon_id"], how="semi").height == 12
 

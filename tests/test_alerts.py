@@ -21,8 +21,8 @@ from tests.extracts import TEST_KEY
 from tests.test_nightly import config
 from vik.alerts import Alerter
 from vik.cli import app
-from vik.errors import RunLockedError
-from vik.nightly import StepFailed, run_nightly
+from vik.errors import RunLockedError, StepFailed
+from vik.nightly import run_nightly
 from vik.store.db import connect, migrate, session_scope
 from vik.store.lock import run_lock
 from vik.store.models import Run, RunStatus, utcnow

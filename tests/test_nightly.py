@@ -16,8 +16,8 @@ import vik.nightly as nightly
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
-from vik.errors import RunLockedError
-from vik.nightly import STEPS, NightlyConfig, StepFailed, run_nightly
+from vik.errors import RunLockedError, StepFailed
+from vik.nightly import STEPS, NightlyConfig, run_nightly
 from vik.store.db import connect, session_scope
 from vik.store.lock import run_lock
 from vik.store.models import AuditLog, Dossier, Flag, FlagEvidence, Link, Run
@@ -192,7 +192,7 @@ def test_the_purge_step_also_clears_what_only_served_deleted_flags(
             LinkJudgement(
                 source="vergunningen",
                 record_key="BESTAAT-NIET",
-                entity_type="person",
+                entity_type="persoon",
                 entity_id="P1",
                 verdict="is_niet",
                 reason="naamgenoot",

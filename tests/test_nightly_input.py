@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 from tests.test_nightly import config, snapshot
-from vik.nightly import StepFailed, run_nightly
+from vik.errors import StepFailed
+from vik.nightly import run_nightly
 
 
 def _copy(demo_extracts, tmp_path):

@@ -26,13 +26,27 @@ the analist, the compliance officer) work in Dutch. The hierarchy::
     ├── FilterError                 a filter typed in the web queue cannot be read
     ├── LookupRefusedError          a lookup (bevraging) or export without an allowed purpose
     ├── InzageError                 an inzageverzoek cannot be taken in as entered
-    └── UserError                   an account cannot be created, changed or used
-        └── LoginError                  sign-in refused (one message, whatever the cause)
+    ├── UserError                   an account cannot be created, changed or used
+    │   └── LoginError                  sign-in refused (one message, whatever the cause)
+    ├── StepFailed                  a nightly run failed in a step; the cause is its .cause
+    └── WebError                    a request the web application refuses (vik.web._security)
+        ├── NotSignedIn                 no (valid) session: to the sign-in page
+        ├── Forbidden                   this role may not use this page: 403
+        ├── NotFound                    no such object, or not this department's: 404
+        ├── CsrfFailed                  a form without this session's CSRF token: 403
+        └── BodyTooLarge                a request body over the limit: 413
 
-``str(error)`` is the message for the user; raise with the full sentence.
+``str(error)`` is the message for the user; raise with the full sentence. The web errors
+are turned into pages by vik.web._app, each by its own handler: nothing catches them as
+VikError.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class VikError(Exception):
@@ -134,3 +148,32 @@ class UserError(VikError):
 
 class LoginError(UserError):
     """Sign-in refused: unknown name, wrong password, account disabled or locked."""
+
+
+class StepFailed(VikError):
+    """A run failed in `step` ("start": before its first step).
+
+    Where it is recorded: as run `run_id` in the database (`vik runs`), else in
+    `fallback_file` in the data folder (`vik runs` shows that too; `database_error` says
+    why the database could not take it), else nowhere (both refused; the message is all
+    there is). `log_file` holds the full traceback."""
+
+    def __init__(
+        self,
+        step: str,
+        cause: BaseException,
+        *,
+        run_id: int | None = None,
+        log_file: Path | None = None,
+        fallback_file: Path | None = None,
+        database_error: str | None = None,
+    ):
+        super().__init__(f"stap {step} mislukt: {cause}")
+        self.step, self.cause = step, cause
+        self.run_id, self.log_file, self.fallback_file = run_id, log_file, fallback_file
+        self.database_error = database_error
+
+
+class WebError(VikError):
+    """A request the web application refuses (vik.web._security): each kind has its own
+    page, so nothing catches these as VikError."""

@@ -45,7 +45,7 @@ from vik.connectors.ingest import (
 )
 from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.connectors.schemas import SOURCES
-from vik.errors import RunLockedError, StoreError, VikError
+from vik.errors import RunLockedError, StepFailed, StoreError, VikError
 from vik.files import private_dir
 from vik.flags.entities import dwellings_per_wijk
 from vik.flags.priority import PriorityWeights, load_weights
@@ -138,30 +138,6 @@ class Steps:
 
     def map(self, name: str, function: Callable[..., Any], items: list, *args: Any) -> list:
         return [function(item, *args) for item in items]
-
-
-class StepFailed(Exception):
-    """A run failed in `step` ("start": before its first step).
-
-    Where it is recorded: as run `run_id` in the database (`vik runs`), else in
-    `fallback_file` in the data folder (`vik runs` shows that too; `database_error` says
-    why the database could not take it), else nowhere (both refused; the message is all
-    there is). `log_file` holds the full traceback."""
-
-    def __init__(
-        self,
-        step: str,
-        cause: BaseException,
-        *,
-        run_id: int | None = None,
-        log_file: Path | None = None,
-        fallback_file: Path | None = None,
-        database_error: str | None = None,
-    ):
-        super().__init__(f"stap {step} mislukt: {cause}")
-        self.step, self.cause = step, cause
-        self.run_id, self.log_file, self.fallback_file = run_id, log_file, fallback_file
-        self.database_error = database_error
 
 
 # --- the run ------------------------------------------------------------------------------

@@ -91,9 +91,10 @@ def test_woz_and_persons_may_not_be_negative(tmp_path, key):
 def test_the_ranges_are_documented_in_the_contract():
     text = DOC.read_text(encoding="utf-8")
     assert (
-        "| `oppervlakte` | decimal (`82,5` or `82.5`) | yes | yes | 1 to 999,999, finite |" in text
+        "| `oppervlakte` | decimal (`82,5` or `82.5`) | woning | yes | yes | 1 to 999,999, finite |"
+        in text
     )
-    assert "| `huisnummer` | integer | yes | yes | 1 to 99,999 |" in text
+    assert "| `huisnummer` | integer | adres | yes | yes | 1 to 99,999 |" in text
     for schema in SOURCES.values():
         for column in schema.columns:
             if column.minimum is not None:

@@ -83,8 +83,8 @@ def test_the_flow_runs_the_night_and_stores_flags(prefect_harness, vik_env, demo
 
 
 def test_a_failing_night_is_reported_and_leaves_no_half_results(prefect_harness, vik_env, tmp_path):
+    from vik.errors import StepFailed
     from vik.flows.nightly import nightly_flow
-    from vik.nightly import StepFailed
 
     database = vik_env
     empty = tmp_path / "leeg"

@@ -72,7 +72,7 @@ def test_a_judgement_wins():
         {
             "source": ["vergunningen"],
             "record_key": ["r0"],
-            "entity_type": ["company"],
+            "entity_type": ["bedrijf"],
             "entity_id": ["B33333333"],
             "verdict": ["is"],
         }

@@ -38,7 +38,7 @@ LINKS = pl.DataFrame(
 
 
 def applied(*rows: tuple[str, str, str, str, str]) -> list[dict]:
-    verdicts = Verdicts.of(judgements(*rows), "address")
+    verdicts = Verdicts.of(judgements(*rows), "adres")
     return apply_judgements(
         LINKS, verdicts, id_column="nummeraanduiding_id", label="dit adres"
     ).to_dicts()
@@ -46,10 +46,10 @@ def applied(*rows: tuple[str, str, str, str, str]) -> list[dict]:
 
 def test_is_wins_and_is_niet_undoes_only_the_link_it_names():
     m1, m2, m3 = applied(
-        ("meldingen", "m1", "address", "A1", "is_niet"),
-        ("meldingen", "m2", "address", "A9", "is_niet"),  # not the address m2 links to
-        ("meldingen", "m3", "address", "A3", "is"),
-        ("meldingen", "m3", "person", "P1", "is_niet"),  # another entity type
+        ("meldingen", "m1", "adres", "A1", "is_niet"),
+        ("meldingen", "m2", "adres", "A9", "is_niet"),  # not the address m2 links to
+        ("meldingen", "m3", "adres", "A3", "is"),
+        ("meldingen", "m3", "persoon", "P1", "is_niet"),  # another entity type
     )
     assert (m1["nummeraanduiding_id"], m1["status"], m1["method"]) == (None, NONE, "oordeel")
     assert m1["reason"] == "de analist wees dit adres af"
@@ -65,8 +65,8 @@ def test_is_wins_and_is_niet_undoes_only_the_link_it_names():
 def test_every_rejection_counts_not_only_the_last():
     # Rejected on one night, another address rejected on the next: both hold.
     (m1, *_) = applied(
-        ("meldingen", "m1", "address", "A1", "is_niet"),
-        ("meldingen", "m1", "address", "A7", "is_niet"),
+        ("meldingen", "m1", "adres", "A1", "is_niet"),
+        ("meldingen", "m1", "adres", "A7", "is_niet"),
     )
     assert m1["nummeraanduiding_id"] is None
 
@@ -74,11 +74,11 @@ def test_every_rejection_counts_not_only_the_last():
 def test_an_address_judgement_holds_in_the_night(demo_extracts):
     _, first = ingest_and_resolve(demo_extracts, CONFIG, PseudonymKey(TEST_KEY))
     linked = first.links.filter(
-        (pl.col("entity_type") == "address")
+        (pl.col("entity_type") == "adres")
         & (pl.col("source") == "meldingen")
         & (pl.col("status") == CERTAIN)
     ).row(0, named=True)
-    key = (linked["source"], linked["record_key"], "address")
+    key = (linked["source"], linked["record_key"], "adres")
     _, again = ingest_and_resolve(
         demo_extracts,
         CONFIG,
@@ -88,7 +88,7 @@ def test_an_address_judgement_holds_in_the_night(demo_extracts):
     row = again.links.filter(
         (pl.col("source") == key[0])
         & (pl.col("record_key") == key[1])
-        & (pl.col("entity_type") == "address")
+        & (pl.col("entity_type") == "adres")
     ).row(0, named=True)
     assert (row["entity_id"], row["status"], row["reason"]) == (
         None,
@@ -110,13 +110,13 @@ def test_a_rejected_person_outside_the_brp_is_no_longer_linked(brp):
     rejected = resolve_persons(
         brp,
         night,
-        judgements=judgements(("vergunningen", "r0", "person", outside["persoon_id"], "is_niet")),
+        judgements=judgements(("vergunningen", "r0", "persoon", outside["persoon_id"], "is_niet")),
     ).row(0, named=True)
     assert (rejected["persoon_id"], rejected["status"]) == (None, NONE)
     assert rejected["reason"] == "de analist wees deze persoon af"
 
 
-@pytest.mark.parametrize("entity_type", ["person", "company", "address"])
+@pytest.mark.parametrize("entity_type", ["persoon", "bedrijf", "adres"])
 def test_judgements_of_every_entity_type_are_read_the_same_way(entity_type):
     verdicts = Verdicts.of(
         judgements(

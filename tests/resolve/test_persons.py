@@ -122,7 +122,7 @@ def test_judgements_win_over_the_matcher(brp):
         {
             "source": ["vergunningen"],
             "record_key": ["r0"],
-            "entity_type": ["person"],
+            "entity_type": ["persoon"],
             "entity_id": [BOOTH],
             "verdict": ["is"],
         }

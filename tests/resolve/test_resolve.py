@@ -32,7 +32,7 @@ def _truth(demo_extracts: Path, name: str) -> pl.DataFrame:
 
 def test_process_addresses_resolve_right_and_never_wrong(resolved, demo_extracts):
     _, result = resolved
-    links = result.links.filter(pl.col("entity_type") == "address")
+    links = result.links.filter(pl.col("entity_type") == "adres")
     truth = _truth(demo_extracts, "addresses.csv").join(
         links,
         on=["source", "record_key"],
@@ -56,7 +56,7 @@ def test_process_addresses_resolve_right_and_never_wrong(resolved, demo_extracts
 def test_persons_link_with_high_precision_and_recall(resolved, demo_extracts):
     _, result = resolved
     truth = _truth(demo_extracts, "persons.csv")
-    links = result.links.filter(pl.col("entity_type") == "person").join(
+    links = result.links.filter(pl.col("entity_type") == "persoon").join(
         truth, on=["source", "record_key"]
     )
     brp = (
@@ -76,13 +76,13 @@ def test_every_record_has_one_link_row_per_entity_type(resolved):
     extracts, result = resolved
     counts = result.links.group_by("source", "entity_type").len()
     vergunningen = extracts["vergunningen"].frame.height
-    for entity_type in ("address", "person", "company"):
+    for entity_type in ("adres", "persoon", "bedrijf"):
         row = counts.filter(
             (pl.col("source") == "vergunningen") & (pl.col("entity_type") == entity_type)
         )
         assert row["len"].item() <= vergunningen
     addresses = counts.filter(
-        (pl.col("source") == "meldingen") & (pl.col("entity_type") == "address")
+        (pl.col("source") == "meldingen") & (pl.col("entity_type") == "adres")
     )
     assert addresses["len"].item() == extracts["meldingen"].frame.height
     assert (
@@ -128,7 +128,7 @@ def test_export_links_writes_the_csv_from_the_extracts(demo_extracts, tmp_path, 
         "confidence",
         "method",
     ]
-    assert set(links["entity_type"]) == {"address", "person", "company"}
+    assert set(links["entity_type"]) == {"adres", "persoon", "bedrijf"}
     planted = links.filter(pl.col("record_id") == "M-TEST-1").row(0, named=True)
     assert planted["entity_id"] is None
     assert planted["reason"] == "straat 'Nergensstraat' niet gevonden in de BAG"

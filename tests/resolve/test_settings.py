@@ -14,8 +14,8 @@ from sqlmodel import select
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
-from vik.errors import ConfigError
-from vik.nightly import NightlyConfig, StepFailed, run_nightly
+from vik.errors import ConfigError, StepFailed
+from vik.nightly import NightlyConfig, run_nightly
 from vik.pipeline import ingest_and_resolve
 from vik.resolve.render_settings import render_yaml, replace_generated, settings_items
 from vik.resolve.settings import ResolveSettings, load_resolve_settings
@@ -66,8 +66,8 @@ def default_links(demo_extracts) -> pl.DataFrame:
 @pytest.mark.parametrize(
     ("settings", "entity_type"),
     [
-        ({"persons": {"certain": 0.999999}}, "person"),
-        ({"addresses": {"street_cutoff": 99.0, "street_agrees": 1.0}}, "address"),
+        ({"persons": {"certain": 0.999999}}, "persoon"),
+        ({"addresses": {"street_cutoff": 99.0, "street_agrees": 1.0}}, "adres"),
     ],
     ids=["persons", "addresses"],
 )
@@ -101,9 +101,9 @@ def test_the_night_reads_the_file_and_its_links_follow_it(
                 for link in session.exec(select(Link)).all()
             ]
         )
-    assert certain(stored, "person") < certain(default_links, "person")
+    assert certain(stored, "persoon") < certain(default_links, "persoon")
     _, expected = ingest_and_resolve(demo_extracts, config, PseudonymKey(TEST_KEY))
-    assert certain(stored, "person") == certain(expected.links, "person")
+    assert certain(stored, "persoon") == certain(expected.links, "persoon")
 
 
 def test_a_wrong_file_stops_the_night_before_it_starts(demo_extracts, database_url, tmp_path):

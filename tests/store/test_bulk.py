@@ -19,7 +19,7 @@ def links(count: int) -> pl.DataFrame:
         {
             "source": ["brp"] * count,
             "record_key": [f"r{i}" for i in range(count)],
-            "entity_type": ["address"] * count,
+            "entity_type": ["adres"] * count,
             "entity_id": [None if i % 3 == 0 else f"A{i % 7}" for i in range(count)],
             "confidence": [None if i % 3 == 0 else i / count for i in range(count)],
             "method": ["postcode_huisnummer"] * count,

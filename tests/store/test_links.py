@@ -16,10 +16,10 @@ def links(rows: list[tuple]) -> pl.DataFrame:
 
 
 FIRST = [
-    ("brp", "r1", "address", "0307200000000001", 1.0, "nummeraanduiding_id", "zeker", None),
-    ("brp", "r1", "person", "P1", 1.0, "bsn", "zeker", None),
-    ("vergunningen", "V-1", "person", "P1", 0.71, "naam_geboortedatum", "mogelijk", "twijfel"),
-    ("meldingen", "M-1", "address", None, None, None, "geen", "adres niet te ontleden"),
+    ("brp", "r1", "adres", "0307200000000001", 1.0, "nummeraanduiding_id", "zeker", None),
+    ("brp", "r1", "persoon", "P1", 1.0, "bsn", "zeker", None),
+    ("vergunningen", "V-1", "persoon", "P1", 0.71, "naam_geboortedatum", "mogelijk", "twijfel"),
+    ("meldingen", "M-1", "adres", None, None, None, "geen", "adres niet te ontleden"),
 ]
 
 
@@ -48,7 +48,7 @@ def test_latest_judgement_wins(database_url):
             LinkJudgement(
                 source="vergunningen",
                 record_key="V-1",
-                entity_type="person",
+                entity_type="persoon",
                 entity_id="P1",
                 verdict="is",
                 reason="a",
@@ -60,7 +60,7 @@ def test_latest_judgement_wins(database_url):
             LinkJudgement(
                 source="vergunningen",
                 record_key="V-1",
-                entity_type="person",
+                entity_type="persoon",
                 entity_id="P1",
                 verdict="is_niet",
                 reason="b",
@@ -76,7 +76,7 @@ def test_latest_judgement_wins(database_url):
 def test_confidences_are_stored_at_four_decimals_and_float_noise_is_no_change(database_url):
     engine = connect(database_url)
     migrate(engine)
-    first = [("brp", "r1", "address", "A", 0.123456789, "m", "zeker", None)]
+    first = [("brp", "r1", "adres", "A", 0.123456789, "m", "zeker", None)]
     with session_scope(engine) as session:
         sync_links(session, links(first), 1)
     noisy = [(*first[0][:4], 0.12346, *first[0][5:])]

@@ -10,12 +10,24 @@ import time
 from pathlib import Path
 
 import pytest
+from alembic.command import downgrade as alembic_downgrade
 from sqlalchemy import inspect, text
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from tests.extracts import TEST_KEY
 from vik.cli import app
-from vik.store.db import SchemaState, code_revision, connect, migrate, schema_version
+from vik.connectors.model import EntityType
+from vik.store.db import (
+    SchemaState,
+    alembic_config,
+    code_revision,
+    connect,
+    migrate,
+    schema_version,
+    session_scope,
+)
+from vik.store.models import Link, LinkJudgement
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = code_revision()
@@ -155,3 +167,65 @@ def test_reading_commands_create_no_database(tmp_path, monkeypatch):
         assert "vik db upgrade" in result.output
         assert not (data / "vik.db").exists(), command
     assert not list(tmp_path.glob("*.csv"))
+
+
+def downgrade(url: str, revision: str) -> None:
+    engine = connect(url)
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        alembic_downgrade(config, revision)
+
+
+def stored_entity_types(url: str) -> dict[str, list[str]]:
+    with connect(url).connect() as connection:
+        return {
+            table: connection.execute(text(f"SELECT entity_type FROM {table} ORDER BY id"))
+            .scalars()
+            .all()
+            for table in ("link", "link_judgement")
+        }
+
+
+def test_links_stored_in_english_read_as_adres_persoon_bedrijf(empty_database_url):
+    """Before 0008 links and link judgements said address/person/company where flags say
+    adres/persoon/bedrijf: `vik db upgrade` rewrites them, and the downgrade writes back."""
+    engine = connect(empty_database_url)
+    migrate(engine, "0007_gov")
+    with engine.begin() as connection:
+        for number, (entity_type, status) in enumerate(
+            [("address", "zeker"), ("person", "mogelijk"), ("company", "geen")]
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO link (source, record_key, entity_type, entity_id, status, "
+                    "run_id) VALUES ('meldingen', :key, :type, 'E1', :status, 1)"
+                ),
+                {"key": f"m{number}", "type": entity_type, "status": status},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO link_judgement (source, record_key, entity_type, entity_id, "
+                "verdict, reason, by, at) VALUES ('meldingen', 'm1', 'person', 'E1', "
+                "'is_niet', 'een andere persoon', 'analist', CURRENT_TIMESTAMP)"
+            )
+        )
+    english = {"link": ["address", "person", "company"], "link_judgement": ["person"]}
+    assert stored_entity_types(empty_database_url) == english
+
+    upgraded = vik("db", "upgrade", "--db", empty_database_url)
+    assert upgraded.exit_code == 0, upgraded.output
+    assert stored_entity_types(empty_database_url) == {
+        "link": ["adres", "persoon", "bedrijf"],
+        "link_judgement": ["persoon"],
+    }
+    with session_scope(engine) as session:
+        links = session.exec(select(Link).order_by(Link.id)).all()
+        judgement = session.exec(select(LinkJudgement)).one()
+        persons = session.exec(select(Link).where(Link.entity_type == EntityType.PERSOON)).all()
+    assert [link.entity_type for link in links] == list(EntityType)
+    assert judgement.entity_type is EntityType.PERSOON
+    assert [link.record_key for link in persons] == ["m1"]
+
+    downgrade(empty_database_url, "0007_gov")
+    assert stored_entity_types(empty_database_url) == english

@@ -157,7 +157,7 @@ def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(data
                 Link(
                     source="vergunningen",
                     record_key="V-1",
-                    entity_type="person",
+                    entity_type="persoon",
                     entity_id="P1",
                     status="zeker",
                     run_id=1,
@@ -165,7 +165,7 @@ def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(data
                 LinkJudgement(
                     source="vergunningen",
                     record_key="V-1",
-                    entity_type="person",
+                    entity_type="persoon",
                     entity_id="P1",
                     verdict="is",
                     reason="zelfde persoon",
@@ -175,7 +175,7 @@ def test_ended_snoozes_without_a_flag_and_judgements_on_vanished_records_go(data
                 LinkJudgement(
                     source="vergunningen",
                     record_key="V-GONE",
-                    entity_type="person",
+                    entity_type="persoon",
                     entity_id="P2",
                     verdict="is_niet",
                     reason="naamgenoot",

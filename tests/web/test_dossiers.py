@@ -7,9 +7,11 @@ import html
 import re
 from datetime import timedelta
 
+from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import select
+from typer.testing import CliRunner
 
 from tests.demo_data import DEMO_AS_OF, DEMO_DAY
 from tests.web.conftest import (
@@ -21,7 +23,8 @@ from tests.web.conftest import (
     nightly,
     sign_in,
 )
-from vik.store.db import connect, session_scope
+from vik.cli import app as cli
+from vik.store.db import alembic_config, connect, session_scope
 from vik.store.models import AuditLog, FlagEvidence, Link, LinkJudgement, Review, Snooze
 
 
@@ -52,8 +55,32 @@ def test_dossier_shows_why_each_flag_was_raised(signed_in, web_db):
     links = page[page.index('id="koppelingen"') :]
     for item in evidence:  # each evidence record with its link to this address
         assert f"<code>{item.record_key}</code>" in links
-    assert "address: dit dossier" in links
-    assert "person:" not in links  # the rule reads no person links: none are shown
+    assert "adres: dit dossier" in links
+    assert "persoon:" not in links  # the rule reads no person links: none are shown
+
+
+def test_links_stored_before_the_one_vocabulary_still_show_on_the_dossier(signed_in, web_db):
+    """A database whose links say address/person/company (before migration 0008), after
+    `vik db upgrade`: the dossier shows its links as before."""
+    flag = flags_where(web_db, rule_id="overbewoning")[0]
+    engine = connect(web_db)
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007_gov")
+    with engine.connect() as connection:
+        stored = set(connection.execute(text("SELECT DISTINCT entity_type FROM link")).scalars())
+    assert stored == {"address", "person", "company"}
+    upgraded = CliRunner().invoke(cli, ["db", "upgrade", "--db", web_db])
+    assert upgraded.exit_code == 0, upgraded.output
+    page = signed_in("analist.burgerzaken").get(f"/dossiers/{dossier_of(web_db, flag)}").text
+    links = page[page.index('id="koppelingen"') :]
+    assert "adres: dit dossier" in links
+    with session_scope(engine) as session:
+        evidence = session.exec(select(FlagEvidence).where(FlagEvidence.flag_id == flag.id)).all()
+    assert evidence
+    for item in evidence:
+        assert f"<code>{item.record_key}</code>" in links
 
 
 def test_a_decision_needs_a_reason_and_is_recorded_with_the_reviewer(any_web_db):
@@ -266,7 +293,7 @@ def _possible_link(database_url: str):  # type: ignore[no-untyped-def]
             select(Link).where(
                 Link.source == evidence.source,
                 Link.record_key == evidence.record_key,
-                Link.entity_type == "person",
+                Link.entity_type == "persoon",
             )
         ).one()
         link.status, link.confidence, link.reason = "mogelijk", 0.8, "onder de drempel"
@@ -314,7 +341,7 @@ def test_a_possible_link_is_marked_and_a_rejection_feeds_the_matcher(
             select(Link).where(
                 Link.source == link.source,
                 Link.record_key == link.record_key,
-                Link.entity_type == "person",
+                Link.entity_type == "persoon",
             )
         ).one()
     assert after.entity_id != link.entity_id
@@ -345,7 +372,7 @@ def test_a_confirmation_makes_the_link_certain_the_next_night(
             select(Link).where(
                 Link.source == link.source,
                 Link.record_key == link.record_key,
-                Link.entity_type == "person",
+                Link.entity_type == "persoon",
             )
         ).one()
     assert (after.entity_id, after.status, after.method) == (link.entity_id, "zeker", "oordeel")
@@ -378,7 +405,7 @@ def _possible_link_to(database_url: str, source: str, entity_key: str) -> Link:
     with session_scope(connect(database_url)) as session:
         link = session.exec(
             select(Link).where(
-                Link.source == source, Link.entity_type == "person", Link.status == "zeker"
+                Link.source == source, Link.entity_type == "persoon", Link.status == "zeker"
             )
         ).first()
         assert link is not None, source

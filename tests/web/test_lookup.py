@@ -111,7 +111,7 @@ def test_hit_no_hit_shows_presence_only_and_content_is_the_purpose_projection(
         linked = set(
             session.exec(
                 select(Link.source).where(
-                    Link.entity_type == "address", Link.entity_id == address, Link.status == "zeker"
+                    Link.entity_type == "adres", Link.entity_id == address, Link.status == "zeker"
                 )
             ).all()
         )

@@ -17,6 +17,7 @@ from vik.cli.output import table, user_errors
 from vik.connectors.schemas import FORMATS
 from vik.demo.generator import MIN_ADDRESSES, DemoManifest, generate_municipality
 from vik.demo.names import GEMEENTE
+from vik.roles import Role
 
 demo_app = typer.Typer(
     name="demo",
@@ -90,12 +91,12 @@ def generate(
 
 DEMO_ACCOUNTS = (
     # username, role, department, display name; the password is the username + "-demo"
-    ("analist.ondermijning", "analist", "ondermijning", "Analist Team Ondermijning (demo)"),
-    ("analist.handhaving", "analist", "handhaving", "Analist Toezicht en Handhaving (demo)"),
-    ("analist.burgerzaken", "analist", "burgerzaken", "Analist Burgerzaken (demo)"),
-    ("compliance", "compliance", None, "Functionaris gegevensbescherming (demo)"),
-    ("eigenaar", "eigenaar", None, "Regeleigenaar (demo)"),
-    ("beheer", "beheer", None, "Functioneel beheer (demo)"),
+    ("analist.ondermijning", Role.ANALIST, "ondermijning", "Analist Team Ondermijning (demo)"),
+    ("analist.handhaving", Role.ANALIST, "handhaving", "Analist Toezicht en Handhaving (demo)"),
+    ("analist.burgerzaken", Role.ANALIST, "burgerzaken", "Analist Burgerzaken (demo)"),
+    ("compliance", Role.COMPLIANCE, None, "Functionaris gegevensbescherming (demo)"),
+    ("eigenaar", Role.EIGENAAR, None, "Regeleigenaar (demo)"),
+    ("beheer", Role.BEHEER, None, "Functioneel beheer (demo)"),
 )
 
 

@@ -7,18 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from vik.cli.output import console_without_tracebacks, fail, parse_date, table, user_errors
-from vik.errors import DataDirError, VikError
+from vik.errors import DataDirError, StepFailed, VikError
 from vik.logs import configure_logging
 from vik.settings import Settings
 from vik.store.db import masked_url
-
-if TYPE_CHECKING:
-    from vik.nightly import StepFailed
 
 
 def _prefect_env(settings: Settings) -> None:
@@ -122,7 +118,7 @@ def execute_run(
     and the traceback stays in the run's log file."""
     settings = settings or Settings()
     from vik.alerts import Alerter, night_not_started
-    from vik.nightly import StepFailed, failed_start
+    from vik.nightly import failed_start
     from vik.store.db import open_current
 
     try:

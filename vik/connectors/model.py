@@ -107,19 +107,18 @@ class EntityType(StrEnum):
 
 @dataclass(frozen=True)
 class Entity:
-    """One entity type: the key column linked records carry, and its name in the link table."""
+    """One entity type and the key column linked records carry."""
 
     type: EntityType
     key: str  # the column a linked record carries (only for certain links): rules read it
-    link_name: str  # entity_type in the link table and the link export
 
 
 ENTITIES: dict[EntityType, Entity] = {
     e.type: e
     for e in (
-        Entity(EntityType.ADRES, "nummeraanduiding_id", "address"),
-        Entity(EntityType.PERSOON, "persoon_id", "person"),
-        Entity(EntityType.BEDRIJF, "bedrijf_id", "company"),
+        Entity(EntityType.ADRES, "nummeraanduiding_id"),
+        Entity(EntityType.PERSOON, "persoon_id"),
+        Entity(EntityType.BEDRIJF, "bedrijf_id"),
     )
 }
 

@@ -27,9 +27,9 @@ from prefect import runtime as prefect_runtime
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State, TaskRun
 
-from vik.errors import VikError
+from vik.errors import StepFailed, VikError
 from vik.logs import configure_logging
-from vik.nightly import RunResult, StepFailed, Steps, failed_start, start_night
+from vik.nightly import RunResult, Steps, failed_start, start_night
 from vik.settings import Settings
 
 SCHEDULE_CRON = "0 2 * * *"

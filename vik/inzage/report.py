@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from vik.connectors.model import EntityType
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.errors import InzageError
 from vik.followup import Terms
@@ -41,7 +42,7 @@ from vik.inzage.flags import FlagItem, flag_items, loo_items
 from vik.lookup.projection import Projection
 from vik.lookup.settings import InzageSettings
 from vik.lookup.subjects import Found, query_reference
-from vik.resolve.links import ENTITY_TYPES
+from vik.resolve.links import LinkStatus
 from vik.store.audit import record, subject_ref
 from vik.store.models import (
     AuditLog,
@@ -56,7 +57,10 @@ from vik.store.models import (
 )
 from vik.store.retention import add_duration
 
-LINK_STATUS = {"zeker": "zeker", "mogelijk": "mogelijk (niet gebruikt voor signalen)"}
+LINK_STATUS = {
+    LinkStatus.ZEKER: "zeker",
+    LinkStatus.MOGELIJK: "mogelijk (niet gebruikt voor signalen)",
+}
 KEPT_BY_LOG = "wordt niet verwijderd: het toegangslog is de verantwoording van VIK"
 # Audit actions that show, change or export something about a person.
 ACCESS_LABELS = {
@@ -340,7 +344,7 @@ def build_report(
         subjects.add(query_reference("persoon", question, pseudonym_key))
     links = session.exec(
         select(Link)
-        .where(Link.entity_type == ENTITY_TYPES["persoon"], Link.entity_id == key)
+        .where(Link.entity_type == EntityType.PERSOON, Link.entity_id == key)
         .where(col(Link.status).in_(list(LINK_STATUS)))
         .order_by(Link.source, Link.record_key)  # type: ignore[arg-type]
     ).all()
@@ -376,7 +380,9 @@ def build_report(
     )
     report.flags = flag_items(session, own, departments, {("persoon", key): "u"}, terms)
     # Flags on an address or company whose evidence includes one of this person's records.
-    record_keys = {(link.source, link.record_key) for link in links if link.status == "zeker"}
+    record_keys = {
+        (link.source, link.record_key) for link in links if link.status == LinkStatus.ZEKER
+    }
     evidence_flags: list[Flag] = []
     if record_keys:
         rows = session.exec(

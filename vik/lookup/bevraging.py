@@ -30,7 +30,7 @@ from vik.errors import LookupRefusedError
 from vik.lookup.projection import Projection
 from vik.lookup.purposes import Purpose, Purposes
 from vik.lookup.subjects import Found, Subject
-from vik.resolve.links import CERTAIN, ENTITY_TYPES
+from vik.resolve.links import CERTAIN
 from vik.store.audit import record
 from vik.store.models import Flag, Link, RuleVersion
 
@@ -218,7 +218,7 @@ def presence(session: Session, departments: Mapping[str, Any], subject: Subject)
         session.exec(
             select(Link.source)
             .where(
-                Link.entity_type == ENTITY_TYPES[subject.entity_type],
+                Link.entity_type == subject.entity_type,
                 Link.entity_id == subject.key,
                 Link.status == CERTAIN,
             )

@@ -25,10 +25,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from vik.configfiles import parse_model, read_yaml
+from vik.connectors.model import EntityType
 from vik.connectors.schemas import SOURCES
 from vik.errors import ConfigError, LookupRefusedError
 from vik.rules.context import UNREADABLE, Context, source_fields
-from vik.rules.model import Entity, FieldRef, Identifier, ProfilingException, Text
+from vik.rules.model import FieldRef, Identifier, ProfilingException, Text
 from vik.rules.profiling import profiling_problem
 
 CONFIG_FILE = "purposes.yaml"
@@ -56,7 +57,7 @@ class Purpose(BaseModel):
     afdelingen: list[Identifier] = Field(
         min_length=1, description="Afdelingen (ids uit config/departments.yaml) met dit doel."
     )
-    entity: list[Entity] = Field(
+    entity: list[EntityType] = Field(
         min_length=1, description="Wat met dit doel opgezocht mag worden: adres, persoon, bedrijf."
     )
     grondslag: Grondslag

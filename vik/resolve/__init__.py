@@ -32,8 +32,8 @@ from vik.resolve.companies import company_id, resolve_companies
 from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import (
     CERTAIN,
-    ENTITY_TYPES,
     LINKS_SCHEMA,
+    NONE,
     certain_link,
     confidence_column,
     entity_key,
@@ -66,11 +66,13 @@ class Resolved:
     streets: pl.DataFrame
 
 
-def _link_rows(frame: pl.DataFrame, source: str, entity: str, id_column: str) -> pl.DataFrame:
+def _link_rows(
+    frame: pl.DataFrame, source: str, entity: EntityType, id_column: str
+) -> pl.DataFrame:
     return frame.select(
         pl.lit(source).alias("source"),
         "record_key",
-        pl.lit(ENTITY_TYPES[entity]).alias("entity_type"),
+        pl.lit(entity).alias("entity_type"),
         pl.col(id_column).alias("entity_id"),
         "confidence",
         "method",
@@ -190,27 +192,27 @@ def resolve_extracts(
         pl.col("key").str.split_exact("\x1f", 1).struct.field("field_1").alias("record_key"),
         pl.when(pl.col("nummeraanduiding_id").is_not_null())
         .then(pl.lit(CERTAIN))
-        .otherwise(pl.lit("geen"))
+        .otherwise(pl.lit(NONE))
         .alias("status"),
     )
     addressed = apply_judgements(
         addressed,
-        Verdicts.of(judgements, "address"),
+        Verdicts.of(judgements, ADRES),
         id_column="nummeraanduiding_id",
         label="dit adres",
     )
     for source, _ in _matched(frames, ADRES):
         part = addressed.filter(pl.col("source") == source)
-        frames[source] = _attach(frames[source], part, "adres", "nummeraanduiding_id")
-        links.append(_link_rows(part, source, "adres", "nummeraanduiding_id"))
+        frames[source] = _attach(frames[source], part, ADRES, "nummeraanduiding_id")
+        links.append(_link_rows(part, source, ADRES, "nummeraanduiding_id"))
     frames[bag_source] = bag.with_columns(
-        pl.lit(1.0).alias(confidence_column("adres")), pl.lit("bag").alias(method_column("adres"))
+        pl.lit(1.0).alias(confidence_column(ADRES)), pl.lit("bag").alias(method_column(ADRES))
     )
     links.append(
         bag.select(
             pl.lit(bag_source).alias("source"),
             "record_key",
-            pl.lit("address").alias("entity_type"),
+            pl.lit(ADRES).alias("entity_type"),
             pl.col("nummeraanduiding_id").alias("entity_id"),
             *certain_link("bag"),
         )
@@ -223,8 +225,8 @@ def resolve_extracts(
         company_id(pl.col("kvk_nummer")).alias("bedrijf_id"),
         *certain_link("kvk_nummer"),
     )
-    frames[kvk_source] = _attach(kvk, kvk_links, "bedrijf", "bedrijf_id")
-    links.append(_link_rows(kvk_links, kvk_source, "bedrijf", "bedrijf_id"))
+    frames[kvk_source] = _attach(kvk, kvk_links, BEDRIJF, "bedrijf_id")
+    links.append(_link_rows(kvk_links, kvk_source, BEDRIJF, "bedrijf_id"))
     streets = addressed.filter(pl.col("straat").is_not_null()).select(
         "source", "record_key", "straat"
     )
@@ -241,8 +243,8 @@ def resolve_extracts(
         "persoon_id",
         *certain_link("bsn"),
     )
-    frames[brp_source] = _attach(frames[brp_source], brp_links, "persoon", "persoon_id")
-    links.append(_link_rows(brp_links, brp_source, "persoon", "persoon_id"))
+    frames[brp_source] = _attach(frames[brp_source], brp_links, PERSOON, "persoon_id")
+    links.append(_link_rows(brp_links, brp_source, PERSOON, "persoon_id"))
     persons = resolve_persons(
         frames[brp_source], person_records, judgements=judgements, settings=settings.persons
     )
@@ -251,11 +253,11 @@ def resolve_extracts(
             continue
         if schema.links_to(BEDRIJF):
             company_part = companies.filter(pl.col("source") == source)
-            frames[source] = _attach(frames[source], company_part, "bedrijf", "bedrijf_id")
-            links.append(_link_rows(company_part, source, "bedrijf", "bedrijf_id"))
+            frames[source] = _attach(frames[source], company_part, BEDRIJF, "bedrijf_id")
+            links.append(_link_rows(company_part, source, BEDRIJF, "bedrijf_id"))
         if schema.links_to(PERSOON):
             person_part = persons.filter(pl.col("source") == source)
-            frames[source] = _attach(frames[source], person_part, "persoon", "persoon_id")
-            links.append(_link_rows(person_part, source, "persoon", "persoon_id"))
+            frames[source] = _attach(frames[source], person_part, PERSOON, "persoon_id")
+            links.append(_link_rows(person_part, source, PERSOON, "persoon_id"))
     all_links = pl.concat([link.cast(LINKS_SCHEMA) for link in links])
     return Resolved(frames=frames, links=all_links, streets=streets)

@@ -18,6 +18,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
+from vik.connectors.model import EntityType
 from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
 from vik.resolve.names import company_key
@@ -72,7 +73,7 @@ def resolve_companies(
     settings = settings or CompanyMatchSettings()
     records = records.with_row_index("rec").with_columns(pl.col("rec").cast(pl.Int64))
     known = kvk["kvk_nummer"].unique()
-    verdicts = Verdicts.of(judgements, "company")
+    verdicts = Verdicts.of(judgements, EntityType.BEDRIJF)
     _, rejected = verdicts.of_records(records)
     rejected = rejected.rename({"entity_id": "bedrijf_id"})
 

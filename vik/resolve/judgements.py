@@ -1,6 +1,6 @@
 """An analist's judgements on links, one way for addresses, persons and companies.
 
-    >>> verdicts = Verdicts.of(judgements, "person")
+    >>> verdicts = Verdicts.of(judgements, EntityType.PERSOON)
     >>> links = apply_judgements(links, verdicts, id_column="persoon_id", label="deze persoon")
 
 A judgement (vik.store.reviews.judge_link) says of a record's link ``is`` (this
@@ -17,12 +17,22 @@ record is that entity) or ``is_niet`` (it is not). Every night:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import polars as pl
 
+from vik.connectors.model import EntityType
 from vik.resolve.links import CERTAIN, NONE
 
-IS, IS_NOT = "is", "is_niet"
+
+class Verdict(StrEnum):
+    """An analist's judgement of a record's link to an entity."""
+
+    IS = "is"  # this record is that entity
+    IS_NIET = "is_niet"  # it is not
+
+
+IS, IS_NOT = Verdict.IS, Verdict.IS_NIET
 JUDGED_METHOD = "oordeel"
 _KEY = ["source", "record_key"]
 
@@ -36,7 +46,7 @@ class Verdicts:
     rejected: pl.DataFrame
 
     @classmethod
-    def of(cls, judgements: pl.DataFrame | None, entity_type: str) -> Verdicts:
+    def of(cls, judgements: pl.DataFrame | None, entity_type: EntityType) -> Verdicts:
         schema = {"source": pl.String, "record_key": pl.String, "entity_id": pl.String}
         if judgements is None or judgements.height == 0:
             empty = pl.DataFrame(schema=schema)

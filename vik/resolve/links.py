@@ -12,24 +12,31 @@ links) and that link's confidence and method:
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import polars as pl
 
 from vik.connectors.model import ENTITIES, EntityType
 
-# The entity types of the link export, as the link table names them.
-ENTITY_TYPES = {str(e.type): e.link_name for e in ENTITIES.values()}
 
-# Link status: only `zeker` links fill the entity key columns rules read.
-CERTAIN, POSSIBLE, NONE = "zeker", "mogelijk", "geen"
+class LinkStatus(StrEnum):
+    """How sure a link is: only ``zeker`` links fill the entity key columns rules read."""
+
+    ZEKER = "zeker"
+    MOGELIJK = "mogelijk"  # an analist may judge it (vik.resolve.judgements)
+    GEEN = "geen"  # no link, with its reason
+
+
+CERTAIN, POSSIBLE, NONE = LinkStatus.ZEKER, LinkStatus.MOGELIJK, LinkStatus.GEEN
 
 LINKS_SCHEMA = {
     "source": pl.String,
     "record_key": pl.String,
-    "entity_type": pl.String,  # address | person | company
+    "entity_type": pl.String,  # an EntityType: adres | persoon | bedrijf
     "entity_id": pl.String,
     "confidence": pl.Float64,
     "method": pl.String,
-    "status": pl.String,  # zeker | mogelijk | geen
+    "status": pl.String,  # a LinkStatus
     "reason": pl.String,
 }
 

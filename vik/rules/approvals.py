@@ -33,6 +33,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from vik.configfiles import load_model
+from vik.roles import Role
 
 __all__ = [
     "APPROVING_ROLE",
@@ -51,8 +52,8 @@ __all__ = [
 # The manifest of shipped approvals, in the configuration folder.
 MANIFEST = "approvals.yaml"
 # The role that approves rule versions, and the role that guards profiling exceptions.
-APPROVING_ROLE = "eigenaar"
-GUARDING_ROLE = "compliance"
+APPROVING_ROLE = Role.EIGENAAR
+GUARDING_ROLE = Role.COMPLIANCE
 
 
 class Scope(StrEnum):

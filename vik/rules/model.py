@@ -33,6 +33,7 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+from vik.connectors.model import EntityType
 from vik.rules.aggregations import AGGREGATIONS, Aggregation, Reads
 from vik.rules.kinds import RULE_KINDS
 
@@ -49,12 +50,6 @@ ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Entity(StrEnum):
-    ADRES = "adres"
-    PERSOON = "persoon"
-    BEDRIJF = "bedrijf"
 
 
 class Severity(StrEnum):
@@ -355,7 +350,7 @@ class Rule(Strict):
     description: Text
     theme: Identifier
     kind: Annotated[str, _Registered(RULE_KINDS)] = "signaal"
-    entity: Entity | list[Entity]
+    entity: EntityType | list[EntityType]
     severity: Severity
     inputs: list[FieldRef] = Field(min_length=1)
     params: dict[Identifier, ParamValue] = Field(default_factory=dict)

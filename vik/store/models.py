@@ -6,6 +6,10 @@ flagged persons, opened with a stated purpose) and goes with the dossier.
 
     >>> with session_scope(engine) as session:  # doctest: +SKIP
     ...     session.exec(select(Flag).where(Flag.status == "open")).all()
+
+A column of a vocabulary (an entity type, a decision, a role) is typed by its StrEnum and
+stored as the enum's value in a plain string column (``Vocabulary``): no database enum
+types, and the stored text is the word itself.
 """
 
 from __future__ import annotations
@@ -14,8 +18,14 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Dialect, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from vik.connectors.model import EntityType
+from vik.followup import AgreementStatus, Decision, MeetingStatus, Result
+from vik.resolve.judgements import Verdict
+from vik.resolve.links import LinkStatus
+from vik.roles import Role
 
 
 def utcnow() -> datetime:
@@ -24,6 +34,28 @@ def utcnow() -> datetime:
 
 def _json(**kwargs: Any) -> Any:
     return Field(default=None, sa_column=Column(JSON, **kwargs))
+
+
+class Vocabulary(TypeDecorator[StrEnum]):
+    """A StrEnum in a string column: writes the member's value (refusing a word outside
+    the vocabulary), reads the member back."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def _vocabulary(enum: type[StrEnum], **kwargs: Any) -> Any:
+    return Field(sa_type=Vocabulary(enum), **kwargs)
 
 
 class RunStatus(StrEnum):
@@ -41,7 +73,7 @@ class Run(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
-    status: str = Field(default=RunStatus.BEZIG, index=True)  # a RunStatus
+    status: RunStatus = _vocabulary(RunStatus, default=RunStatus.BEZIG, index=True)
     failed_step: str | None = None
     error: str | None = Field(default=None, sa_column=Column(Text))
     peildatum: date
@@ -95,7 +127,7 @@ class RuleApproval(SQLModel, table=True):
     scope: str = "regel"
     approver: str  # username, or the name in the manifest for a shipped approval
     approver_name: str
-    approver_role: str | None = None
+    approver_role: Role | None = _vocabulary(Role, default=None)
     author: str
     approved_on: date
     besluit: str = Field(sa_column=Column(Text, nullable=False))
@@ -134,7 +166,7 @@ class Flag(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     rule_id: str = Field(index=True)
-    entity_type: str
+    entity_type: EntityType = _vocabulary(EntityType)
     entity_key: str
     # "" for a flag every recipient of the rule sees; a department id for betrokkenheid.
     department: str = ""
@@ -183,7 +215,7 @@ class Dossier(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("entity_type", "entity_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    entity_type: str
+    entity_type: EntityType = _vocabulary(EntityType)
     entity_key: str
     priority: float = Field(index=True)
     breakdown: list | None = _json()
@@ -205,7 +237,7 @@ class Review(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     flag_id: int = Field(foreign_key="flag.id", index=True)
     department: str  # the department that decided (the reviewer's)
-    decision: str  # vik.followup.Decision: in_behandeling | doorzetten | geen_actie | heropend
+    decision: Decision = _vocabulary(Decision)
     target: str | None = None  # LOO, DTO/RIEC or a department id, for doorzetten
     reason: str = Field(sa_column=Column(Text, nullable=False))
     reviewer: str
@@ -224,7 +256,7 @@ class FlagDecision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     flag_id: int = Field(foreign_key="flag.id", index=True)
     department: str = Field(index=True)
-    decision: str | None = None  # in_behandeling | doorzetten | geen_actie
+    decision: Decision | None = _vocabulary(Decision, default=None)
     target: str | None = None
     decided_on: date | None = None
     decided_by: str | None = None
@@ -239,7 +271,7 @@ class Snooze(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     rule_id: str = Field(index=True)
-    entity_type: str
+    entity_type: EntityType = _vocabulary(EntityType)
     entity_key: str
     until: date
     reason: str = Field(sa_column=Column(Text, nullable=False))
@@ -276,7 +308,7 @@ class LooMeeting(SQLModel, table=True):
     held_on: date = Field(index=True)
     chair: str
     departments: list = Field(sa_column=Column(JSON, nullable=False))
-    status: str = "gepland"  # vik.followup.MeetingStatus
+    status: MeetingStatus = _vocabulary(MeetingStatus, default=MeetingStatus.GEPLAND)
     notes: str | None = Field(default=None, sa_column=Column(Text))
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)
@@ -292,7 +324,7 @@ class LooAgendaItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="loo_meeting.id", index=True)
     number: int
-    entity_type: str
+    entity_type: EntityType = _vocabulary(EntityType)
     entity_key: str
     label: str
     wijk: str | None = None
@@ -317,7 +349,7 @@ class LooAgreement(SQLModel, table=True):
     description: str | None = Field(default=None, sa_column=Column(Text))
     owner: str = Field(index=True)  # department id
     deadline: date
-    status: str = Field(default="open", index=True)  # vik.followup.AgreementStatus
+    status: AgreementStatus = _vocabulary(AgreementStatus, default=AgreementStatus.OPEN, index=True)
     flag_ids: list = Field(sa_column=Column(JSON, nullable=False))
     created_by: str
     created_at: datetime = Field(default_factory=utcnow)
@@ -344,7 +376,7 @@ class Outcome(SQLModel, table=True):
     rule_hash: str
     wijk: str | None = None
     department: str
-    result: str  # vik.followup.Result
+    result: Result = _vocabulary(Result)
     category: str | None = None
     decided_on: date
     reason: str | None = Field(default=None, sa_column=Column(Text))
@@ -365,11 +397,11 @@ class Link(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source: str
     record_key: str
-    entity_type: str  # address | person | company
+    entity_type: EntityType = _vocabulary(EntityType)
     entity_id: str | None = None
     confidence: float | None = None
     method: str | None = None
-    status: str  # zeker | mogelijk | geen
+    status: LinkStatus = _vocabulary(LinkStatus)
     reason: str | None = None
     run_id: int
 
@@ -385,9 +417,9 @@ class LinkJudgement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source: str
     record_key: str
-    entity_type: str
+    entity_type: EntityType = _vocabulary(EntityType)
     entity_id: str
-    verdict: str  # is | is_niet
+    verdict: Verdict = _vocabulary(Verdict)
     reason: str = Field(sa_column=Column(Text, nullable=False))
     by: str
     at: datetime = Field(default_factory=utcnow)
@@ -438,7 +470,7 @@ class PurgedFlag(SQLModel, table=True):
     __table_args__ = (Index("ix_purged_flag_entity", "entity_type", "entity_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    entity_type: str
+    entity_type: EntityType = _vocabulary(EntityType)
     entity_key: str
     rule_id: str
     department: str = ""
@@ -491,7 +523,7 @@ class WebUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True)
     display_name: str
-    role: str  # analist | compliance | beheer
+    role: Role = _vocabulary(Role)
     department: str | None = None
     password_hash: str
     active: bool = True

@@ -22,6 +22,7 @@ import polars as pl
 from vik.connectors.ingest import Extracts
 from vik.files import private_dir, write_private_text
 from vik.resolve import Resolved
+from vik.resolve.links import LinkStatus
 from vik.rules import Evaluation
 from vik.store.followup_retention import KINDS as FOLLOWUP_KINDS
 from vik.store.models import Run
@@ -32,8 +33,8 @@ def link_counts(links: pl.DataFrame) -> list[dict[str, Any]]:
     counts = (
         links.group_by("source", "entity_type")
         .agg(
-            (pl.col("status") == "zeker").sum().alias("zeker"),
-            (pl.col("status") == "mogelijk").sum().alias("mogelijk"),
+            (pl.col("status") == LinkStatus.ZEKER).sum().alias("zeker"),
+            (pl.col("status") == LinkStatus.MOGELIJK).sum().alias("mogelijk"),
             (pl.col("status") == "geen").sum().alias("geen"),
         )
         .sort("source", "entity_type")

@@ -27,6 +27,8 @@ from sqlmodel import Session, col, select
 
 from vik.errors import ReviewError
 from vik.followup import Decision
+from vik.resolve.judgements import Verdict
+from vik.resolve.links import LinkStatus
 from vik.store.audit import record
 from vik.store.models import (
     DecisionSnapshot,
@@ -49,7 +51,10 @@ DECISIONS = {
 }
 # Where a flag can be passed on to, besides another department (by its id).
 FORUMS = {"LOO": "LOO (lokaal ondermijningsoverleg)", "DTO/RIEC": "DTO/RIEC"}
-VERDICTS = {"is": "Bevestigd: dit record hoort bij deze entiteit", "is_niet": "Afgewezen"}
+VERDICTS = {
+    Verdict.IS: "Bevestigd: dit record hoort bij deze entiteit",
+    Verdict.IS_NIET: "Afgewezen",
+}
 MIN_REASON = 10
 MAX_REASON = 4000
 MAX_SNOOZE = timedelta(days=366)
@@ -323,7 +328,7 @@ def judge_link(
     session: Session, link: Link, *, verdict: str, reason: str, by: str, dossier_id: int | None
 ) -> LinkJudgement:
     """Confirm (``is``) or reject (``is_niet``) a possible link; the matcher obeys it nightly."""
-    if link.status != "mogelijk" or not link.entity_id:
+    if link.status != LinkStatus.MOGELIJK or not link.entity_id:
         raise ReviewError(
             "Alleen een mogelijke koppeling kun je hier bevestigen of afwijzen; deze is al "
             "zeker of heeft geen kandidaat."

@@ -78,7 +78,7 @@ def record_failed_start(
         run = Run(
             peildatum=peildatum,
             extracts_dir=extracts_dir,
-            status="mislukt",
+            status=RunStatus.MISLUKT,
             failed_step=step,
             error=f"{type(error).__name__}: {error}"[:4000],
             started_at=now,

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
+from vik.roles import Role
 from vik.store.audit import record
 from vik.web._security import (
     LOGIN_COOKIE,
@@ -27,6 +27,7 @@ from vik.web._security import (
     resolve_session,
     start_session,
 )
+from vik.web._state import app_state
 from vik.web._templates import render
 from vik.web._throttle import (
     DEVICE_COOKIE,
@@ -44,17 +45,13 @@ from vik.web.users import LoginError, authenticate
 router = APIRouter()
 
 HOME = {
-    "analist": "/signalen",
-    "compliance": "/register",
-    "eigenaar": "/register",
-    "beheer": "/beheer",
+    Role.ANALIST: "/signalen",
+    Role.COMPLIANCE: "/register",
+    Role.EIGENAAR: "/register",
+    Role.BEHEER: "/beheer",
 }
 MAX_USERNAME = 64
-anyone = require_role("analist", "compliance", "eigenaar", "beheer")
-
-
-def _state(request: Request) -> Any:
-    return request.app.state.vik
+anyone = require_role(*Role)
 
 
 def _login_form(
@@ -78,7 +75,7 @@ def _login_form(
 
 @router.get("/aanmelden")
 def login_page(request: Request, db: Session = Depends(db_session)) -> Response:
-    state = _state(request)
+    state = app_state(request)
     viewer = resolve_session(
         db,
         request.cookies.get(SESSION_COOKIE),
@@ -109,7 +106,7 @@ def login(
     gebruikersnaam = gebruikersnaam[:MAX_USERNAME]
     if not gebruikersnaam.strip() or not wachtwoord:
         return _login_form(request, "Vul je gebruikersnaam en wachtwoord in.", gebruikersnaam, 400)
-    state = _state(request)
+    state = app_state(request)
     now = state.clock()
     limits = LoginLimits.of(state.settings)
     address = request.client.host if request.client else "onbekend"

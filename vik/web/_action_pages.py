@@ -22,13 +22,13 @@ from vik.store.loo import (
 )
 from vik.web._loo_pages import (
     MESSAGES,
-    app_state,
     audit_view,
     is_secretariat,
     parse_day,
     user_names,
 )
 from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
+from vik.web._state import app_state
 from vik.web._templates import render
 
 router = APIRouter()

@@ -4,12 +4,13 @@ what a decider saw (the LOO cycle is in _loo_pages and _action_pages)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
+from vik.followup import Decision
 from vik.store.audit import record, subject_ref
 from vik.store.models import DecisionSnapshot, Dossier, Flag, Link, WebUser
 from vik.store.notices import record_notice
@@ -34,6 +35,7 @@ from vik.web._dossiers import (
 )
 from vik.web._queue import FilterError, QueueFilters, filter_options, flag_queue
 from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
+from vik.web._state import app_state
 from vik.web._templates import render
 from vik.web._visibility import RuleText, rule_of
 from vik.web.inputs import check_purpose
@@ -57,14 +59,10 @@ MESSAGES = {
 PURPOSE_SNAPSHOT = "Besluit reconstrueren: wat zag de beslisser"
 
 
-def _state(request: Request) -> Any:
-    return request.app.state.vik
-
-
 def _targets(department: str | None, request: Request, rule: RuleText | None) -> dict[str, str]:
     """Where a flag can be passed on to: the LOO, the DTO/RIEC, and the other departments
     the rule's doelbinding names as ontvangers (no one else may receive its signals)."""
-    departments = _state(request).departments
+    departments = app_state(request).departments
     targets = dict(FORUMS)
     recipients = sorted(rule.ontvangers) if rule else []
     targets.update(
@@ -85,7 +83,7 @@ def _names(db: Session) -> dict[str, str]:
 def queue_page(
     request: Request, viewer: Viewer = Depends(analist), db: Session = Depends(db_session)
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     rules = state.rules.load(db)
     error = None
     try:
@@ -146,15 +144,15 @@ def _dossier_response(
             "form": form or {},
             "details": details,
             "melding": MESSAGES.get(request.query_params.get("melding", "")),
-            "today": _state(request).today(),
-            "followup": _state(request).followup,
+            "today": app_state(request).today(),
+            "followup": app_state(request).followup,
         },
         status=status,
     )
 
 
 def _load_dossier(request: Request, db: Session, viewer: Viewer, dossier_id: int) -> DossierView:
-    state = _state(request)
+    state = app_state(request)
     view = load_dossier(
         db, state.rules.load(db), viewer.department, dossier_id, state.weights, state.today()
     )
@@ -257,7 +255,7 @@ def link_judgement(
 
 
 def _flag_or_404(request: Request, db: Session, viewer: Viewer, flag_id: int) -> Flag:
-    flag = load_flag(db, _state(request).rules.load(db), viewer.department, flag_id)
+    flag = load_flag(db, app_state(request).rules.load(db), viewer.department, flag_id)
     if flag is None:
         raise NotFound("signaal", flag_id, exists=db.get(Flag, flag_id) is not None)
     return flag
@@ -296,7 +294,7 @@ def _flag_response(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     (item,) = flag_views(db, [flag], state.rules.load(db), state.today(), viewer.department)
     return render(
         request,
@@ -351,7 +349,7 @@ def decide(
     db: Session = Depends(db_session),
 ) -> Response:
     """This department's decision; it neither changes nor ends another department's."""
-    state = _state(request)
+    state = app_state(request)
     flag = _flag_or_404(request, db, viewer, flag_id)
     rule = rule_of(flag, state.rules.load(db))
     problem = None
@@ -361,7 +359,7 @@ def decide(
             flag,
             department=viewer.department or "",
             decision=besluit,
-            target=naar if besluit == "doorzetten" else None,
+            target=naar if besluit == Decision.DOORZETTEN else None,
             reason=reden,
             reviewer=viewer.username,
             targets=_targets(viewer.department, request, rule),
@@ -400,7 +398,7 @@ def outcome(
     db: Session = Depends(db_session),
 ) -> Response:
     """The outcome of this department's own handling of a flag (not through the LOO)."""
-    state = _state(request)
+    state = app_state(request)
     flag = _flag_or_404(request, db, viewer, flag_id)
     problem = None
     try:
@@ -459,7 +457,7 @@ def snooze(
             reason=reden,
             by=viewer.username,
             department=viewer.department or "",
-            today=_state(request).today(),
+            today=app_state(request).today(),
         )
     except ReviewError as error:
         problem = error
@@ -490,7 +488,7 @@ def inform(
             reference=kenmerk,
             by=viewer.username,
             department=viewer.department,
-            today=_state(request).today(),
+            today=app_state(request).today(),
         )
     except ReviewError as error:
         problem = error
@@ -543,7 +541,7 @@ def snapshot_page(
         ),
     )
     db.commit()
-    flag = load_flag(db, _state(request).rules.load(db), viewer.department, snapshot.flag_id)
+    flag = load_flag(db, app_state(request).rules.load(db), viewer.department, snapshot.flag_id)
     return render(
         request,
         "momentopname.html",

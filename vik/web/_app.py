@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,18 +11,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from vik.connectors.pseudonyms import PseudonymKey, load_key
-from vik.departments import Departments, load_departments
-from vik.flags.priority import PriorityWeights, load_weights
-from vik.followup import FollowUp, load_followup
+from vik.departments import load_departments
+from vik.flags.priority import load_weights
+from vik.followup import load_followup
 from vik.lookup.service import Lookups
-from vik.rules import Context, load_context
+from vik.rules import load_context
 from vik.settings import Settings
 from vik.store.audit import record
 from vik.store.db import connect, session_scope
@@ -39,28 +37,12 @@ from vik.web._security import (
     redirect,
     route_name,
 )
+from vik.web._state import VikState, app_state
 from vik.web._templates import make_environment, render
 from vik.web._visibility import RuleTexts
 from vik.web.settings import WebSettings
 
 STATIC = Path(__file__).with_name("static")
-
-
-@dataclass
-class AppState:
-    engine: Engine
-    settings: WebSettings
-    config_dir: Path
-    departments: Departments
-    context: Context
-    weights: PriorityWeights
-    followup: FollowUp
-    rules: RuleTexts
-    templates: Environment
-    today: Callable[[], date]
-    lookups: Lookups
-    clock: Callable[[], datetime] = utcnow
-    zone: Any = LOCAL
 
 
 def _local_today() -> date:
@@ -131,7 +113,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.vik = AppState(
+    app.state.vik = VikState(
         engine=engine,
         settings=settings,
         config_dir=config_dir,
@@ -188,7 +170,7 @@ def _refusal(request: Request, action: str, details: dict[str, Any], error: Any 
     details = {"route": route_name(request.scope), "methode": request.method, **details}
     if viewer.department:
         details["afdeling"] = viewer.department
-    with session_scope(request.app.state.vik.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         record(
             session,
             actor=viewer.username,

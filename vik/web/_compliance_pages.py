@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi import Path as PathParam
@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlmodel import Session, select
 
 from vik.errors import ApprovalError, FilterError, RuleError
+from vik.roles import Role
 from vik.rules import load_rule, load_rules
 from vik.rules.approvals import Scope
 from vik.store.approvals import approve
@@ -24,6 +25,7 @@ from vik.web._oversight import ACTIONS, access_log, purge_history, retention_sta
 from vik.web._queue import parse_day
 from vik.web._register import rule_detail, rule_register
 from vik.web._security import NotFound, Viewer, compliance, db_session, redirect, require_role
+from vik.web._state import app_state
 from vik.web._templates import render
 from vik.web.algoritmeregister import dumps, register_documents
 
@@ -31,21 +33,17 @@ router = APIRouter()
 
 # The register is read by the compliance officer and by rule owners (eigenaar), who approve
 # rule versions there; the compliance officer (the FG) approves profiling exceptions.
-register_readers = require_role("compliance", "eigenaar")
+register_readers = require_role(Role.COMPLIANCE, Role.EIGENAAR)
 
 # A rule id as the rule files have them; anything else is not found (and not echoed).
 RuleId = Annotated[str, PathParam(max_length=64, pattern=r"^[a-z][a-z0-9-]*$")]
-
-
-def _state(request: Request) -> Any:
-    return request.app.state.vik
 
 
 @router.get("/register")
 def register_page(
     request: Request, viewer: Viewer = Depends(register_readers), db: Session = Depends(db_session)
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     entries = rule_register(db, state.config_dir, state.context, state.today())
     return render(
         request, "register.html", {"entries": entries, "purposes": state.lookups.purposes}
@@ -55,7 +53,7 @@ def register_page(
 def _documents(request: Request, db: Session) -> dict[str, dict]:
     from vik.store.approvals import load_approvals
 
-    state = _state(request)
+    state = app_state(request)
     rules = load_rules(state.config_dir / "rules", state.context)
     return register_documents(
         rules.valid,
@@ -69,7 +67,7 @@ def _documents(request: Request, db: Session) -> dict[str, dict]:
 
 
 def _outcomes(request: Request, db: Session) -> dict:
-    state = _state(request)
+    state = app_state(request)
     return outcomes.outcome_register(
         db,
         load_rules(state.config_dir / "rules", state.context).valid,
@@ -172,7 +170,7 @@ def _rule_response(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     detail = rule_detail(db, rule_id, state.config_dir, state.context, state.today())
     if detail is None:
         raise NotFound("regel", rule_id)
@@ -208,7 +206,7 @@ def approve_version(
     db: Session = Depends(db_session),
 ) -> Response:
     """Approve the version of the rule file shown on the page, as the signed-in account."""
-    state = _state(request)
+    state = app_state(request)
     path = state.config_dir / "rules" / f"{rule_id}.yaml"
     if not path.is_file():
         raise NotFound("regel", rule_id)
@@ -241,7 +239,7 @@ def approve_version(
 def retention_page(
     request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     today = state.today()
     return render(
         request,
@@ -259,7 +257,7 @@ def retention_page(
 def access_page(
     request: Request, viewer: Viewer = Depends(compliance), db: Session = Depends(db_session)
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     today = state.today()
     error = None
     params = request.query_params

@@ -21,8 +21,9 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from vik.connectors.model import ENTITIES, EntityType
 from vik.flags.priority import PriorityWeights
-from vik.resolve.links import ENTITY_TYPES
+from vik.resolve.links import LinkStatus
 from vik.store.models import (
     DecisionSnapshot,
     Dossier,
@@ -48,8 +49,6 @@ from vik.web._visibility import (
     visible_clause,
 )
 
-# Link entity types (address | person | company) back to flag entity types.
-FLAG_ENTITY = {v: k for k, v in ENTITY_TYPES.items()}
 ENTITY_NAMES = {"adres": "Adres", "persoon": "Persoon", "bedrijf": "Bedrijf"}
 
 
@@ -87,7 +86,7 @@ class LinkView:
 
     @property
     def judgeable(self) -> bool:
-        return self.link.status == "mogelijk" and bool(self.link.entity_id)
+        return self.link.status == LinkStatus.MOGELIJK and bool(self.link.entity_id)
 
 
 @dataclass
@@ -101,7 +100,7 @@ class DossierView:
 
     @property
     def is_person(self) -> bool:
-        return self.dossier.entity_type == "persoon"
+        return self.dossier.entity_type == EntityType.PERSOON
 
 
 def entity_label(flag_entity_type: str, entity_id: str | None) -> str:
@@ -195,22 +194,22 @@ def dossier_links(
     """Links of the evidence records the rules read, and possible links to this entity;
     only of records from sources the department's own rules' doelbinding covers (a
     judgement steers the matcher for everyone, so no department judges another's data)."""
-    this_type = ENTITY_TYPES.get(dossier.entity_type)
-    wanted: dict[tuple[str, str], set[str]] = defaultdict(set)  # record → link entity types
-    readable: set[tuple[str, str]] = set()  # (source, link entity type) some rule reads
+    this_type = dossier.entity_type
+    wanted: dict[tuple[str, str], set[str]] = defaultdict(set)  # record → entity types
+    readable: set[tuple[str, str]] = set()  # (source, entity type) some rule reads
     for view in views:
         if view.rule is None:
             continue
         covered = view.rule.sources_for(department)
         for ref in view.rule.inputs:
             source = ref.split(".", 1)[0]
-            for flag_type, link_type in ENTITY_TYPES.items():
-                if source in covered and view.rule.reads_entity(source, flag_type):
-                    readable.add((source, link_type))
+            for entity_type in ENTITIES:
+                if source in covered and view.rule.reads_entity(source, entity_type):
+                    readable.add((source, entity_type))
         for item in view.evidence:
-            for flag_type, link_type in ENTITY_TYPES.items():
-                if item.source in covered and view.rule.reads_entity(item.source, flag_type):
-                    wanted[(item.source, item.record_key)].add(link_type)
+            for entity_type in ENTITIES:
+                if item.source in covered and view.rule.reads_entity(item.source, entity_type):
+                    wanted[(item.source, item.record_key)].add(entity_type)
     links: list[Link] = []
     keys = list(wanted)
     for start in range(0, len(keys), 500):
@@ -226,7 +225,7 @@ def dossier_links(
         select(Link).where(
             Link.entity_type == this_type,
             Link.entity_id == dossier.entity_key,
-            Link.status == "mogelijk",
+            Link.status == LinkStatus.MOGELIJK,
         )
     ).all()
     seen = {link.id for link in links}
@@ -238,9 +237,7 @@ def dossier_links(
             entity_label=(
                 "dit dossier"
                 if link.entity_type == this_type and link.entity_id == dossier.entity_key
-                else entity_label(
-                    FLAG_ENTITY.get(link.entity_type, link.entity_type), link.entity_id
-                )
+                else entity_label(link.entity_type, link.entity_id)
             ),
             this_dossier=link.entity_type == this_type and link.entity_id == dossier.entity_key,
             judgement=judgements.get(
@@ -249,7 +246,7 @@ def dossier_links(
         )
         for link in links
     ]
-    order = {"mogelijk": 0, "zeker": 1, "geen": 2}
+    order = {LinkStatus.MOGELIJK: 0, LinkStatus.ZEKER: 1, LinkStatus.GEEN: 2}
     result.sort(
         key=lambda v: (
             order.get(v.link.status, 3),
@@ -264,7 +261,9 @@ def dossier_links(
 def latest_judgements(
     session: Session, links: list[Link]
 ) -> dict[tuple[str, str, str, str], LinkJudgement]:
-    records = {(link.source, link.record_key) for link in links if link.status == "mogelijk"}
+    records = {
+        (link.source, link.record_key) for link in links if link.status == LinkStatus.MOGELIJK
+    }
     if not records:
         return {}
     rows = session.exec(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
@@ -26,6 +26,7 @@ from vik.lookup.subjects import (
 )
 from vik.store.models import InzageRequest
 from vik.web._security import MAX_ID, NotFound, Viewer, compliance, db_session, redirect
+from vik.web._state import app_state
 from vik.web._templates import render
 
 router = APIRouter()
@@ -33,13 +34,9 @@ router = APIRouter()
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _state(request: Request) -> Any:
-    return request.app.state.vik
-
-
 def _projection(request: Request, db: Session) -> Projection | None:
     try:
-        return _state(request).lookups.projection(db)
+        return app_state(request).lookups.projection(db)
     except NoRunError:
         return None
 
@@ -56,7 +53,7 @@ def _list_page(
     requests = db.exec(
         select(InzageRequest).order_by(col(InzageRequest.received_on).desc()).limit(200)
     ).all()
-    today = _state(request).today()
+    today = app_state(request).today()
     return render(
         request,
         "inzage.html",
@@ -66,7 +63,7 @@ def _list_page(
             "error": error,
             "found": found,
             "today": today,
-            "termijn": _state(request).lookups.settings.inzage.termijn,
+            "termijn": app_state(request).lookups.settings.inzage.termijn,
         },
         status=status,
     )
@@ -91,7 +88,7 @@ def inzage_register(
     viewer: Viewer = Depends(compliance),
     db: Session = Depends(db_session),
 ) -> Response:
-    state = _state(request)
+    state = app_state(request)
     lookups = state.lookups
     form = {"naam": naam, "geboortedatum": geboortedatum, "ontvangen": ontvangen}
     try:
@@ -139,7 +136,7 @@ def _report(request: Request, db: Session, request_id: int) -> tuple[InzageReque
     inzage = db.get(InzageRequest, request_id)
     if inzage is None:
         raise NotFound()
-    state = _state(request)
+    state = app_state(request)
     try:
         key = state.lookups.key()
     except PseudonymKeyError:
@@ -179,7 +176,7 @@ def inzage_pdf(
     db: Session = Depends(db_session),
 ) -> Response:
     inzage, report = _report(request, db, request_id)
-    settings = _state(request).settings
+    settings = app_state(request).settings
     content = render_pdf(
         report, organisation=settings.organisation, contact=settings.register_contact
     )

@@ -43,6 +43,7 @@ from vik.store.models import Dossier, LooAgendaItem, LooMeeting, WebUser
 from vik.web._loo import AgendaMeta, agenda_xlsx, loo_agenda, upcoming_agendas
 from vik.web._minutes import minutes_xlsx
 from vik.web._security import MAX_ID, Forbidden, NotFound, Viewer, analist, db_session, redirect
+from vik.web._state import app_state
 from vik.web._templates import render
 
 router = APIRouter()
@@ -64,10 +65,6 @@ MESSAGES = {
     "controle": "Integrale controle vastgelegd.",
     "uitkomst": "Actie afgerond met haar uitkomst.",
 }
-
-
-def app_state(request: Request) -> Any:
-    return request.app.state.vik
 
 
 def user_names(db: Session) -> dict[str, str]:

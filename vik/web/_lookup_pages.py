@@ -17,15 +17,12 @@ from vik.errors import LookupRefusedError, NoRunError, PseudonymKeyError
 from vik.lookup.bevraging import LookupRequest
 from vik.lookup.service import Query
 from vik.web._security import Viewer, analist, db_session
+from vik.web._state import app_state
 from vik.web._templates import render
 
 router = APIRouter()
 
 KINDS = {"adres": "Adres", "persoon": "Persoon", "bedrijf": "Bedrijf"}
-
-
-def _state(request: Request) -> Any:
-    return request.app.state.vik
 
 
 def _form_page(
@@ -38,7 +35,7 @@ def _form_page(
     found: Any = None,
     status: int = 200,
 ) -> Response:
-    purposes = _state(request).lookups.purposes.of_department(viewer.department)
+    purposes = app_state(request).lookups.purposes.of_department(viewer.department)
     return render(
         request,
         "zoeken.html",
@@ -86,7 +83,7 @@ def lookup(
         "doel": doel,
         "reden": reden,
     }
-    lookups = _state(request).lookups
+    lookups = app_state(request).lookups
     lookup_request = LookupRequest(viewer.username, viewer.department, doel, reden, "web")
     if kies:
         query = Query.chosen(kies)
@@ -124,7 +121,7 @@ def lookup_content(
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
 ) -> Response:
-    lookups = _state(request).lookups
+    lookups = app_state(request).lookups
     lookup_request = LookupRequest(viewer.username, viewer.department, doel, reden, "web")
     kind = onderwerp.partition(":")[0]
     try:

@@ -20,7 +20,16 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from vik.store.followup_retention import KINDS as FOLLOWUP_KINDS
-from vik.store.models import AuditLog, Flag, LinkJudgement, Outcome, Review, Run, Snooze
+from vik.store.models import (
+    AuditLog,
+    Flag,
+    LinkJudgement,
+    Outcome,
+    Review,
+    Run,
+    RunStatus,
+    Snooze,
+)
 from vik.store.retention import LEFTOVERS, expiry
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -153,7 +162,10 @@ def retention_status(session: Session, today: date, soon_days: int = 30) -> list
 
 def purge_history(session: Session, limit: int = 60) -> list[PurgeNight]:
     runs = session.exec(
-        select(Run).where(Run.status == "geslaagd").order_by(col(Run.id).desc()).limit(limit)
+        select(Run)
+        .where(Run.status == RunStatus.GESLAAGD)
+        .order_by(col(Run.id).desc())
+        .limit(limit)
     ).all()
     return [PurgeNight(r.id, r.peildatum, dict(r.purged or {})) for r in runs]
 

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from vik.store.db import session_scope
 from vik.store.runs import last_good_run
+from vik.web._state import app_state
 
 router = APIRouter()
 log = logging.getLogger("vik.web.error")
@@ -30,7 +31,7 @@ def health() -> JSONResponse:
 
 @router.get("/ready")
 def ready(request: Request) -> JSONResponse:
-    state = request.app.state.vik
+    state = app_state(request)
     try:
         with session_scope(state.engine) as session:
             session.execute(text("SELECT 1"))

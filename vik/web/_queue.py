@@ -23,15 +23,16 @@ from sqlmodel import Session, col, select
 
 from vik.errors import FilterError
 from vik.flags.priority import PriorityWeights
+from vik.followup import Decision
 from vik.store.models import Dossier, Flag, FlagDecision, Snooze
 from vik.store.reviews import decisions_of
 from vik.web._visibility import RuleText, rule_of, visible_clause
 
 STATUSES = {
     "te_beoordelen": "Te beoordelen (nog geen besluit)",
-    "in_behandeling": "In behandeling",
-    "doorzetten": "Doorgezet",
-    "geen_actie": "Geen actie",
+    Decision.IN_BEHANDELING: "In behandeling",
+    Decision.DOORZETTEN: "Doorgezet",
+    Decision.GEEN_ACTIE: "Geen actie",
     "uitgesteld": "Uitgesteld",
     "vervallen": "Vervallen",
     "alle": "Alle signalen",

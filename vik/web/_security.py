@@ -7,13 +7,15 @@ which refuses a missing session (to the sign-in page), a wrong role (403) and, o
 POST, a missing or wrong CSRF token (403). A flag or dossier of another department is
 not found (404), never "forbidden": the answer must not confirm that it exists.
 
-Exceptions raised here, turned into pages by vik.web._app::
+Exceptions raised here, turned into pages by vik.web._app (WebError is a VikError,
+vik.errors)::
 
     WebError
     ├── NotSignedIn     no (valid) session: redirect to /aanmelden
     ├── Forbidden       signed in, but this role may not use this page: 403
     ├── NotFound        no such object, or not visible to this department: 404
-    └── CsrfFailed      a form without this session's CSRF token: 403
+    ├── CsrfFailed      a form without this session's CSRF token: 403
+    └── BodyTooLarge    a request body over the limit: 413
 """
 
 from __future__ import annotations
@@ -36,18 +38,17 @@ from sqlmodel import Session, col
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vik.errors import WebError
+from vik.roles import Role
 from vik.store.db import session_scope
 from vik.store.models import WebSession, WebUser, utcnow
+from vik.web._state import app_state
 
 SESSION_COOKIE = "vik_sessie"
 LOGIN_COOKIE = "vik_aanmelden"  # double-submit CSRF token of the sign-in form
 TOUCH_EVERY = timedelta(seconds=60)
 
 access_log = logging.getLogger("vik.web.access")
-
-
-class WebError(Exception):
-    pass
 
 
 class NotSignedIn(WebError):
@@ -147,7 +148,7 @@ def redirect(request: Request, path: str) -> RedirectResponse:
 def cookie_flags(request: Request, path: str = "/") -> dict[str, object]:
     """HttpOnly, SameSite=Strict, the root path, and Secure behind HTTPS (configured, or
     a request a trusted proxy says came in over HTTPS)."""
-    settings = request.app.state.vik.settings
+    settings = app_state(request).settings
     return {
         "httponly": True,
         "samesite": "strict",
@@ -160,12 +161,12 @@ def cookie_flags(request: Request, path: str = "/") -> dict[str, object]:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.vik.engine) as session:
+    with session_scope(app_state(request).engine) as session:
         yield session
 
 
 def current_viewer(request: Request, db: Session = Depends(db_session)) -> Viewer:
-    state = request.app.state.vik
+    state = app_state(request)
     viewer = resolve_session(
         db,
         request.cookies.get(SESSION_COOKIE),
@@ -225,9 +226,9 @@ def require_role(*roles: str) -> Callable[..., object]:
     return dependency
 
 
-analist = require_role("analist")
-compliance = require_role("compliance")
-beheer = require_role("beheer")
+analist = require_role(Role.ANALIST)
+compliance = require_role(Role.COMPLIANCE)
+beheer = require_role(Role.BEHEER)
 
 
 # --- middleware ---------------------------------------------------------------------------
@@ -392,7 +393,7 @@ class HardeningMiddleware:
 TOO_LARGE = "Verzoek geweigerd: het formulier is te groot."
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(WebError):
     pass
 
 

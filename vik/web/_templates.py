@@ -11,22 +11,29 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from vik.followup import RESULTS
+from vik.followup import RESULTS, Decision
+from vik.resolve.links import LinkStatus
+from vik.roles import Role
 from vik.store.notices import CHANNELS
 from vik.store.reviews import DECISIONS, FORUMS, VERDICTS
 from vik.web._oversight import ACTIONS, LOCAL
 from vik.web._queue import STATUSES
+from vik.web._state import app_state
 from vik.web.users import ROLES
 
 TEMPLATES = Path(__file__).with_name("templates")
 DECIDED = {
-    "in_behandeling": "In behandeling",
-    "doorzetten": "Doorgezet",
-    "geen_actie": "Geen actie",
-    "heropend": "Heropend: opnieuw te beoordelen",
+    Decision.IN_BEHANDELING: "In behandeling",
+    Decision.DOORZETTEN: "Doorgezet",
+    Decision.GEEN_ACTIE: "Geen actie",
+    Decision.HEROPEND: "Heropend: opnieuw te beoordelen",
 }
 ENTITY_TYPES = {"adres": "Adres", "persoon": "Persoon", "bedrijf": "Bedrijf"}
-LINK_STATUS = {"zeker": "zeker", "mogelijk": "mogelijk", "geen": "geen koppeling"}
+LINK_STATUS = {
+    LinkStatus.ZEKER: "zeker",
+    LinkStatus.MOGELIJK: "mogelijk",
+    LinkStatus.GEEN: "geen koppeling",
+}
 DOELBINDING_LABELS = {
     "doel": "Doel",
     "verantwoordelijk_orgaan": "Verantwoordelijk orgaan",
@@ -147,22 +154,22 @@ def make_environment(departments: Mapping[str, Any]) -> Environment:
 
 
 NAVIGATION = {
-    "analist": [("/signalen", "Signalen"), ("/loo", "LOO"), ("/zoeken", "Zoeken")],
-    "compliance": [
+    Role.ANALIST: [("/signalen", "Signalen"), ("/loo", "LOO"), ("/zoeken", "Zoeken")],
+    Role.COMPLIANCE: [
         ("/register", "Regelregister"),
         ("/inzage", "Inzageverzoeken"),
         ("/bewaartermijnen", "Bewaartermijnen"),
         ("/toegangslog", "Toegangslog"),
     ],
-    "eigenaar": [("/register", "Regelregister")],
-    "beheer": [("/beheer", "Runs en gebruikers")],
+    Role.EIGENAAR: [("/register", "Regelregister")],
+    Role.BEHEER: [("/beheer", "Runs en gebruikers")],
 }
 
 
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
-    env: Environment = request.app.state.vik.templates
+    env = app_state(request).templates
     viewer = getattr(request.state, "viewer", None)
     values = {
         "viewer": viewer,

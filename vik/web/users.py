@@ -27,6 +27,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from vik.errors import LoginError, UserError
+from vik.roles import Role
 from vik.store.audit import record
 from vik.store.demo import require_demo
 from vik.store.models import WebSession, WebUser, utcnow
@@ -40,10 +41,10 @@ from vik.web._throttle import (
 from vik.web.inputs import MAX_PASSWORD, check_password
 
 ROLES = {
-    "analist": "Analist",
-    "compliance": "Compliance (functionaris gegevensbescherming)",
-    "eigenaar": "Regeleigenaar (keurt regelversies goed)",
-    "beheer": "Functioneel beheer",
+    Role.ANALIST: "Analist",
+    Role.COMPLIANCE: "Compliance (functionaris gegevensbescherming)",
+    Role.EIGENAAR: "Regeleigenaar (keurt regelversies goed)",
+    Role.BEHEER: "Functioneel beheer",
 }
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 
@@ -81,11 +82,11 @@ def check_account(
         )
     if role not in ROLES:
         raise UserError(f"Onbekende rol {role!r}; kies uit: {', '.join(ROLES)}.")
-    if role == "analist" and not department:
+    if role == Role.ANALIST and not department:
         raise UserError(
             "Een analist hoort bij een afdeling: geef --afdeling (zie `vik users departments`)."
         )
-    if role != "analist" and department:
+    if role != Role.ANALIST and department:
         raise UserError(
             f"De rol {role} hoort niet bij een afdeling; laat --afdeling weg (alleen een "
             "analist werkt voor één afdeling)."

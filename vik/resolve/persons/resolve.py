@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from vik.connectors.keys import stable_hashes
+from vik.connectors.model import EntityType
 from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import CERTAIN, NONE, certain_link
 from vik.resolve.persons.blocking import BLOCKING_RULES, candidates
@@ -53,7 +54,7 @@ def resolve_persons(
         .with_row_index("rec")
     ).with_columns(pl.col("rec").cast(pl.Int64))
     records = with_address_columns(records)
-    verdicts = Verdicts.of(judgements, "person")
+    verdicts = Verdicts.of(judgements, EntityType.PERSOON)
     _, rejected = verdicts.of_records(records)
     rejected = rejected.rename({"entity_id": "persoon_id"})
 
