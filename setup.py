@@ -11,7 +11,7 @@ STARTER = "vik.starter"
 
 setup(
     packages=[
-        *find_namespace_packages(include=["vik", "vik.*", "flows", "flows.*"]),
+        *find_namespace_packages(include=["vik", "vik.*"]),
         STARTER,
         *(f"{STARTER}.{folder}" for folder in find_namespace_packages(where="config")),
     ],

@@ -181,7 +181,7 @@ def _flow_worker(extracts: str, database_url: str) -> dict:
     migrate(connect(database_url))  # `vik db upgrade`; the flow reads VIK_DATABASE_URL
     os.environ["VIK_DATABASE_URL"] = database_url
     started = time.perf_counter()
-    from flows.nightly import nightly_flow
+    from vik.flows.nightly import nightly_flow
 
     imported = time.perf_counter()
     result = nightly_flow(extracts_dir=extracts, peildatum=PEILDATUM)

@@ -229,7 +229,7 @@ def _demo_worker(extracts: str, work: str) -> dict:
 
     from vik.connectors.ingest import ingest_extracts
     from vik.connectors.pseudonyms import PseudonymKey
-    from vik.nightly import empty_judgements
+    from vik.pipeline import empty_judgements
     from vik.resolve import resolve_extracts
 
     folder = Path(extracts)

@@ -40,7 +40,7 @@ def loop(frames_dir: Path, runs: int) -> None:
     import polars as pl
 
     import vik
-    from vik.nightly import empty_judgements
+    from vik.pipeline import empty_judgements
     from vik.resolve import resolve_extracts
 
     frames = {path.stem: pl.read_parquet(path) for path in sorted(frames_dir.glob("*.parquet"))}

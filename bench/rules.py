@@ -77,7 +77,7 @@ def _in_subprocess(*args: str, code: Path | None = None) -> dict:
 
 def _prepare_worker(extracts: str, out: str) -> dict:
     from vik.connectors.pseudonyms import PseudonymKey
-    from vik.nightly import ingest_and_resolve
+    from vik.pipeline import ingest_and_resolve
 
     started = time.perf_counter()
     _, resolved = ingest_and_resolve(Path(extracts), CONFIG, PseudonymKey(KEY.encode()))

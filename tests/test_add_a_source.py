@@ -22,18 +22,9 @@ from sqlmodel import select
 from tests.extracts import TEST_KEY
 from vik.connectors.config import sources_config_from_dict
 from vik.connectors.ingest import ingest_extracts
+from vik.connectors.model import Category, Column, EntityType, Kind, SourceSchema, Subject
 from vik.connectors.pseudonyms import PseudonymKey
-from vik.connectors.schemas import (
-    SOURCES,
-    Category,
-    Column,
-    EntityType,
-    Kind,
-    SourceSchema,
-    Subject,
-    address_part_columns,
-    record_id_column,
-)
+from vik.connectors.schemas import SOURCES, address_part_columns, record_id_column
 from vik.demo.extracts import WRITERS, address_parts, canonical
 from vik.demo.generator import generate_municipality
 from vik.demo.identifiers import as_text

@@ -47,7 +47,9 @@ def test_the_wheel_installs_and_runs_a_night_from_any_folder(installed, demo_ext
 
     # The package in the fresh venv, not this checkout.
     where = run(
-        [installed / "python", "-c", "import vik, flows; print(vik.__file__)"], env, elsewhere
+        [installed / "python", "-c", "import vik.flows.nightly; print(vik.__file__)"],
+        env,
+        elsewhere,
     )
     assert where.stdout.startswith(str(installed.parent)), where.stdout
 

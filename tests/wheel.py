@@ -20,7 +20,7 @@ from pathlib import Path
 from tests.processes import ROOT, clean_env, run, tail
 
 # What the wheel is built from; tests, benchmarks and docs are not part of it.
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "vik", "flows", "config")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "vik", "config")
 LOG = "prepare.log"
 
 

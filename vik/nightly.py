@@ -1,7 +1,9 @@
 """The nightly run as plain functions: extract → resolve → evaluate → persist → report → purge.
 
-``run_nightly`` is the whole run; ``flows/nightly.py`` runs the same steps as
-Prefect tasks by passing its own ``Steps``. Atomic by construction: persist,
+``run_nightly`` is the whole run; the steps themselves are plain functions in
+vik.pipeline, and ``vik/flows/nightly.py`` runs the same steps as Prefect tasks by passing
+its own ``Steps``. This module is the run around them: its lock, its bookkeeping, and
+what a failure leaves behind. Atomic by construction: persist,
 report and purge share one database transaction that commits last, so a run
 that fails anywhere leaves the last good run's results untouched, and records
 itself as failed with the step and the error.
@@ -31,7 +33,6 @@ from typing import Any
 import polars as pl
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from vik.alerts import Alert, Alerter, night_failed, night_not_started, sources_held_back
 from vik.connectors.config import SourcesConfig, load_sources_config
@@ -40,23 +41,22 @@ from vik.connectors.ingest import (
     Extracts,
     baselines_from_counts,
     extract_source,
-    ingest_extracts,
     write_quarantine,
 )
 from vik.connectors.pseudonyms import PseudonymKey, load_key
 from vik.connectors.schemas import SOURCES
 from vik.errors import RunLockedError, StepFailed, StoreError, VikError
 from vik.files import private_dir
-from vik.flags.entities import dwellings_per_wijk, entity_details, reports_per_address
+from vik.flags.entities import dwellings_per_wijk
 from vik.flags.priority import PriorityWeights, load_weights
 from vik.followup import FollowUp, load_followup
 from vik.home import prepare_run, require_configuration
 from vik.lookup.projection import discard_staged, publish_projection, stage_projection
 from vik.lookup.purposes import Purposes, load_purposes
 from vik.lookup.settings import LookupSettings, load_lookup_settings
-from vik.resolve import Resolved, resolve_extracts
+from vik.pipeline import ACTOR, evaluate_step, persist_step, purge_step, resolve_step
 from vik.resolve.settings import ResolveSettings, load_resolve_settings
-from vik.rules import Context, Evaluation, RuleSet, evaluate_rules, load_context, load_rules
+from vik.rules import Context, RuleSet, load_context, load_rules
 from vik.runlog import (
     RUNS_SUBDIR,
     UnrecordedRun,
@@ -69,15 +69,13 @@ from vik.runlog import (
 from vik.settings import Settings
 from vik.store.approvals import load_approvals, seed_shipped_approvals
 from vik.store.db import connect, normalise_url, open_current, session_scope
-from vik.store.dossiers import count_dossiers, open_flags_frame, refresh_dossiers
-from vik.store.flags import count_open_flags, persist_evaluation, record_rules
-from vik.store.followup_retention import purge_followup
-from vik.store.links import load_judgements, sync_links
+from vik.store.dossiers import count_dossiers
+from vik.store.flags import count_open_flags
+from vik.store.links import load_judgements
 from vik.store.lock import DEFAULT_MAX_AGE, RunLockHandle, run_lock
-from vik.store.models import Run, RunStatus, stored_id, utcnow
-from vik.store.reopen import reopen_flags
+from vik.store.models import Run, RunStatus, utcnow
 from vik.store.reports import write_metrics, write_report
-from vik.store.retention import purge, purge_leftovers, purge_outside_night
+from vik.store.retention import purge_outside_night
 from vik.store.runs import fail_run, last_good_source_counts, record_failed_start, start_run
 
 log = logging.getLogger("vik.nightly")
@@ -85,7 +83,6 @@ log = logging.getLogger("vik.nightly")
 STEPS = ("extract", "resolve", "evaluate", "persist", "report", "purge")
 # The step a run fails in when it cannot begin: no key, no configuration, no database, ...
 START_STEP = "start"
-ACTOR = "nachtelijke run"
 
 
 @dataclass(frozen=True)
@@ -134,7 +131,7 @@ class RunResult:
 
 
 class Steps:
-    """How steps are executed: directly here, as Prefect tasks in flows/nightly.py."""
+    """How steps are executed: directly here, as Prefect tasks in vik/flows/nightly.py."""
 
     def run(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
         return function(*args)
@@ -143,103 +140,6 @@ class Steps:
         self, name: str, function: Callable[..., Any], items: list[Any], *args: Any
     ) -> list[Any]:
         return [function(item, *args) for item in items]
-
-
-# --- the steps ----------------------------------------------------------------------------
-
-
-def resolve_step(
-    extracts: Extracts, judgements: pl.DataFrame, settings: ResolveSettings | None = None
-) -> Resolved:
-    """Resolution with the thresholds of config/resolve.yaml (`settings`)."""
-    return resolve_extracts(extracts.frames(), judgements=judgements, settings=settings)
-
-
-def evaluate_step(
-    resolved: Resolved, rules: RuleSet, peildatum: date, context: Context
-) -> Evaluation:
-    return evaluate_rules(rules, resolved.frames, peildatum, context)
-
-
-def persist_step(
-    session: Session,
-    run: Run,
-    extracts: Extracts,
-    resolved: Resolved,
-    evaluation: Evaluation,
-    rules: RuleSet,
-    weights: PriorityWeights,
-) -> dict[str, Any]:
-    record_rules(session, run, rules, evaluation)
-    dates = {name: source.extract_date for name, source in extracts.items()}
-    flag_counts = persist_evaluation(session, run, evaluation, rules, dates)
-    # A "geen actie" that got worse tonight is back in that department's queue.
-    flag_counts["opnieuw_te_beoordelen"] = reopen_flags(session, run, rules)
-    link_counts = sync_links(session, resolved.links, stored_id(run))
-    dossiers = _refresh_dossiers(session, run, weights, resolved)
-    return {"flags": flag_counts, "links": link_counts, "dossiers": dossiers}
-
-
-def _refresh_dossiers(
-    session: Session, run: Run, weights: PriorityWeights, resolved: Resolved
-) -> int:
-    session.flush()
-    keys = open_flags_frame(session).select("entity_type", "entity_key").unique()
-    reports = reports_per_address(resolved.frames, run.peildatum, weights.meldingen.venster_dagen)
-    details = entity_details(resolved.frames, keys)
-    return refresh_dossiers(session, run, weights, reports, details)
-
-
-def purge_step(
-    session: Session,
-    run: Run,
-    weights: PriorityWeights,
-    resolved: Resolved,
-    followup: FollowUp,
-    lookup: LookupSettings | None = None,
-) -> dict[str, Any]:
-    """Flags past their term per rule, then what only served them (ended snoozes,
-    judgements on records no longer delivered), past their own terms the counts of
-    deleted flags and the inzage requests, and LOO meetings, outcomes and decision
-    snapshots: counts, keyed by rule id or kind."""
-    lookup = lookup or LookupSettings()
-    purged = purge(session, run.peildatum, actor=ACTOR)
-    if purged:  # dossiers of purged flags go with them
-        _refresh_dossiers(session, run, weights, resolved)
-    leftovers = purge_leftovers(
-        session,
-        run.peildatum,
-        actor=ACTOR,
-        purged_flag_term=lookup.inzage.bewaartermijn_verwijderd,
-        inzage_request_term=lookup.inzage.bewaartermijn_verzoek,
-    )
-    follow_up = purge_followup(session, run.peildatum, followup.bewaartermijnen, actor=ACTOR)
-    return {**purged, **leftovers, **follow_up}
-
-
-def ingest_and_resolve(
-    extracts_dir: Path,
-    config_dir: Path,
-    key: PseudonymKey,
-    *,
-    judgements: pl.DataFrame | None = None,
-    accept_shrink: Iterable[str] = ("all",),
-) -> tuple[Extracts, Resolved]:
-    """Extract and resolve a folder outside a run (exports, dry-runs): nothing is stored."""
-    settings = load_resolve_settings(config_dir)
-    extracts = ingest_extracts(
-        extracts_dir, key, load_sources_config(config_dir), accept_shrink=accept_shrink
-    )
-    extracts.raise_for_errors()
-    return extracts, resolve_step(
-        extracts, judgements if judgements is not None else empty_judgements(), settings
-    )
-
-
-def empty_judgements() -> pl.DataFrame:
-    from vik.store.links import JUDGEMENTS_SCHEMA
-
-    return pl.DataFrame(schema=JUDGEMENTS_SCHEMA)
 
 
 # --- the run ------------------------------------------------------------------------------

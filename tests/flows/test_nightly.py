@@ -35,7 +35,7 @@ def vik_env(monkeypatch, tmp_path) -> str:
 
 
 def test_the_flow_runs_the_night_and_stores_flags(prefect_harness, vik_env, demo_extracts, logged):
-    from flows.nightly import nightly_flow
+    from vik.flows.nightly import nightly_flow
 
     database = vik_env
     result = nightly_flow(extracts_dir=str(demo_extracts), peildatum=DEMO_AS_OF)
@@ -83,8 +83,8 @@ def test_the_flow_runs_the_night_and_stores_flags(prefect_harness, vik_env, demo
 
 
 def test_a_failing_night_is_reported_and_leaves_no_half_results(prefect_harness, vik_env, tmp_path):
-    from flows.nightly import nightly_flow
     from vik.errors import StepFailed
+    from vik.flows.nightly import nightly_flow
 
     database = vik_env
     empty = tmp_path / "leeg"
@@ -99,19 +99,24 @@ def test_a_failing_night_is_reported_and_leaves_no_half_results(prefect_harness,
 
 
 def test_the_deployment_runs_at_two_in_amsterdam():
-    from flows.nightly import POOL_DEPLOYMENT, SCHEDULE_CRON, SCHEDULE_TIMEZONE, SERVE_DEPLOYMENT
+    from vik.flows.nightly import (
+        POOL_DEPLOYMENT,
+        SCHEDULE_CRON,
+        SCHEDULE_TIMEZONE,
+        SERVE_DEPLOYMENT,
+    )
 
     assert (SCHEDULE_CRON, SCHEDULE_TIMEZONE) == ("0 2 * * *", "Europe/Amsterdam")
     deployment = yaml.safe_load((ROOT / "config" / "prefect.yaml").read_text())["deployments"][0]
     assert deployment["name"] == POOL_DEPLOYMENT != SERVE_DEPLOYMENT
-    assert deployment["entrypoint"] == "flows.nightly:nightly_flow"
+    assert deployment["entrypoint"] == "vik.flows.nightly:nightly_flow"
     assert deployment["schedules"] == [{"cron": SCHEDULE_CRON, "timezone": SCHEDULE_TIMEZONE}]
 
 
 def test_a_run_prefect_fails_before_vik_code_runs_is_recorded_too(prefect_harness, vik_env):
     """A served or deployed run whose parameters Prefect cannot take fails before the night
     begins; the flow's failure hook records it, so `vik runs` shows every failed night."""
-    from flows.nightly import nightly_flow
+    from vik.flows.nightly import nightly_flow
 
     database = vik_env
     with pytest.raises(Exception, match="peildatum"):

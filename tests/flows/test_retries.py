@@ -11,7 +11,7 @@ pytestmark = pytest.mark.prefect
 
 
 def _attempts(error: BaseException) -> int:
-    from flows.nightly import PrefectSteps
+    from vik.flows.nightly import PrefectSteps
 
     calls: list[int] = []
 
@@ -29,15 +29,15 @@ def _attempts(error: BaseException) -> int:
 
 
 def test_an_extract_error_is_not_retried(prefect_harness, monkeypatch):
-    import flows.nightly
+    import vik.flows.nightly
 
-    monkeypatch.setattr(flows.nightly, "RETRY_DELAY_SECONDS", 0)
+    monkeypatch.setattr(vik.flows.nightly, "RETRY_DELAY_SECONDS", 0)
     error = FileFormatError("brp.csv: regel 5 heeft een aanhalingsteken dat niet wordt gesloten")
     assert _attempts(error) == 1
 
 
 def test_a_failing_file_share_is_retried(prefect_harness, monkeypatch):
-    import flows.nightly
+    import vik.flows.nightly
 
-    monkeypatch.setattr(flows.nightly, "RETRY_DELAY_SECONDS", 0)
-    assert _attempts(OSError(5, "Input/output error")) == 1 + flows.nightly.RETRIES["extract"]
+    monkeypatch.setattr(vik.flows.nightly, "RETRY_DELAY_SECONDS", 0)
+    assert _attempts(OSError(5, "Input/output error")) == 1 + vik.flows.nightly.RETRIES["extract"]

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import func, select
 
-from flows.nightly import POOL_DEPLOYMENT, SERVE_DEPLOYMENT, nightly_flow
 from tests.conftest import POSTGRES_ENV, _postgres_schema_url
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from tests.flows.conftest import PrefectServer, expected_start
 from tests.processes import ROOT, command, run, started, tail, wait_until
+from vik.flows.nightly import POOL_DEPLOYMENT, SERVE_DEPLOYMENT, nightly_flow
 from vik.settings import Settings
 from vik.store.db import connect, session_scope
 from vik.store.models import Flag, Run
@@ -177,7 +177,7 @@ def test_a_process_worker_runs_the_night_deployed_from_prefect_yaml(
     deployment = prefect_server.deployment(FLOW, POOL_DEPLOYMENT)
     assert deployment is not None
     # Code from the installed package, not from a folder saved at deploy time.
-    assert deployment["entrypoint"] == "flows.nightly:nightly_flow"
+    assert deployment["entrypoint"] == "vik.flows.nightly:nightly_flow"
     assert deployment["pull_steps"] == []
     assert deployment["job_variables"]["env"]["VIK_HOME"] == str(home)
     assert deployment["parameters"]["extracts_dir"] == str(demo_extracts)

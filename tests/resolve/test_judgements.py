@@ -10,7 +10,7 @@ import pytest
 from tests.extracts import TEST_KEY
 from tests.resolve.crafted import records
 from vik.connectors.pseudonyms import PseudonymKey
-from vik.nightly import ingest_and_resolve
+from vik.pipeline import ingest_and_resolve
 from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import CERTAIN, NONE
 from vik.resolve.persons import resolve_persons

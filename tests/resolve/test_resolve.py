@@ -14,7 +14,7 @@ from tests.conftest import upgraded
 from tests.extracts import TEST_KEY
 from vik.cli import app
 from vik.connectors.pseudonyms import PseudonymKey
-from vik.nightly import ingest_and_resolve
+from vik.pipeline import ingest_and_resolve
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 PROCESS = ["belastingen", "vergunningen", "handhaving", "meldingen"]
@@ -138,7 +138,7 @@ def test_export_links_writes_the_csv_from_the_extracts(demo_extracts, tmp_path, 
 
 def test_the_same_extracts_in_another_row_order_give_the_same_links(resolved):
     extracts, result = resolved
-    from vik.nightly import empty_judgements
+    from vik.pipeline import empty_judgements
     from vik.resolve import resolve_extracts
 
     reversed_frames = {name: frame.reverse() for name, frame in extracts.frames().items()}

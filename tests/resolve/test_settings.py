@@ -15,7 +15,8 @@ from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
 from vik.errors import ConfigError, StepFailed
-from vik.nightly import NightlyConfig, ingest_and_resolve, run_nightly
+from vik.nightly import NightlyConfig, run_nightly
+from vik.pipeline import ingest_and_resolve
 from vik.resolve.render_settings import render_yaml, replace_generated, settings_items
 from vik.resolve.settings import ResolveSettings, load_resolve_settings
 from vik.store.db import connect, session_scope

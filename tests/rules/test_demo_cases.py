@@ -10,7 +10,7 @@ import pytest
 from tests.demo_data import DEMO_AS_OF
 from tests.extracts import TEST_KEY
 from vik.connectors.pseudonyms import PseudonymKey
-from vik.nightly import ingest_and_resolve
+from vik.pipeline import ingest_and_resolve
 from vik.rules import evaluate_rules, load_context, load_rules
 from vik.rules.approvals import manifest_approvals
 

@@ -36,7 +36,8 @@ def test_every_registered_entry_is_documented_and_nothing_else(heading, registry
 
 
 def test_the_link_fields_per_source_are_those_of_the_registry():
-    from vik.connectors.schemas import ENTITIES, SOURCES
+    from vik.connectors.model import ENTITIES
+    from vik.connectors.schemas import SOURCES
 
     section = DOC.read_text(encoding="utf-8").split("\n### Link fields per source\n", 1)[1]
     section = re.split(r"\n#+ ", section, maxsplit=1)[0]

@@ -31,7 +31,7 @@ TARGETS = {**FORUMS, "burgerzaken": "", "handhaving": "", "ondermijning": ""}
 
 
 def night(engine, registrations: int, peildatum: date = PEIL, extra: int = 0) -> dict:  # type: ignore[no-untyped-def]
-    """The persist step of a night: flags, then reopening (as vik.nightly.persist_step)."""
+    """The persist step of a night: flags, then reopening (as vik.pipeline.persist_step)."""
     data = frames(registrations)
     if extra:  # other people, other records: the same count, new evidence
         data["brp"] = data["brp"].with_columns(

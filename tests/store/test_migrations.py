@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from tests.extracts import TEST_KEY
 from vik.cli import app
-from vik.connectors.schemas import EntityType
+from vik.connectors.model import EntityType
 from vik.store.db import (
     SchemaState,
     alembic_config,

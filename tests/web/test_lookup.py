@@ -30,7 +30,7 @@ REASON = "Melding buurtbewoner over bewoning, zaak BZ-2026-7781"
 
 @pytest.fixture(scope="module")
 def resolved(demo_extracts):  # type: ignore[no-untyped-def]
-    from vik.nightly import ingest_and_resolve
+    from vik.pipeline import ingest_and_resolve
 
     _, result = ingest_and_resolve(demo_extracts, CONFIG, PseudonymKey(TEST_KEY))
     return result

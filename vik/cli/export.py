@@ -105,7 +105,7 @@ FLAG_COLUMNS = ["rule_id", "entity_type", "entity_key", "department", "evidence"
 
 def _from_extracts(extracts: Path, settings: Settings) -> tuple[Extracts, Resolved]:
     from vik.connectors.pseudonyms import load_key
-    from vik.nightly import ingest_and_resolve
+    from vik.pipeline import ingest_and_resolve
 
     return ingest_and_resolve(extracts, settings.config_dir, load_key(settings))
 

@@ -397,7 +397,7 @@ def dry_run(
     in de configuratie): nieuwe, verdwenen en ongewijzigde treffers. Het kandidaatbestand mag
     overal staan, ook op de plek van de actieve versie."""
     from vik.connectors.pseudonyms import load_key
-    from vik.nightly import ingest_and_resolve
+    from vik.pipeline import ingest_and_resolve
     from vik.rules import evaluate_rule, load_rule
     from vik.rules.dryrun import compare_hits
     from vik.rules.engine import HITS_SCHEMA

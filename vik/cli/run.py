@@ -113,7 +113,7 @@ def execute_run(
     settings: Settings | None = None,
 ) -> dict[str, Any]:
     """Run the nightly Prefect flow once, on a temporary Prefect server that dies with
-    this process (flows/ephemeral.py); no Prefect server needed.
+    this process (vik/flows/ephemeral.py); no Prefect server needed.
 
     What the run needs is checked before Prefect starts; a failure prints VIK's message,
     and the traceback stays in the run's log file."""
@@ -138,8 +138,8 @@ def execute_run(
         raise fail(failure_message(failure)) from None
 
     configure_logging(settings)  # the data folder exists and is VIK's: the log file can go there
-    from flows.ephemeral import run_scoped_prefect
-    from flows.nightly import nightly_flow, take_failure_recorded_by_hook
+    from vik.flows.ephemeral import run_scoped_prefect
+    from vik.flows.nightly import nightly_flow, take_failure_recorded_by_hook
 
     console_without_tracebacks()
     try:
@@ -281,6 +281,6 @@ def serve(
     # What every night needs is refused now, not at 02:00.
     _prepare(settings, None)
     load_key(settings)
-    from flows.nightly import serve as serve_flow
+    from vik.flows.nightly import serve as serve_flow
 
     serve_flow(str(extracts.absolute()) if extracts else None)

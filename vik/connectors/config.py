@@ -29,7 +29,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from vik.configfiles import load_model, parse_model
-from vik.connectors.schemas import SOURCES, Category, Kind, SourceSchema
+from vik.connectors.model import Category, Kind, SourceSchema
+from vik.connectors.schemas import SOURCES
 
 CONFIG_FILE = "sources.yaml"
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from vik.connectors.schemas import ENTITIES, MAX_YEAR, MIN_YEAR, SOURCES, Column, Kind
+from vik.connectors.model import ENTITIES, MAX_YEAR, MIN_YEAR, Column, Kind
+from vik.connectors.schemas import SOURCES
 
 START, END = "<!-- generated:start -->", "<!-- generated:end -->"
 

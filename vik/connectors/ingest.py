@@ -31,9 +31,10 @@ from vik.connectors.config import SourceConfig, SourcesConfig, mapping_key
 from vik.connectors.files import read_extract
 from vik.connectors.guards import Baseline, Guard
 from vik.connectors.keys import stable_hashes
+from vik.connectors.model import Kind, SourceSchema
 from vik.connectors.pseudonyms import PseudonymKey, pseudonymise
 from vik.connectors.raw import ROW_NUMBER, RawExtract, column_key
-from vik.connectors.schemas import SOURCES, Kind, SourceSchema
+from vik.connectors.schemas import SOURCES
 from vik.connectors.values import check, raw_text_suspects
 from vik.errors import ExtractError, FileFormatError, MissingColumnError
 from vik.files import write_private_csv

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from vik.connectors.schemas import MAX_YEAR, MIN_YEAR, Column, Kind
+from vik.connectors.model import MAX_YEAR, MIN_YEAR, Column, Kind
 
 _NONE = pl.lit(None, dtype=pl.String)
 

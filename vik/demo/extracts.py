@@ -17,7 +17,8 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from vik.connectors.schemas import ADDRESS_PARTS, SOURCES, Kind
+from vik.connectors.model import ADDRESS_PARTS, Kind
+from vik.connectors.schemas import SOURCES
 from vik.demo.clerks import type_addresses, type_company_names, type_dates, type_person_names
 from vik.demo.identifiers import as_text
 from vik.demo.municipality import Municipality

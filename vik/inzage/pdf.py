@@ -24,7 +24,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from vik.inzage.report import KEPT_BY_LOG, FlagItem, InzageReport
+from vik.inzage.flags import FlagItem
+from vik.inzage.report import KEPT_BY_LOG, InzageReport
 
 FONT_PATHS = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),

@@ -25,7 +25,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from vik.configfiles import parse_model, read_yaml
-from vik.connectors.schemas import SOURCES, EntityType
+from vik.connectors.model import EntityType
+from vik.connectors.schemas import SOURCES
 from vik.errors import ConfigError, LookupRefusedError
 from vik.rules.context import UNREADABLE, Context, source_fields
 from vik.rules.model import FieldRef, Identifier, ProfilingException, Text

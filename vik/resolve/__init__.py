@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from vik.connectors.schemas import SOURCES, EntityType, SourceSchema
+from vik.connectors.model import EntityType, SourceSchema
+from vik.connectors.schemas import SOURCES
 from vik.resolve.bag import build_index, resolve_addresses
 from vik.resolve.companies import company_id, resolve_companies
 from vik.resolve.judgements import Verdicts, apply_judgements

@@ -18,7 +18,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
-from vik.connectors.schemas import EntityType
+from vik.connectors.model import EntityType
 from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import CERTAIN, NONE, POSSIBLE, certain_link
 from vik.resolve.names import company_key

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from vik.connectors.schemas import EntityType
+from vik.connectors.model import EntityType
 from vik.resolve.links import CERTAIN, NONE
 
 

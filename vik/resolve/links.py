@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from vik.connectors.schemas import ENTITIES, EntityType
+from vik.connectors.model import ENTITIES, EntityType
 
 
 class LinkStatus(StrEnum):

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vik.connectors.schemas import SOURCES, Kind, SourceSchema
+from vik.connectors.model import Kind, SourceSchema
+from vik.connectors.schemas import SOURCES
 from vik.resolve.links import entity_key
 from vik.rules.approvals import Approvals
 from vik.rules.governance import Governance

@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
-from vik.connectors.schemas import EntityType
+from vik.connectors.model import EntityType
 from vik.rules.aggregations import AGGREGATIONS, Aggregation, Reads
 from vik.rules.kinds import RULE_KINDS
 

@@ -15,7 +15,7 @@ exact version, and it is a warning wherever the rule is shown.
 
 from __future__ import annotations
 
-from vik.connectors.schemas import FORBIDDEN_CATEGORIES, Category, SourceSchema
+from vik.connectors.model import FORBIDDEN_CATEGORIES, Category, SourceSchema
 
 __all__ = ["PROFILING_WORDS", "is_profiling", "profiling_problem"]
 

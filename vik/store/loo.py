@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from vik.connectors.schemas import EntityType
+from vik.connectors.model import EntityType
 from vik.errors import ReviewError
 from vik.followup import (
     INTEGRALE_CONTROLE,

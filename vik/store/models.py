@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import JSON, Column, Dialect, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from vik.connectors.schemas import EntityType
+from vik.connectors.model import EntityType
 from vik.followup import AgreementStatus, Decision, MeetingStatus, Result
 from vik.resolve.judgements import Verdict
 from vik.resolve.links import LinkStatus

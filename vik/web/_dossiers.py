@@ -21,7 +21,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from vik.connectors.schemas import ENTITIES, EntityType
+from vik.connectors.model import ENTITIES, EntityType
 from vik.flags.priority import PriorityWeights
 from vik.resolve.links import LinkStatus
 from vik.store.models import (

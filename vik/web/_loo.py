@@ -23,7 +23,7 @@ from typing import Any
 import xlsxwriter
 from sqlmodel import Session, col, select
 
-from vik.connectors.schemas import EntityType
+from vik.connectors.model import EntityType
 from vik.flags.priority import PriorityWeights
 from vik.followup import MeetingStatus
 from vik.store.loo import Referral, may_see_meeting, referrals, scheduled

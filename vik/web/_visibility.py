@@ -23,7 +23,7 @@ from sqlalchemy import and_, false, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from vik.connectors.schemas import ENTITIES
+from vik.connectors.model import ENTITIES
 from vik.rules.plain import counterfactual_of_rule_data
 from vik.store.models import Flag, RuleVersion
 

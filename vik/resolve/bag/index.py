@@ -19,7 +19,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
-from vik.connectors.schemas import ADDRESS_PARTS, ADDRESS_TEXT
+from vik.connectors.model import ADDRESS_PARTS, ADDRESS_TEXT
 from vik.resolve.addresses import normalise_suffix
 from vik.resolve.names import fold
 

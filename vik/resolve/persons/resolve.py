@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from vik.connectors.keys import stable_hashes
-from vik.connectors.schemas import EntityType
+from vik.connectors.model import EntityType
 from vik.resolve.judgements import Verdicts, apply_judgements
 from vik.resolve.links import CERTAIN, NONE, certain_link
 from vik.resolve.persons.blocking import BLOCKING_RULES, candidates

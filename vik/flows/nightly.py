@@ -167,7 +167,7 @@ def nightly_flow(
 def serve(extracts_dir: str | None = None) -> None:  # pragma: no cover - runs until stopped
     """Serve the flow with its 02:00 Europe/Amsterdam schedule (needs a Prefect API).
 
-    The served runs load the flow from the installed package (flows.nightly), not from the
+    The served runs load the flow from the installed package (vik.flows.nightly), not from the
     folder `vik serve` was started in."""
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
