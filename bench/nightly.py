@@ -95,8 +95,12 @@ def _night_worker(extracts: str, database_url: str, data_dir: str) -> dict:
 
         return wrapper
 
+    try:  # the night's steps live in vik.pipeline since issue 16; before, in vik.nightly
+        import vik.pipeline as steps
+    except ImportError:
+        steps = nightly
     for name in PERSIST_PARTS:
-        setattr(nightly, name, timed(name, getattr(nightly, name)))
+        setattr(steps, name, timed(name, getattr(steps, name)))
     peaks: dict[str, int] = {}
 
     class PeakSteps(nightly.Steps):

@@ -229,7 +229,11 @@ def _demo_worker(extracts: str, work: str) -> dict:
 
     from vik.connectors.ingest import ingest_extracts
     from vik.connectors.pseudonyms import PseudonymKey
-    from vik.pipeline import empty_judgements
+
+    try:  # --baseline runs a checkout from before issue 16 split vik/nightly.py
+        from vik.pipeline import empty_judgements
+    except ImportError:
+        from vik.nightly import empty_judgements  # type: ignore[no-redef,attr-defined]
     from vik.resolve import resolve_extracts
 
     folder = Path(extracts)

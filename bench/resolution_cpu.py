@@ -40,7 +40,11 @@ def loop(frames_dir: Path, runs: int) -> None:
     import polars as pl
 
     import vik
-    from vik.pipeline import empty_judgements
+
+    try:  # --baseline runs a checkout from before issue 16 split vik/nightly.py
+        from vik.pipeline import empty_judgements
+    except ImportError:
+        from vik.nightly import empty_judgements  # type: ignore[no-redef,attr-defined]
     from vik.resolve import resolve_extracts
 
     frames = {path.stem: pl.read_parquet(path) for path in sorted(frames_dir.glob("*.parquet"))}

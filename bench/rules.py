@@ -77,7 +77,11 @@ def _in_subprocess(*args: str, code: Path | None = None) -> dict:
 
 def _prepare_worker(extracts: str, out: str) -> dict:
     from vik.connectors.pseudonyms import PseudonymKey
-    from vik.pipeline import ingest_and_resolve
+
+    try:  # --baseline runs a checkout from before issue 16 split vik/nightly.py
+        from vik.pipeline import ingest_and_resolve
+    except ImportError:
+        from vik.nightly import ingest_and_resolve  # type: ignore[no-redef,attr-defined]
 
     started = time.perf_counter()
     _, resolved = ingest_and_resolve(Path(extracts), CONFIG, PseudonymKey(KEY.encode()))
