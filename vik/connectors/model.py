@@ -77,8 +77,8 @@ class Category(StrEnum):
     VERBLIJFSSTATUS = "verblijfsstatus"
 
 
-# Categories no rule or lookup purpose may read without an approved exception.
-FORBIDDEN_CATEGORIES: frozenset[Category] = frozenset(
+# Special categories of personal data (art. 9 AVG).
+ARTICLE_9_CATEGORIES: frozenset[Category] = frozenset(
     {
         Category.RAS_ETNICITEIT,
         Category.POLITIEKE_OPVATTING,
@@ -88,13 +88,18 @@ FORBIDDEN_CATEGORIES: frozenset[Category] = frozenset(
         Category.BIOMETRISCH,
         Category.GEZONDHEID,
         Category.SEKSUEEL,
-        Category.NATIONALITEIT,
-        Category.GEBOORTELAND,
-        Category.TAAL,
-        Category.GESLACHT,
-        Category.VERBLIJFSSTATUS,
     }
 )
+
+# Categories no rule or lookup purpose may read without an approved exception: art. 9,
+# and what profiles people by origin or identity.
+FORBIDDEN_CATEGORIES: frozenset[Category] = ARTICLE_9_CATEGORIES | {
+    Category.NATIONALITEIT,
+    Category.GEBOORTELAND,
+    Category.TAAL,
+    Category.GESLACHT,
+    Category.VERBLIJFSSTATUS,
+}
 
 
 class EntityType(StrEnum):

@@ -15,7 +15,11 @@ exact version, and it is a warning wherever the rule is shown.
 
 from __future__ import annotations
 
-from vik.connectors.model import FORBIDDEN_CATEGORIES, Category, SourceSchema
+from vik.connectors.model import (
+    ARTICLE_9_CATEGORIES,
+    FORBIDDEN_CATEGORIES,
+    SourceSchema,
+)
 
 __all__ = ["PROFILING_WORDS", "is_profiling", "profiling_problem"]
 
@@ -63,7 +67,7 @@ def profiling_problem(schema: SourceSchema, field_name: str) -> str | None:
         assert category is not None
         kind = (
             "bijzonder persoonsgegeven (art. 9 AVG)"
-            if category in _ARTICLE_9
+            if category in ARTICLE_9_CATEGORIES
             else ("gegeven over herkomst of identiteit")
         )
         return f"categorie {category.value}, een {kind}"
@@ -71,17 +75,3 @@ def profiling_problem(schema: SourceSchema, field_name: str) -> str | None:
         declared = f" (opgegeven categorie: {category.value})" if category else ""
         return f"de naam wijst op herkomst, identiteit of gezondheid{declared}"
     return None
-
-
-_ARTICLE_9 = frozenset(
-    {
-        Category.RAS_ETNICITEIT,
-        Category.POLITIEKE_OPVATTING,
-        Category.RELIGIE,
-        Category.VAKBOND,
-        Category.GENETISCH,
-        Category.BIOMETRISCH,
-        Category.GEZONDHEID,
-        Category.SEKSUEEL,
-    }
-)

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from vik.rules import Evaluation, RuleSet
 from vik.rules.loader import LoadedRule
 from vik.rules.model import Status
+from vik.store.approvals import store_version
 from vik.store.audit import record
 from vik.store.bulk import write_frame
 from vik.store.models import (
@@ -31,7 +32,6 @@ from vik.store.models import (
     FlagEvidence,
     RuleApproval,
     RuleEvaluation,
-    RuleVersion,
     Run,
     stored_id,
 )
@@ -90,21 +90,7 @@ def record_rules(session: Session, run: Run, rules: RuleSet, evaluation: Evaluat
     }
     for loaded in rules.valid:
         rule = loaded.rule
-        version = session.exec(
-            select(RuleVersion).where(
-                RuleVersion.rule_id == rule.id, RuleVersion.content_hash == loaded.content_hash
-            )
-        ).first()
-        if version is None:
-            version = RuleVersion(
-                rule_id=rule.id,
-                version=rule.version,
-                content_hash=loaded.content_hash,
-                title=rule.title,
-                status=rule.status.value,
-                author=rule.author,
-                text=loaded.text,
-            )
+        version = store_version(session, loaded)
         version.first_seen_run = version.first_seen_run or run.id
         approval = approvals.get((rule.id, loaded.content_hash))
         if approval is not None:
