@@ -28,12 +28,11 @@ from pathlib import Path
 import yaml
 
 from vik.connectors.config import CONFIG_FILE as SOURCES_FILE
-from vik.connectors.pseudonyms import MIN_KEY_BYTES, load_key
+from vik.connectors.pseudonyms import KEY_FILE, MIN_KEY_BYTES, load_key
 from vik.connectors.schemas import SOURCES
 from vik.errors import ConfigError, DataDirError, StoreError
 from vik.settings import CONFIG_SUBDIR, DATA_SUBDIR, Settings, source_checkout
 
-KEY_FILE = Path("secrets") / "pseudoniem.key"
 ENV_FILE = "vik.env"
 # The files without which no command that reads configuration can work.
 REQUIRED_CONFIG = ("departments.yaml", "priority.yaml", "rules")

@@ -31,6 +31,8 @@ def test_long_keys_are_hashed_first_as_hmac_prescribes():
 def test_key_is_required_and_must_be_long_enough(tmp_path, monkeypatch):
     monkeypatch.delenv("VIK_PSEUDONYM_KEY", raising=False)
     monkeypatch.delenv("VIK_PSEUDONYM_KEY_FILE", raising=False)
+    monkeypatch.delenv("VIK_DATA_DIR", raising=False)
+    monkeypatch.setenv("VIK_HOME", str(tmp_path / "home"))
     with pytest.raises(PseudonymKeyError, match="VIK_PSEUDONYM_KEY_FILE"):
         load_key(Settings())
     with pytest.raises(PseudonymKeyError, match="te kort"):
@@ -40,6 +42,21 @@ def test_key_is_required_and_must_be_long_enough(tmp_path, monkeypatch):
     assert load_key(Settings(pseudonym_key_file=path)).secret == b"a" * 64
     with pytest.raises(PseudonymKeyError, match="bestaat niet"):
         load_key(Settings(pseudonym_key_file=tmp_path / "missing"))
+
+
+@pytest.mark.parametrize("written_by", ["vik init", "vik demo run"])
+def test_without_a_key_setting_the_key_vik_wrote_itself_is_used(tmp_path, monkeypatch, written_by):
+    """After `vik demo run` (key in <data_dir>/secrets) or `vik init` (<home>/secrets), the
+    lookup, the dry-run and the inzage work without setting VIK_PSEUDONYM_KEY_FILE, and
+    with the same key the night used: never a new one."""
+    monkeypatch.delenv("VIK_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("VIK_PSEUDONYM_KEY_FILE", raising=False)
+    monkeypatch.setenv("VIK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("VIK_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / ("home" if written_by == "vik init" else "data") / "secrets"
+    folder.mkdir(parents=True)
+    (folder / "pseudoniem.key").write_text("b" * 64 + "\n")
+    assert load_key(Settings()).secret == b"b" * 64
 
 
 def test_key_never_shows_in_its_repr():

@@ -130,7 +130,7 @@ def run(
     draai de nachtelijke run erop (SQLite in de datamap), maak de demo-accounts aan en toon
     waar de signalen en het rapport staan."""
     from vik.cli.run import execute_run, print_result
-    from vik.connectors.pseudonyms import create_demo_key
+    from vik.connectors.pseudonyms import KEY_FILE, create_demo_key
     from vik.settings import Settings
 
     settings = Settings()
@@ -138,7 +138,7 @@ def run(
     peildatum = date.today()
     _claim_database(settings, extracts)
     if not (settings.pseudonym_key or settings.pseudonym_key_file):
-        key_file = settings.data_dir / "secrets" / "pseudoniem.key"
+        key_file = settings.data_dir / KEY_FILE
         _, created = create_demo_key(key_file)
         os.environ["VIK_PSEUDONYM_KEY_FILE"] = str(key_file)
         settings = Settings()

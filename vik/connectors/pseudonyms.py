@@ -43,8 +43,19 @@ class PseudonymKey:
         return "PseudonymKey(<verborgen>)"
 
 
+# Where `vik init` (<home>/secrets) and `vik demo run` (<data_dir>/secrets) put the key.
+KEY_FILE = Path("secrets") / "pseudoniem.key"
+
+
+def default_key_files(settings: Settings) -> tuple[Path, ...]:
+    """The key file VIK itself wrote, read when no key is configured: never a new key, so
+    the pseudonyms stay the same from night to night."""
+    return tuple(dict.fromkeys((settings.home / KEY_FILE, settings.data_dir / KEY_FILE)))
+
+
 def load_key(settings: Settings) -> PseudonymKey:
-    """Read the key from VIK_PSEUDONYM_KEY or the file VIK_PSEUDONYM_KEY_FILE names."""
+    """Read the key from VIK_PSEUDONYM_KEY, the file VIK_PSEUDONYM_KEY_FILE names, or else
+    the key file `vik init` or `vik demo run` wrote (``default_key_files``)."""
     if settings.pseudonym_key is not None:
         return PseudonymKey(settings.pseudonym_key.get_secret_value().strip().encode())
     if settings.pseudonym_key_file is not None:
@@ -55,6 +66,9 @@ def load_key(settings: Settings) -> PseudonymKey:
                 "Zet VIK_PSEUDONYM_KEY_FILE naar een bestaand bestand."
             )
         return PseudonymKey(path.read_bytes().strip())
+    for path in default_key_files(settings):
+        if path.is_file():
+            return PseudonymKey(path.read_bytes().strip())
     raise PseudonymKeyError(
         "Geen sleutel voor BSN-pseudoniemen. Zet VIK_PSEUDONYM_KEY_FILE naar een bestand met "
         "ten minste 32 willekeurige bytes (bijvoorbeeld `openssl rand -hex 32 > vik.key`), "
