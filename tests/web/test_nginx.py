@@ -115,9 +115,7 @@ http {{
         process.wait(timeout=10)
 
 
-def test_behind_the_documented_nginx_a_browser_signs_in_over_https(web_db, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_behind_the_documented_nginx_a_browser_signs_in_over_https(web_db, tmp_path, browser):
     app = make_app(
         web_db,
         trusted_proxies=["127.0.0.1"],
@@ -128,14 +126,15 @@ def test_behind_the_documented_nginx_a_browser_signs_in_over_https(web_db, tmp_p
     with (
         live_server(app) as upstream,
         nginx(tmp_path, int(upstream.rsplit(":", 1)[1])) as port,
-        sync_playwright() as playwright,
     ):
-        browser = playwright.chromium.launch(
+        # A Chromium of its own from the session's Playwright (one Playwright per process):
+        # it resolves the public name to this machine, as the municipality's DNS would.
+        public_browser = browser.browser_type.launch(
             executable_path=str(CHROMIUM),
             args=[*ARGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1"],
         )
         try:
-            context = browser.new_context(ignore_https_errors=True, locale="nl-NL")
+            context = public_browser.new_context(ignore_https_errors=True, locale="nl-NL")
             page = context.new_page()
             public = f"https://{HOST}:{port}/vik"
             page.goto(f"{public}/aanmelden")
@@ -161,4 +160,4 @@ def test_behind_the_documented_nginx_a_browser_signs_in_over_https(web_db, tmp_p
             page.wait_for_load_state()
             assert page.url.startswith(f"{public}/aanmelden")
         finally:
-            browser.close()
+            public_browser.close()
