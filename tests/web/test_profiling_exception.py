@@ -8,6 +8,7 @@ import shutil
 
 import yaml
 from fastapi.testclient import TestClient
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from tests.demo_data import DEMO_AS_OF
@@ -47,8 +48,8 @@ def test_an_exception_approved_by_the_fg_runs_with_a_warning_in_three_places(
     loaded = load_rule(rule, context)
     engine = connect(web_db)
     with session_scope(engine) as session:
-        owner = session.query(WebUser).filter_by(username="eigenaar").one()
-        fg = session.query(WebUser).filter_by(username="compliance").one()
+        owner = session.exec(select(WebUser).where(WebUser.username == "eigenaar")).one()
+        fg = session.exec(select(WebUser).where(WebUser.username == "compliance")).one()
         approve(session, loaded, owner, besluit="Besluit college 2026-1101-01", on=DEMO_AS_OF, context=context)  # fmt: skip
     with session_scope(engine) as session:
         context.approvals = load_approvals(session)
