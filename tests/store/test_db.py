@@ -79,3 +79,23 @@ def test_migrations_match_the_models(database_url):
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == [], "write a migration for the model change"
+
+
+def test_a_status_outside_its_vocabulary_is_refused_and_a_stored_one_reads_as_its_enum(
+    database_url,
+):
+    """Statuses are StrEnums stored as their Dutch word: a typo ("vervalen") never reaches
+    the table, where every query for open or vervallen flags would silently miss it."""
+    from vik.store.models import FlagStatus, RunStatus
+
+    engine = connect(database_url)
+    with session_scope(engine) as session:
+        session.add(Run(peildatum=date(2026, 11, 1), extracts_dir="x", status="geslaagd"))
+    with session_scope(engine) as session:
+        run = session.exec(select(Run)).one()
+        assert run.status is RunStatus.GESLAAGD
+        stored = session.execute(text("SELECT status FROM run")).scalar_one()
+        assert stored == "geslaagd"  # the word, not the member's name
+    with pytest.raises(Exception, match="vervalen"), session_scope(engine) as session:
+        session.add(Run(peildatum=date(2026, 11, 2), extracts_dir="x", status="vervalen"))
+    assert FlagStatus("vervallen") is FlagStatus.VERVALLEN

@@ -35,7 +35,7 @@ from vik.store.loo import (
     record_check,
     set_discussion,
 )
-from vik.store.models import Dossier, Flag, LooMeeting
+from vik.store.models import Dossier, Flag, FlagStatus, LooMeeting
 from vik.store.outcomes import SignalRef, record_outcome
 from vik.store.reviews import FORUMS, record_review
 
@@ -100,7 +100,7 @@ def _referrals(session: Session, past: date) -> list[Flag]:
             select(Flag).where(
                 Flag.entity_type == dossier.entity_type,
                 Flag.entity_key == dossier.entity_key,
-                Flag.status == "open",
+                Flag.status == FlagStatus.OPEN,
                 col(Flag.rule_id).in_(list(REFERRERS)),
             )
         ).all()
@@ -135,7 +135,7 @@ def _triage(
     for rule_id, (department, user) in REFERRERS.items():
         flags = session.exec(
             select(Flag)
-            .where(Flag.rule_id == rule_id, Flag.status == "open")
+            .where(Flag.rule_id == rule_id, Flag.status == FlagStatus.OPEN)
             .order_by(col(Flag.id))
         ).all()
         for flag, decision in zip(

@@ -24,6 +24,7 @@ from vik.store.models import (
     DecisionSnapshot,
     Flag,
     FlagEvidence,
+    FlagStatus,
     LooAgendaItem,
     LooAgreement,
     LooMeeting,
@@ -34,7 +35,10 @@ from vik.store.outcomes import outcomes_of
 from vik.store.retention import add_duration, expiry
 from vik.store.reviews import DECISIONS, FORUMS, decisions_per_department
 
-STATUS = {"open": "open", "vervallen": "vervallen (geldt niet meer, nog bewaard)"}
+STATUS = {
+    FlagStatus.OPEN: "open",
+    FlagStatus.VERVALLEN: "vervallen (geldt niet meer, nog bewaard)",
+}
 
 
 @dataclass
@@ -208,7 +212,7 @@ def flag_items(
     outcomes, snapshots = _followup(session, ids, departments, terms)
     titles = _rule_titles(session, flags)
     items = []
-    for f in sorted(flags, key=lambda f: (f.status != "open", f.first_seen_on, f.id or 0)):
+    for f in sorted(flags, key=lambda f: (f.status != FlagStatus.OPEN, f.first_seen_on, f.id or 0)):
         assert f.id is not None
         items.append(
             FlagItem(

@@ -32,7 +32,7 @@ from vik.lookup.purposes import Purpose, Purposes
 from vik.lookup.subjects import Found, Subject
 from vik.resolve.links import CERTAIN
 from vik.store.audit import record
-from vik.store.models import Flag, Link, RuleVersion
+from vik.store.models import Flag, FlagStatus, Link, RuleVersion
 
 MIN_REASON = 10
 MAX_REASON = 2000
@@ -242,7 +242,7 @@ def presence(session: Session, departments: Mapping[str, Any], subject: Subject)
                 afdeling=key,
                 naam=getattr(department, "name", key),
                 hit=hit,
-                open_signalen=any(f.status == "open" for f in mine),
+                open_signalen=any(f.status == FlagStatus.OPEN for f in mine),
                 contact=getattr(department, "contact", None) if hit else None,
             )
         )

@@ -105,7 +105,7 @@ def store_version(session: Session, loaded: LoadedRule) -> RuleVersion:
             version=rule.version,
             content_hash=loaded.content_hash,
             title=rule.title,
-            status=rule.status.value,
+            status=rule.status,
             author=rule.author,
             text=loaded.text,
         )

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from vik.flags.dossiers import build_dossiers
 from vik.flags.priority import PriorityWeights
-from vik.store.models import Dossier, Flag, Run, stored_id
+from vik.store.models import Dossier, Flag, FlagStatus, Run, stored_id
 
 DETAILS_SCHEMA = {
     "entity_type": pl.String,
@@ -34,7 +34,7 @@ def open_flags_frame(session: Session) -> pl.DataFrame:
         # sqlmodel's select() is typed for at most four columns; SQLAlchemy takes any number.
         select(  # type: ignore[call-overload]
             Flag.rule_id, Flag.entity_type, Flag.entity_key, Flag.severity, Flag.theme
-        ).where(Flag.status == "open")
+        ).where(Flag.status == FlagStatus.OPEN)
     ).all()
     return pl.DataFrame(
         [tuple(r) for r in rows],

@@ -30,6 +30,7 @@ from vik.store.bulk import write_frame
 from vik.store.models import (
     Flag,
     FlagEvidence,
+    FlagStatus,
     RuleApproval,
     RuleEvaluation,
     Run,
@@ -63,11 +64,15 @@ def close_flags_of_ended_rules(
     if not ended:
         return {}
     flags = session.exec(
-        select(Flag).where(Flag.status == "open", col(Flag.rule_id).in_(list(ended)))
+        select(Flag).where(Flag.status == FlagStatus.OPEN, col(Flag.rule_id).in_(list(ended)))
     ).all()
     counts: dict[str, int] = {}
     for flag in flags:
-        flag.status, flag.vervallen_on, flag.closed_reason = "vervallen", peildatum, RULE_ENDED
+        flag.status, flag.vervallen_on, flag.closed_reason = (
+            FlagStatus.VERVALLEN,
+            peildatum,
+            RULE_ENDED,
+        )
         session.add(flag)
         counts[flag.rule_id] = counts.get(flag.rule_id, 0) + 1
     if counts:
@@ -182,7 +187,7 @@ def persist_evaluation(
                 entity_type=row["entity_type"],
                 entity_key=row["entity_key"],
                 department=row["department"],
-                status="open",
+                status=FlagStatus.OPEN,
                 values=json.loads(row["values"]),
                 explanation=row["explanation"],
                 first_seen_run=stored_id(run),
@@ -197,12 +202,12 @@ def persist_evaluation(
     counts["nieuw"] = len(new_flags)
 
     seen = matched.filter(pl.col("id").is_not_null())
-    counts["heropend"] = seen.filter(pl.col("status") == "vervallen").height
+    counts["heropend"] = seen.filter(pl.col("status") == FlagStatus.VERVALLEN.value).height
     counts["bevestigd"] = seen.height - counts["heropend"]
     updates = [
         {
             "id": row["id"],
-            "status": "open",
+            "status": FlagStatus.OPEN.value,
             "vervallen_on": None,
             "closed_reason": None,
             "values": json.loads(row["values"]),
@@ -219,13 +224,13 @@ def persist_evaluation(
         session.execute(update(Flag), updates)
 
     stale = existing.join(hits.select(IDENTITY), on=IDENTITY, how="anti").filter(
-        pl.col("status") == "open"
+        pl.col("status") == FlagStatus.OPEN.value
     )
     if stale.height:
         session.execute(
             update(Flag)
             .where(col(Flag.id).in_(stale["id"].to_list()))
-            .values(status="vervallen", vervallen_on=peildatum)
+            .values(status=FlagStatus.VERVALLEN, vervallen_on=peildatum)
         )
     counts["vervallen"] = stale.height
     ended = close_flags_of_ended_rules(session, rules, peildatum, actor="nachtelijke run")
@@ -266,4 +271,6 @@ def persist_evaluation(
 
 def count_open_flags(session: Session) -> int:
     session.flush()
-    return session.exec(select(func.count()).select_from(Flag).where(Flag.status == "open")).one()
+    return session.exec(
+        select(func.count()).select_from(Flag).where(Flag.status == FlagStatus.OPEN)
+    ).one()

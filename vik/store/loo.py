@@ -44,6 +44,7 @@ from vik.store.models import (
     Dossier,
     Flag,
     FlagDecision,
+    FlagStatus,
     LooAgendaItem,
     LooAgreement,
     LooMeeting,
@@ -74,7 +75,7 @@ def referrals(session: Session, department: str | None = None) -> list[Referral]
         select(Flag, FlagDecision)
         .join(FlagDecision, col(FlagDecision.flag_id) == col(Flag.id))
         .where(
-            Flag.status == "open",
+            Flag.status == FlagStatus.OPEN,
             FlagDecision.decision == Decision.DOORZETTEN,
             FlagDecision.target == FORUM,
         )

@@ -5,7 +5,7 @@ structures; personal data is kept only where a task needs it (the details of
 flagged persons, opened with a stated purpose) and goes with the dossier.
 
     >>> with session_scope(engine) as session:  # doctest: +SKIP
-    ...     session.exec(select(Flag).where(Flag.status == "open")).all()
+    ...     session.exec(select(Flag).where(Flag.status == FlagStatus.OPEN)).all()
 
 A column of a vocabulary (an entity type, a decision, a role) is typed by its StrEnum and
 stored as the enum's value in a plain string column (``Vocabulary``): no database enum
@@ -26,6 +26,7 @@ from vik.followup import AgreementStatus, Decision, MeetingStatus, Result
 from vik.resolve.judgements import Verdict
 from vik.resolve.links import LinkStatus
 from vik.roles import Role
+from vik.rules.model import Severity, Status
 
 
 def utcnow() -> datetime:
@@ -79,6 +80,11 @@ class RunStatus(StrEnum):
     AFGEBROKEN = "afgebroken"  # the process stopped without finishing (killed, machine down)
 
 
+class FlagStatus(StrEnum):
+    OPEN = "open"  # the rule still raises it
+    VERVALLEN = "vervallen"  # no longer raised (or its rule ended); kept until its bewaartermijn
+
+
 class Run(SQLModel, table=True):
     """One nightly run: its status, timings and counts (never content)."""
 
@@ -113,7 +119,7 @@ class RuleVersion(SQLModel, table=True):
     version: int
     content_hash: str
     title: str
-    status: str
+    status: Status = _vocabulary(Status)
     author: str
     approved_by: str | None = None
     approved_on: date | None = None
@@ -184,10 +190,10 @@ class Flag(SQLModel, table=True):
     entity_key: str
     # "" for a flag every recipient of the rule sees; a department id for betrokkenheid.
     department: str = ""
-    status: str = Field(default="open", index=True)  # open | vervallen
+    status: FlagStatus = _vocabulary(FlagStatus, default=FlagStatus.OPEN, index=True)
     rule_version: int
     rule_hash: str
-    severity: str
+    severity: Severity = _vocabulary(Severity)
     theme: str
     values: dict[str, Any] | None = _json()
     explanation: str = Field(sa_column=Column(Text, nullable=False))

@@ -24,7 +24,7 @@ from vik.followup import Decision
 from vik.rules import RuleSet
 from vik.rules.directions import Direction, measure_directions, moved_past
 from vik.store.audit import record
-from vik.store.models import Flag, FlagDecision, FlagEvidence, Review, Run, stored_id
+from vik.store.models import Flag, FlagDecision, FlagEvidence, FlagStatus, Review, Run, stored_id
 from vik.store.snapshots import snapshots_of_reviews
 
 ACTOR = "nachtelijke run"
@@ -73,7 +73,7 @@ def reopen_flags(session: Session, run: Run, rules: RuleSet) -> int:
         .join(Flag, col(Flag.id) == col(FlagDecision.flag_id))
         .where(
             FlagDecision.decision == Decision.GEEN_ACTIE,
-            Flag.status == "open",
+            Flag.status == FlagStatus.OPEN,
             Flag.last_seen_run == run.id,
         )
     ).all()

@@ -35,6 +35,7 @@ from vik.store.models import (
     DecisionSnapshot,
     Flag,
     FlagDecision,
+    FlagStatus,
     Link,
     LinkJudgement,
     Outcome,
@@ -95,7 +96,7 @@ def record_review(
         raise ReviewError(
             "Een besluit hoort bij een afdeling; alleen een analist van een afdeling besluit."
         )
-    if flag.status != "open":
+    if flag.status != FlagStatus.OPEN:
         raise ReviewError(
             "Dit signaal is vervallen: de regel vond het vannacht niet meer. Op een vervallen "
             "signaal neem je geen nieuw besluit."
@@ -297,7 +298,7 @@ def snooze_flag(
         raise ReviewError(
             "Uitstel kan ten hoogste een jaar; neem anders een besluit (bijvoorbeeld geen actie)."
         )
-    if flag.status != "open":
+    if flag.status != FlagStatus.OPEN:
         raise ReviewError("Dit signaal is vervallen; uitstellen is niet nodig.")
     text = check_reason(reason)
     snooze = Snooze(

@@ -30,6 +30,7 @@ from vik.store.models import (
     Flag,
     FlagDecision,
     FlagEvidence,
+    FlagStatus,
     Link,
     LinkJudgement,
     Outcome,
@@ -191,7 +192,7 @@ def flag_views(
         )
         for f in flags
     ]
-    views.sort(key=lambda v: (v.flag.status != "open", v.flag.rule_id, v.flag.id))
+    views.sort(key=lambda v: (v.flag.status != FlagStatus.OPEN, v.flag.rule_id, v.flag.id))
     return views
 
 
@@ -297,7 +298,7 @@ def load_dossier(
     if not flags:
         return None
     views = flag_views(session, flags, rules, today, department)
-    themes = {v.flag.rule_id: v.flag.theme for v in views if v.flag.status == "open"}
+    themes = {v.flag.rule_id: v.flag.theme for v in views if v.flag.status == FlagStatus.OPEN}
     priority, lines = visible_priority(dossier.breakdown, themes, weights)
     return DossierView(
         dossier=dossier,

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from vik.errors import FilterError
 from vik.flags.priority import PriorityWeights
 from vik.followup import Decision
-from vik.store.models import Dossier, Flag, FlagDecision, Snooze, stored_id
+from vik.store.models import Dossier, Flag, FlagDecision, FlagStatus, Snooze, stored_id
 from vik.store.reviews import decisions_of
 from vik.web._visibility import RuleText, rule_of, visible_clause
 
@@ -193,7 +193,7 @@ def visible_themes_per_entity(
     """(entity_type, entity_key) → {rule_id: theme} over the open flags the department sees."""
     rows = session.exec(
         select(Flag.entity_type, Flag.entity_key, Flag.rule_id, Flag.theme).where(
-            Flag.status == "open", visible_clause(rules, department)
+            Flag.status == FlagStatus.OPEN, visible_clause(rules, department)
         )
     ).all()
     result: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
@@ -205,9 +205,9 @@ def visible_themes_per_entity(
 def _matches_status(flag: Flag, decision: str | None, status: str, snoozed: bool) -> bool:
     if status == "alle":
         return True
-    if status == "vervallen":
-        return flag.status == "vervallen"
-    if flag.status != "open":
+    if status == FlagStatus.VERVALLEN:
+        return flag.status == FlagStatus.VERVALLEN
+    if flag.status != FlagStatus.OPEN:
         return False
     if status == "uitgesteld":
         return snoozed

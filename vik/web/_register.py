@@ -30,7 +30,7 @@ from vik.rules import Context, LoadedRule, load_rules, night_gate, rule_warnings
 from vik.rules.approvals import RecordedApproval, Scope
 from vik.store.approvals import load_approvals
 from vik.store.feedback import Promotion, RuleFeedback, Triage, promotion, rule_feedback, triage
-from vik.store.models import Dossier, Flag, RuleEvaluation, RuleVersion, Run, stored_id
+from vik.store.models import Dossier, Flag, FlagStatus, RuleEvaluation, RuleVersion, Run, stored_id
 from vik.store.runs import last_good_run
 from vik.web._visibility import RuleText, parse_rule_text
 
@@ -177,7 +177,7 @@ def _hits_per_wijk(session: Session) -> dict[str, Counter[str | None]]:
             ),
             isouter=True,
         )
-        .where(Flag.status == "open")
+        .where(Flag.status == FlagStatus.OPEN)
         .distinct()
     ).all()
     result: dict[str, Counter[str | None]] = defaultdict(Counter)
