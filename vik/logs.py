@@ -20,9 +20,10 @@ import logging
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -88,8 +89,9 @@ class JsonLinesFormatter(_WithoutTracebacks, JsonFormatter):
 class PrivateRotatingFileHandler(RotatingFileHandler):
     """A rotating log file created 0600 (the rotated ones keep that mode)."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
-        return open(
+    def _open(self) -> TextIOWrapper:
+        # open() with a mode that is not a literal is typed IO[Any]; in text mode it is this
+        return open(  # type: ignore[return-value]
             self.baseFilename,
             self.mode,
             encoding=self.encoding,
@@ -107,7 +109,7 @@ class _Console(logging.StreamHandler):  # type: ignore[type-arg]
         self.addFilter(lambda record: not _root_prints())
 
     @property
-    def stream(self):  # type: ignore[no-untyped-def]
+    def stream(self) -> TextIO:
         return sys.stderr  # the current one (test runners swap it)
 
     @stream.setter

@@ -10,11 +10,15 @@ or ahead of this VIK, and says which of these to run.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import typer
 
 from vik.cli.output import fail, table, user_errors
 from vik.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger("vik.cli.db")
 
@@ -52,7 +56,7 @@ def upgrade(db: str = DB_OPTION) -> None:
     )
 
 
-def _seed_approvals(engine, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def _seed_approvals(engine: Engine, settings: Settings) -> None:
     """A fresh database gets the shipped rules' approvals (config/approvals.yaml) once."""
     from vik.store.approvals import seed_in
 

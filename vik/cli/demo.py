@@ -10,6 +10,7 @@ import os
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +19,9 @@ from vik.connectors.schemas import FORMATS
 from vik.demo.generator import MIN_ADDRESSES, DemoManifest, generate_municipality
 from vik.demo.names import GEMEENTE
 from vik.roles import Role
+
+if TYPE_CHECKING:
+    from vik.settings import Settings
 
 demo_app = typer.Typer(
     name="demo",
@@ -159,7 +163,7 @@ def run(
     _demo_follow_up(settings, extracts / "truth", peildatum)
 
 
-def _demo_follow_up(settings, truth_dir: Path, today: date) -> None:  # type: ignore[no-untyped-def]
+def _demo_follow_up(settings: Settings, truth_dir: Path, today: date) -> None:
     """Decisions, a past LOO with outcomes and a coming one: the pages show real figures."""
     from vik.cli.demo_followup import seed_follow_up
     from vik.store.db import connect
@@ -171,7 +175,7 @@ def _demo_follow_up(settings, truth_dir: Path, today: date) -> None:  # type: ig
         typer.echo(f"\nDemo-opvolging: {made}.")
 
 
-def _claim_database(settings, extracts: Path) -> None:  # type: ignore[no-untyped-def]
+def _claim_database(settings: Settings, extracts: Path) -> None:
     """Refuse, before anything is written, a database that `vik demo` did not make."""
     from vik.files import private_dir
     from vik.store.db import connect, sqlite_path
@@ -193,7 +197,7 @@ def _claim_database(settings, extracts: Path) -> None:  # type: ignore[no-untype
         )
 
 
-def _demo_accounts(settings) -> None:  # type: ignore[no-untyped-def]
+def _demo_accounts(settings: Settings) -> None:
     from vik.store.db import open_current, session_scope
     from vik.store.demo import require_demo
     from vik.web.users import ensure_user

@@ -17,6 +17,7 @@ from vik.settings import Settings
 if TYPE_CHECKING:
     from vik.connectors.ingest import Extracts
     from vik.resolve import Resolved
+    from vik.rules import LoadedRule
 
 export_app = typer.Typer(
     help="Koppelingen en signalen exporteren als CSV; regels en hun uitkomsten publiceren.",
@@ -287,7 +288,7 @@ def algoritmeregister(
 
 def _write_outcome_register(
     out: Path,
-    rules: list,  # type: ignore[type-arg]
+    rules: list[LoadedRule],
     db: str | None,
     settings: Settings,
     organisation: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,6 +14,9 @@ from vik.files import write_private_csv
 from vik.rules import load_context, load_rules, run_fixtures
 from vik.rules.model import Rule
 from vik.settings import Settings
+
+if TYPE_CHECKING:
+    from vik.rules import Context, LoadedRule
 
 rules_app = typer.Typer(
     help="Regels controleren, hun tests draaien, het JSON-schema publiceren en een nieuwe "
@@ -102,13 +105,15 @@ def check(
         raise typer.Exit(1)
 
 
-def _show_trials(trials: list, db: str | None) -> None:  # type: ignore[type-arg]
+def _show_trials(trials: list[LoadedRule], db: str | None) -> None:
     """Per proef rule: its pilot departments, its promotion criterion and whether it is met."""
     from vik.store.feedback import promotion
 
     feedback, why = _read_feedback(db)
     for loaded in trials:
         trial = loaded.rule.proef
+        if trial is None:  # the caller passes the proef rules only
+            continue
         criterion = trial.promotie
         typer.echo(
             f"\n{loaded.id} is een proef voor {', '.join(trial.afdelingen)}. Promotie naar actief "
@@ -333,7 +338,9 @@ def rule_json_schema() -> dict[str, Any]:
     return data
 
 
-def _dry_run_base(candidate, context, database_url: str):  # type: ignore[no-untyped-def]
+def _dry_run_base(
+    candidate: LoadedRule, context: Context, database_url: str
+) -> tuple[LoadedRule | None, str]:
     """What the candidate is compared with: the version of this rule that ran last (its
     stored text), else the approved version in the configuration, else nothing."""
     from sqlmodel import col, select

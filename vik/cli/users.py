@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from vik.cli.output import table, user_errors
 from vik.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 users_app = typer.Typer(
     name="users",
@@ -27,7 +30,7 @@ DB_OPTION = typer.Option(None, "--db", help="Database-URL; gaat voor VIK_DATABAS
 PASSWORD_ENV = "VIK_WACHTWOORD"
 
 
-def _engine(db: str | None):  # type: ignore[no-untyped-def]
+def _engine(db: str | None) -> Engine:
     from vik.store.db import open_current
 
     return open_current(db or Settings().resolved_database_url())

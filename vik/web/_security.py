@@ -29,7 +29,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, timedelta
-from typing import Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -44,6 +44,9 @@ from vik.roles import Role
 from vik.store.db import session_scope
 from vik.store.models import WebSession, WebUser, stored_id, utcnow
 from vik.web._state import app_state
+
+if TYPE_CHECKING:
+    from vik.web._state import VikState
 
 SESSION_COOKIE = "vik_sessie"
 LOGIN_COOKIE = "vik_aanmelden"  # double-submit CSRF token of the sign-in form
@@ -198,7 +201,7 @@ def current_viewer(request: Request, db: Session = Depends(db_session)) -> Viewe
     return viewer
 
 
-def stale_run_notice(db: Session, state: object) -> str | None:
+def stale_run_notice(db: Session, state: VikState) -> str | None:
     """The banner when the last good nightly run is older than VIK_WEB_STALE_RUN_HOURS:
     nobody should review signals without knowing they may be stale."""
     from vik.store.runs import last_good_run
@@ -207,8 +210,8 @@ def stale_run_notice(db: Session, state: object) -> str | None:
 
     run = last_good_run(db)
     finished = run.finished_at if run else None
-    age = run_age_hours(finished, state.clock())  # type: ignore[attr-defined]
-    limit = state.settings.stale_run_hours  # type: ignore[attr-defined]
+    age = run_age_hours(finished, state.clock())
+    limit = state.settings.stale_run_hours
     if age is None:
         return (
             "Er is nog geen geslaagde nachtelijke run: de signalen zijn niet actueel. "
