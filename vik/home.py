@@ -31,6 +31,7 @@ from vik.connectors.config import CONFIG_FILE as SOURCES_FILE
 from vik.connectors.pseudonyms import KEY_FILE, MIN_KEY_BYTES, load_key
 from vik.connectors.schemas import SOURCES
 from vik.errors import ConfigError, DataDirError, StoreError
+from vik.files import private_dir
 from vik.settings import CONFIG_SUBDIR, DATA_SUBDIR, Settings, source_checkout
 
 ENV_FILE = "vik.env"
@@ -78,10 +79,6 @@ def starter_config() -> Path:
     )
 
 
-def _private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-
 def _write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read; never replace one that exists."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -116,11 +113,11 @@ def init_home(path: Path, *, create_key: bool = True) -> Home:
                 encoding="utf-8",
             )
         data_dir = path / DATA_SUBDIR
-        _private_dir(data_dir)
+        private_dir(data_dir)
         key_file, key_created = None, False
         if create_key:
             key_file = path / KEY_FILE
-            _private_dir(key_file.parent)
+            private_dir(key_file.parent)
             if not key_file.exists():
                 _write_private(key_file, secrets.token_hex(MIN_KEY_BYTES) + "\n")
                 key_created = True
@@ -174,7 +171,7 @@ def prepare_data_dir(data_dir: Path) -> None:
     """Create VIK's data folder (0700) if it is missing, and refuse at once if VIK cannot
     write there, before anything else (Prefect keeps its state there too) starts."""
     try:
-        _private_dir(data_dir)
+        private_dir(data_dir)
         with tempfile.TemporaryFile(dir=data_dir):
             pass
     except OSError as error:

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from vik.files import private_file
 
 RUNS_SUBDIR = "runs"
 RUN_LOG = "run.log"
@@ -40,15 +41,10 @@ def run_log_path(data_dir: Path, run_id: int) -> Path:
     return run_folder(data_dir, run_id) / RUN_LOG
 
 
-def _open_private(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-
-
 @contextmanager
 def run_log(path: Path) -> Iterator[None]:
     """Everything logged while the block runs (VIK's and Prefect's lines) also goes to path."""
-    _open_private(path)
+    private_file(path)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root = logging.getLogger()
@@ -64,7 +60,7 @@ def append_traceback(path: Path, error: BaseException) -> bool:
     """The full traceback of a failure, for the run's log file; False if it cannot be
     written (the failure itself matters more than its log)."""
     try:
-        _open_private(path)
+        private_file(path)
         with path.open("a", encoding="utf-8") as file:
             file.write("".join(traceback.format_exception(error)))
     except OSError:
@@ -117,7 +113,7 @@ def record_unrecorded(data_dir: Path, entry: UnrecordedRun) -> Path | None:
     """Append entry to the data folder's list; None if even that cannot be written."""
     path = unrecorded_path(data_dir)
     try:
-        _open_private(path)
+        private_file(path)
         with path.open("a", encoding="utf-8") as file:
             file.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
     except OSError:

@@ -29,6 +29,7 @@ import polars as pl
 
 from vik.connectors.schemas import SOURCES
 from vik.errors import NoRunError
+from vik.files import private_dir, private_file
 from vik.flags.entities import address_label
 from vik.lookup.purposes import Purposes
 from vik.resolve import Resolved
@@ -46,13 +47,8 @@ def name_key(name: pl.Expr) -> pl.Expr:
     return words.list.eval(pl.element().filter(pl.element() != "")).list.sort().list.join(" ")
 
 
-def _private(path: Path) -> None:
-    path.chmod(0o700 if path.is_dir() else 0o600)
-
-
 def _write(frame: pl.DataFrame, path: Path) -> None:
-    frame.write_parquet(path, statistics=True)
-    _private(path)
+    frame.write_parquet(private_file(path), statistics=True)
 
 
 def _persons(brp: pl.DataFrame) -> pl.DataFrame:
@@ -87,14 +83,10 @@ def _companies(kvk: pl.DataFrame) -> pl.DataFrame:
 
 def stage_projection(resolved: Resolved, purposes: Purposes, data_dir: Path, run_id: int) -> Path:
     """Write tonight's projection as `<data_dir>/bevraging/<run_id>.tmp` (a folder)."""
-    root = data_dir / FOLDER
-    root.mkdir(parents=True, exist_ok=True)
-    _private(root)
-    staged = root / f"{run_id}.tmp"
+    staged = data_dir / FOLDER / f"{run_id}.tmp"
     if staged.exists():
         shutil.rmtree(staged)
-    staged.mkdir()
-    _private(staged)
+    private_dir(staged)
     frames = resolved.frames
     for source, columns in purposes.columns().items():
         frame = frames[source]
