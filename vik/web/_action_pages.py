@@ -4,9 +4,9 @@ of another department is not found (404)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -27,12 +27,11 @@ from vik.web._loo_pages import (
     parse_day,
     user_names,
 )
-from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
+from vik.web._security import NotFound, RowId, Viewer, analist, db_session, redirect
 from vik.web._state import app_state
 from vik.web._templates import render
 
 router = APIRouter()
-AgreementId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _action_or_404(
@@ -51,7 +50,7 @@ def _action_response(
     request: Request,
     db: Session,
     viewer: Viewer,
-    agreement_id: AgreementId,
+    agreement_id: RowId,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
@@ -91,7 +90,7 @@ def _action_response(
 
 @router.get("/loo/acties/{agreement_id}")
 def action_page(
-    agreement_id: AgreementId,
+    agreement_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -105,7 +104,7 @@ def _after_action_post(
     request: Request,
     db: Session,
     viewer: Viewer,
-    agreement_id: AgreementId,
+    agreement_id: RowId,
     message: str,
     problem: ReviewError | None,
     form: dict[str, Any],
@@ -121,7 +120,7 @@ def _after_action_post(
 
 @router.post("/loo/acties/{agreement_id}/controle")
 async def check(
-    agreement_id: AgreementId,
+    agreement_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -155,7 +154,7 @@ async def check(
 
 @router.post("/loo/acties/{agreement_id}/uitkomst")
 async def close(
-    agreement_id: AgreementId,
+    agreement_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),

@@ -4,9 +4,9 @@ what a decider saw (the LOO cycle is in _loo_pages and _action_pages)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
@@ -34,7 +34,7 @@ from vik.web._dossiers import (
     load_flag,
 )
 from vik.web._queue import QueueFilters, filter_options, flag_queue
-from vik.web._security import MAX_ID, NotFound, Viewer, analist, db_session, redirect
+from vik.web._security import NotFound, RowId, Viewer, analist, db_session, redirect
 from vik.web._state import app_state
 from vik.web._templates import render
 from vik.web._visibility import RuleText, rule_of
@@ -43,10 +43,6 @@ from vik.web.inputs import check_purpose
 router = APIRouter()
 
 # Ids in paths: whole numbers that a database row can have; anything else is not found.
-DossierId = Annotated[int, Path(ge=1, le=MAX_ID)]
-FlagId = Annotated[int, Path(ge=1, le=MAX_ID)]
-LinkId = Annotated[int, Path(ge=1, le=MAX_ID)]
-SnapshotId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 MESSAGES = {
     "besluit": "Besluit vastgelegd.",
@@ -163,7 +159,7 @@ def _load_dossier(request: Request, db: Session, viewer: Viewer, dossier_id: int
 
 @router.get("/dossiers/{dossier_id}")
 def dossier_page(
-    dossier_id: DossierId,
+    dossier_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -184,7 +180,7 @@ def dossier_page(
 
 @router.post("/dossiers/{dossier_id}/persoonsgegevens")
 def person_details(
-    dossier_id: DossierId,
+    dossier_id: RowId,
     request: Request,
     doel: str = Form(""),
     viewer: Viewer = Depends(analist),
@@ -224,8 +220,8 @@ def person_details(
 
 @router.post("/dossiers/{dossier_id}/koppelingen/{link_id}")
 def link_judgement(
-    dossier_id: DossierId,
-    link_id: LinkId,
+    dossier_id: RowId,
+    link_id: RowId,
     request: Request,
     oordeel: str = Form(""),
     reden: str = Form(""),
@@ -263,7 +259,7 @@ def _flag_or_404(request: Request, db: Session, viewer: Viewer, flag_id: int) ->
 
 @router.get("/signalen/{flag_id}")
 def flag_page(
-    flag_id: FlagId,
+    flag_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -339,7 +335,7 @@ def _after_flag_post(
 
 @router.post("/signalen/{flag_id}/besluit")
 def decide(
-    flag_id: FlagId,
+    flag_id: RowId,
     request: Request,
     besluit: str = Form(""),
     naar: str = Form(""),
@@ -388,7 +384,7 @@ def decide(
 
 @router.post("/signalen/{flag_id}/uitkomst")
 def outcome(
-    flag_id: FlagId,
+    flag_id: RowId,
     request: Request,
     uitkomst: str = Form(""),
     categorie: str = Form(""),
@@ -439,7 +435,7 @@ def outcome(
 
 @router.post("/signalen/{flag_id}/uitstel")
 def snooze(
-    flag_id: FlagId,
+    flag_id: RowId,
     request: Request,
     tot: str = Form(""),
     reden: str = Form(""),
@@ -468,7 +464,7 @@ def snooze(
 
 @router.post("/signalen/{flag_id}/informatieplicht")
 def inform(
-    flag_id: FlagId,
+    flag_id: RowId,
     request: Request,
     op: str = Form(""),
     hoe: str = Form(""),
@@ -517,7 +513,7 @@ def _parse_day(text: str) -> date | None:
 
 @router.get("/momentopnamen/{snapshot_id}")
 def snapshot_page(
-    snapshot_id: SnapshotId,
+    snapshot_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
@@ -25,13 +24,12 @@ from vik.lookup.subjects import (
     subject_of_ref,
 )
 from vik.store.models import InzageRequest
-from vik.web._security import MAX_ID, NotFound, Viewer, compliance, db_session, redirect
+from vik.web._security import NotFound, RowId, Viewer, compliance, db_session, redirect
 from vik.web._state import app_state
 from vik.web._templates import render
 
 router = APIRouter()
 # Ids in paths: whole numbers that a database row can have; anything else is not found.
-RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _projection(request: Request, db: Session) -> Projection | None:
@@ -157,7 +155,7 @@ def _report(request: Request, db: Session, request_id: int) -> tuple[InzageReque
 
 @router.get("/inzage/{request_id}")
 def inzage_page(
-    request_id: RequestId,
+    request_id: RowId,
     request: Request,
     viewer: Viewer = Depends(compliance),
     db: Session = Depends(db_session),
@@ -170,7 +168,7 @@ def inzage_page(
 
 @router.get("/inzage/{request_id}/rapport.pdf")
 def inzage_pdf(
-    request_id: RequestId,
+    request_id: RowId,
     request: Request,
     viewer: Viewer = Depends(compliance),
     db: Session = Depends(db_session),
@@ -191,7 +189,7 @@ def inzage_pdf(
 
 @router.get("/inzage/{request_id}/rapport.json")
 def inzage_json(
-    request_id: RequestId,
+    request_id: RowId,
     request: Request,
     viewer: Viewer = Depends(compliance),
     db: Session = Depends(db_session),

@@ -18,9 +18,9 @@ agreements is in the access log.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
@@ -42,7 +42,16 @@ from vik.store.loo import (
 from vik.store.models import Dossier, LooAgendaItem, LooMeeting, WebUser
 from vik.web._loo import AgendaMeta, agenda_xlsx, loo_agenda, upcoming_agendas
 from vik.web._minutes import minutes_xlsx
-from vik.web._security import MAX_ID, Forbidden, NotFound, Viewer, analist, db_session, redirect
+from vik.web._security import (
+    MAX_ID,
+    Forbidden,
+    NotFound,
+    RowId,
+    Viewer,
+    analist,
+    db_session,
+    redirect,
+)
 from vik.web._state import app_state
 from vik.web._templates import render
 
@@ -54,8 +63,6 @@ PURPOSE = "LOO: voorbereiden, bespreken en afspraken volgen"
 # The purpose of viewing, printing or downloading the LOO agenda (exports carry a purpose).
 AGENDA_PURPOSE = "voorbereiding lokaal ondermijningsoverleg (LOO)"
 # Ids in paths: whole numbers that a database row can have; anything else is not found.
-MeetingId = Annotated[int, Path(ge=1, le=MAX_ID)]
-ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MESSAGES = {
     "overleg": "Overleg gepland.",
     "agenda": "Dossier op de agenda gezet.",
@@ -347,7 +354,7 @@ def _meeting_response(
 
 @router.get("/loo/overleggen/{meeting_id}")
 def meeting_page(
-    meeting_id: MeetingId,
+    meeting_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -359,7 +366,7 @@ def meeting_page(
 
 @router.get("/loo/overleggen/{meeting_id}/verslag")
 def minutes_print(
-    meeting_id: MeetingId,
+    meeting_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -371,7 +378,7 @@ def minutes_print(
 
 @router.get("/loo/overleggen/{meeting_id}/verslag.xlsx")
 def minutes_download(
-    meeting_id: MeetingId,
+    meeting_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -424,8 +431,8 @@ def _after_meeting_post(
 
 @router.post("/loo/overleggen/{meeting_id}/punten/{item_id}/bespreking")
 async def discussion(
-    meeting_id: MeetingId,
-    item_id: ItemId,
+    meeting_id: RowId,
+    item_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -447,8 +454,8 @@ async def discussion(
 
 @router.post("/loo/overleggen/{meeting_id}/punten/{item_id}/afspraken")
 async def agreement(
-    meeting_id: MeetingId,
-    item_id: ItemId,
+    meeting_id: RowId,
+    item_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),
@@ -482,7 +489,7 @@ async def agreement(
 
 @router.post("/loo/overleggen/{meeting_id}/gehouden")
 async def held(
-    meeting_id: MeetingId,
+    meeting_id: RowId,
     request: Request,
     viewer: Viewer = Depends(analist),
     db: Session = Depends(db_session),

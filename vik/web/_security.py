@@ -29,10 +29,10 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, timedelta
-from typing import TYPE_CHECKING, Literal, TypedDict
+from typing import TYPE_CHECKING, Annotated, Literal, TypedDict
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import delete
 from sqlmodel import Session, col
@@ -260,6 +260,8 @@ CSP = (
 )
 # Ids are PostgreSQL `integer` columns: anything above cannot exist (and would overflow).
 MAX_ID = 2**31 - 1
+# A row id in a path (/signalen/{flag_id}, ...): out of range is a 422, never a 500.
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # A URL longer than this (path and query) is refused: no page needs more.
 MAX_URL = 2048
 # Answer on any Host: they show nothing, and a load balancer probes them by IP address.
